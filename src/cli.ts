@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+/** The `hookbridge` command. `.env` is read when present; flags override the environment. */
+import fs from 'node:fs';
+import { Command } from 'commander';
+import dotenv from 'dotenv';
+import pino from 'pino';
+import { ConfigError, loadConfig } from './config.js';
+import { startServer } from './server.js';
+import { ensureDefaultProject, openRepos } from './bootstrap.js';
+
+if (fs.existsSync('.env')) dotenv.config({ quiet: true } as dotenv.DotenvConfigOptions);
+
+function config(overrides: Record<string, string | undefined> = {}) {
+  try {
+    return loadConfig({ ...process.env, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+const program = new Command('hookbridge').description('Self-hosted webhook gateway').version('0.1.0');
+
+program
+  .command('serve')
+  .description('run the API and the delivery worker (HOOKBRIDGE_ROLE picks which)')
+  .option('-p, --port <port>', 'listen port (PORT)')
+  .option('-H, --host <host>', 'listen address (HOST)')
+  .option('-d, --database <url>', 'database URL (DATABASE_URL)')
+  .option('-r, --role <role>', 'api, worker or all (HOOKBRIDGE_ROLE)')
+  .action(async (opts) => {
+    const cfg = config({ PORT: opts.port, HOST: opts.host, DATABASE_URL: opts.database, HOOKBRIDGE_ROLE: opts.role });
+    const logger = pino({ level: cfg.logLevel });
+    const server = await startServer(cfg, logger);
+    if (server.generatedAdminToken) {
+      process.stdout.write(
+        `\n  Admin token (shown once, stored hashed — keep it now):\n\n    ${server.generatedAdminToken}\n\n` +
+          `  Try: curl -H "Authorization: Bearer ${server.generatedAdminToken}" ${server.url}/v1/webhooks\n\n`,
+      );
+    }
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      await server.close();
+      process.exit(0);
+    };
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+  });
+
+program
+  .command('migrate')
+  .description('apply database migrations and exit')
+  .option('-d, --database <url>', 'database URL (DATABASE_URL)')
+  .action(async (opts) => {
+    const cfg = config({ DATABASE_URL: opts.database });
+    const { store } = await openRepos(cfg, pino({ level: cfg.logLevel }));
+    await store.close();
+    console.log('migrations up to date');
+  });
+
+const token = program.command('token').description('manage API tokens');
+token
+  .command('create')
+  .description('issue a token for a project and print it once')
+  .requiredOption('--project <id>', 'project id (prj_…), or "default"')
+  .option('--name <name>', 'a label for the token', 'cli')
+  .option('-d, --database <url>', 'database URL (DATABASE_URL)')
+  .action(async (opts) => {
+    const cfg = config({ DATABASE_URL: opts.database });
+    const { store, repos } = await openRepos(cfg, pino({ level: 'warn' }));
+    try {
+      const projectId = opts.project === 'default' ? await ensureDefaultProject(repos) : opts.project;
+      if (!(await repos.projects.get(projectId))) {
+        console.error(`project ${projectId} not found`);
+        process.exitCode = 1;
+        return;
+      }
+      const { token: plain, info } = await repos.tokens.create({ projectId, name: opts.name });
+      console.log(plain);
+      console.error(`token ${info.id} for project ${projectId} (shown once)`);
+    } finally {
+      await store.close();
+    }
+  });
+
+program.parseAsync().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,116 @@
+// Signature schemes for outbound deliveries (SPEC §4.2). Pure: no clock, no I/O —
+// the caller passes the timestamp and the exact body bytes it will send.
+import { createHmac, randomBytes } from 'node:crypto';
+
+export type SignatureScheme = 'hmac-sha256' | 'standard' | 'body' | 'none';
+
+export const SIGNATURE_SCHEMES: readonly SignatureScheme[] = ['hmac-sha256', 'standard', 'body', 'none'];
+
+export interface SignOptions {
+  scheme: SignatureScheme;
+  /** Current secret first, then the previous one while a rotation grace period runs. */
+  secrets: string[];
+  /** Exact bytes that will be sent. Never re-serialise between signing and sending. */
+  body: string;
+  /** Delivery id: stays the same across retries so receivers can deduplicate. */
+  msgId: string;
+  /** Unix seconds of this attempt (signed by `standard`, so it changes per attempt). */
+  timestampSec: number;
+  /** Header prefix, e.g. `Hookbridge` or `Katya` → `X-Katya-Signature`. */
+  prefix: string;
+}
+
+const STANDARD_PREFIX = 'whsec_';
+
+function hmacHex(secret: string, data: string): string {
+  return createHmac('sha256', secret).update(data, 'utf8').digest('hex');
+}
+
+/**
+ * Standard Webhooks key bytes. Mirrors what the `standardwebhooks`/`svix` libraries do
+ * (strip an optional `whsec_`, base64-decode the rest) so whatever secret a webhook
+ * holds, we sign with the same key those verifiers derive. Creation-time validation
+ * should still insist on `isStandardSecret` for the `standard` scheme.
+ */
+export function standardKey(secret: string): Buffer {
+  const b64 = secret.startsWith(STANDARD_PREFIX) ? secret.slice(STANDARD_PREFIX.length) : secret;
+  return Buffer.from(b64, 'base64');
+}
+
+/** Base64 `v1` signature body for Standard Webhooks: HMAC over `id.timestamp.body`. */
+export function standardSignature(secret: string, msgId: string, timestampSec: number, body: string): string {
+  return createHmac('sha256', standardKey(secret))
+    .update(`${msgId}.${timestampSec}.${body}`, 'utf8')
+    .digest('base64');
+}
+
+/** Drop empty and duplicate secrets while keeping order (current first). */
+function distinct(secrets: string[]): string[] {
+  return [...new Set(secrets.filter((s) => s.length > 0))];
+}
+
+/**
+ * Signature headers for one attempt. Returns only the signature-related headers;
+ * the sender adds Content-Type, User-Agent, X-{P}-Event/-Delivery/-Timestamp.
+ */
+export function signHeaders(opts: SignOptions): Record<string, string> {
+  const { scheme, body, msgId, timestampSec, prefix } = opts;
+  if (scheme === 'none' || scheme === 'body') return {}; // `body` signs inside the payload (bodySchemeWrap)
+  const secrets = distinct(opts.secrets);
+  if (secrets.length === 0) throw new Error(`signature scheme ${scheme} needs a secret`);
+  if (!/^[A-Za-z0-9-]+$/.test(prefix)) throw new Error(`invalid header prefix: ${JSON.stringify(prefix)}`);
+
+  if (scheme === 'hmac-sha256') {
+    // Old secret(s) FIRST: seed 001's sample verifier does `signature.replace("sha256=", "")`
+    // and `Buffer.from(…, "hex")`, which stops at the first non-hex char (the comma), so it
+    // reads only the first value. Receivers still on the old secret keep working; ones that
+    // switched early must split on commas (documented in the receiver docs).
+    const ordered = [...secrets.slice(1), secrets[0]];
+    const value = ordered.map((s) => `sha256=${hmacHex(s, body)}`).join(',');
+    return { [`X-${prefix}-Signature`]: value };
+  }
+
+  if (scheme === 'standard') {
+    if (!Number.isSafeInteger(timestampSec)) throw new Error('timestampSec must be an integer (unix seconds)');
+    // Space-separated list; verifiers accept if any entry matches, so order is free.
+    const value = secrets.map((s) => `v1,${standardSignature(s, msgId, timestampSec, body)}`).join(' ');
+    return {
+      'webhook-id': msgId,
+      'webhook-timestamp': String(timestampSec),
+      'webhook-signature': value,
+    };
+  }
+
+  const unknown: never = scheme;
+  throw new Error(`unknown signature scheme: ${String(unknown)}`);
+}
+
+/**
+ * livedigital (seed 002) body scheme: the POSTed JSON is `{signature, body}` where
+ * signature = hex HMAC-SHA256(secret, JSON.stringify(body)). It carries ONE signature,
+ * so during a rotation the caller picks which secret to sign with.
+ * Hazard: `body` must be JSON-round-trippable (no undefined/functions/BigInt), or the
+ * receiver's `JSON.stringify(parsed.body)` will not reproduce the signed string.
+ */
+export function bodySchemeWrap(secret: string, body: unknown): string {
+  const inner = JSON.stringify(body);
+  if (inner === undefined) throw new Error('body scheme payload is not JSON-serialisable');
+  const signature = hmacHex(secret, inner);
+  // Built by hand so the embedded bytes are exactly the ones that were signed.
+  return `{"signature":${JSON.stringify(signature)},"body":${inner}}`;
+}
+
+/** New secret in Standard Webhooks form: `whsec_` + base64 of 32 random bytes. */
+export function generateSecret(): string {
+  return STANDARD_PREFIX + randomBytes(32).toString('base64');
+}
+
+/** True for `whsec_` + canonical (padded) base64 that decodes to at least 16 bytes. */
+export function isStandardSecret(secret: string): boolean {
+  if (!secret.startsWith(STANDARD_PREFIX)) return false;
+  const b64 = secret.slice(STANDARD_PREFIX.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) return false;
+  const bytes = Buffer.from(b64, 'base64');
+  // Round-trip rejects non-canonical encodings Node would silently accept.
+  return bytes.length >= 16 && bytes.toString('base64') === b64;
+}

@@ -1,0 +1,60 @@
+/**
+ * One error type for the whole app. Handlers throw `AppError`; only the HTTP error
+ * handler turns it into the seed 001 envelope `{success:false, error:{code,message,details}}`.
+ */
+export type ErrorCode =
+  | 'VALIDATION_ERROR'
+  | 'INVALID_JSON'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'BAD_GATEWAY'
+  | 'SERVICE_UNAVAILABLE'
+  | 'GATEWAY_TIMEOUT'
+  | 'INTERNAL_ERROR';
+
+const STATUS: Record<ErrorCode, number> = {
+  VALIDATION_ERROR: 422,
+  INVALID_JSON: 400,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  PAYLOAD_TOO_LARGE: 413,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  BAD_GATEWAY: 502,
+  SERVICE_UNAVAILABLE: 503,
+  GATEWAY_TIMEOUT: 504,
+  INTERNAL_ERROR: 500,
+};
+
+export interface ErrorDetail {
+  field?: string;
+  message: string;
+  [k: string]: unknown;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+    opts: { status?: number; retryable?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, { cause: opts.cause });
+    this.status = opts.status ?? STATUS[code];
+    this.retryable = opts.retryable ?? false;
+  }
+  /** Whether the same call may succeed later (timeouts, 5xx); the worker decides from this alone. */
+  readonly retryable: boolean;
+}
+
+export const notFound = (what: string, id: string) => new AppError('NOT_FOUND', `${what} ${id} not found`);
+export const invalid = (message: string, details: ErrorDetail[] = []) =>
+  new AppError('VALIDATION_ERROR', message, details);

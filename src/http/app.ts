@@ -1,0 +1,106 @@
+/** Fastify assembly: parsers, validation, error envelope, auth, OpenAPI, routes. */
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Logger } from 'pino';
+import type { AppContext, RouteModule } from './context.js';
+import { validatorCompiler } from './validation.js';
+import { registerErrorHandling } from './errors.js';
+import { makeAuthenticate } from './auth.js';
+import { AppError } from '../errors.js';
+import opsRoutes from './routes/ops.js';
+import projectRoutes from './routes/v1/project.js';
+import projectsRoutes from './routes/v1/projects.js';
+import eventTypeRoutes from './routes/v1/event-types.js';
+import webhookRoutes from './routes/v1/webhooks.js';
+import eventRoutes from './routes/v1/events.js';
+
+/** Route modules under /v1 (authenticated). Later features add theirs here. */
+export const V1_ROUTES: RouteModule[] = [projectRoutes, projectsRoutes, eventTypeRoutes, webhookRoutes, eventRoutes];
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Accept a JSON body sent as text/plain (seed 002's curl examples do). */
+    textJson?: boolean;
+  }
+}
+
+export async function buildApp(ctx: AppContext, logger: Logger, extra: { v1?: RouteModule[]; root?: RouteModule[] } = {}) {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: ctx.config.bodyLimit,
+    // Per-request access logs would dominate the publish hot path; metrics count requests instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    ajv: { customOptions: { coerceTypes: false } },
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  registerErrorHandling(app);
+  registerParsers(app);
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    ctx.metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    ctx.metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Hookbridge API', version: '0.1.0', description: 'Self-hosted webhook gateway' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await opsRoutes(app, ctx);
+  for (const mod of extra.root ?? []) await mod(app, ctx);
+  const authenticate = makeAuthenticate(ctx.repos, ctx.defaultProjectId);
+  await app.register(async (v1) => {
+    v1.addHook('onRequest', authenticate);
+    for (const mod of [...V1_ROUTES, ...(extra.v1 ?? [])]) await mod(v1, ctx);
+  });
+  return app;
+}
+
+/**
+ * JSON bodies: an empty body counts as no body (so `POST …/rotate-secret` with a
+ * JSON content type and nothing else works); a JSON body sent as text/plain is
+ * accepted only where a route says so (`config.textJson`), otherwise 415.
+ */
+function registerParsers(app: FastifyInstance): void {
+  const parseJson = (body: string) => {
+    if (body.trim() === '') return undefined;
+    try {
+      return JSON.parse(body);
+    } catch (err) {
+      throw new AppError('INVALID_JSON', `The body is not valid JSON: ${(err as Error).message}`);
+    }
+  };
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJson(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  app.addContentTypeParser(/^application\/[\w.+-]+\+json$/, { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJson(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (req, body, done) => {
+    if (!req.routeOptions.config?.textJson) {
+      if ((body as string).trim() === '') return done(null, undefined);
+      return done(new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json'), undefined);
+    }
+    try {
+      done(null, parseJson(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+}

@@ -1,0 +1,54 @@
+/** The one place where errors become HTTP answers with the seed 001 envelope. */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, type ErrorCode, type ErrorDetail } from '../errors.js';
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_ERROR',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+};
+
+const MESSAGES: Partial<Record<ErrorCode, string>> = {
+  UNSUPPORTED_MEDIA_TYPE: 'Send the body as JSON with Content-Type: application/json',
+  PAYLOAD_TOO_LARGE: 'The request body is larger than this server accepts',
+};
+
+export function toAppError(err: FastifyError): AppError {
+  if (err instanceof AppError) return err;
+  if (err.validation) {
+    const where = err.validationContext ?? 'body';
+    const details: ErrorDetail[] = err.validation.map((v) => {
+      const extra = (v.params as { missingProperty?: string })?.missingProperty;
+      const field = `${v.instancePath || ''}${extra ? `/${extra}` : ''}`.replace(/^\//, '').replace(/\//g, '.');
+      return { field: field || where, message: v.message ?? 'is invalid' };
+    });
+    const first = details[0];
+    const message = `Invalid ${where}: ${first ? `${first.field} ${first.message}` : 'validation failed'}`;
+    // Well-formed JSON that breaks the rules is 422; a bad query string or path is 400.
+    return new AppError('VALIDATION_ERROR', message, details, { status: where === 'body' ? 422 : 400 });
+  }
+  const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;
+  if (mapped) return new AppError(mapped, MESSAGES[mapped] ?? err.message, [], { status: err.statusCode });
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    const code: ErrorCode = err.statusCode === 404 ? 'NOT_FOUND' : err.statusCode === 429 ? 'RATE_LIMITED' : 'VALIDATION_ERROR';
+    return new AppError(code, err.message, [], { status: err.statusCode });
+  }
+  return new AppError('INTERNAL_ERROR', 'Internal server error', [], { cause: err });
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const e = toAppError(err);
+    if (e.status >= 500) req.log.error({ err }, 'request failed');
+    else req.log.debug({ code: e.code, msg: e.message }, 'request rejected');
+    void reply.status(e.status).send({ success: false, error: { code: e.code, message: e.message, details: e.details } });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({
+      success: false,
+      error: { code: 'NOT_FOUND', message: `Route ${req.method} ${req.url.split('?')[0]} not found`, details: [] },
+    });
+  });
+}

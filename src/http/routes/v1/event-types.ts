@@ -1,0 +1,78 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { RouteModule } from '../../context.js';
+import { AppError, notFound } from '../../../errors.js';
+import { PageQuery, ok, page } from '../../schemas.js';
+import { categoryOf } from '../../../core/catalog.js';
+
+const NAME = '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$';
+const CreateEventType = Type.Object({
+  name: Type.String({ pattern: NAME, maxLength: 200, description: 'e.g. invoice.paid' }),
+  description: Type.Optional(Type.String({ maxLength: 1000 })),
+  category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+});
+const PatchEventType = Type.Object({
+  description: Type.Optional(Type.String({ maxLength: 1000 })),
+  category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+});
+const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
+const ListQuery = Type.Composite([PageQuery, Type.Object({ category: Type.Optional(Type.String()) })]);
+
+/** The project's event catalog (SPEC §3). */
+const eventTypeRoutes: RouteModule = (app, ctx) => {
+  const tags = ['event-types'];
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/v1/event-types',
+    { schema: { tags, summary: 'List event types', querystring: ListQuery } },
+    async (req) => {
+      const { items, total } = await ctx.repos.eventTypes.list(req.caller.projectId, req.query);
+      return page(items, total, req.query);
+    },
+  );
+
+  app.post<{ Body: Static<typeof CreateEventType> }>(
+    '/v1/event-types',
+    { schema: { tags, summary: 'Add an event type', body: CreateEventType } },
+    async (req, reply) => {
+      const { projectId } = req.caller;
+      if (await ctx.repos.eventTypes.get(projectId, req.body.name)) {
+        throw new AppError('CONFLICT', `Event type ${req.body.name} already exists`);
+      }
+      const created = await ctx.repos.eventTypes.create(projectId, {
+        name: req.body.name,
+        description: req.body.description ?? '',
+        category: req.body.category ?? categoryOf(req.body.name),
+      });
+      return reply.status(201).send(ok(created));
+    },
+  );
+
+  app.get<{ Params: Static<typeof NameParams> }>(
+    '/v1/event-types/:name',
+    { schema: { tags, summary: 'Get an event type', params: NameParams } },
+    async (req) => {
+      const t = await ctx.repos.eventTypes.get(req.caller.projectId, req.params.name);
+      if (!t) throw notFound('Event type', req.params.name);
+      return ok(t);
+    },
+  );
+
+  app.put<{ Params: Static<typeof NameParams>; Body: Static<typeof PatchEventType> }>(
+    '/v1/event-types/:name',
+    { schema: { tags, summary: 'Update an event type (partial)', params: NameParams, body: PatchEventType } },
+    async (req) => {
+      const t = await ctx.repos.eventTypes.update(req.caller.projectId, req.params.name, req.body ?? {});
+      if (!t) throw notFound('Event type', req.params.name);
+      return ok(t);
+    },
+  );
+
+  app.delete<{ Params: Static<typeof NameParams> }>(
+    '/v1/event-types/:name',
+    { schema: { tags, summary: 'Remove an event type', params: NameParams } },
+    async (req, reply) => {
+      if (!(await ctx.repos.eventTypes.delete(req.caller.projectId, req.params.name))) throw notFound('Event type', req.params.name);
+      return reply.status(204).send();
+    },
+  );
+};
+export default eventTypeRoutes;

@@ -1,0 +1,35 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { RouteModule } from '../../context.js';
+import type { Project } from '../../../store/projects.js';
+import { ok } from '../../schemas.js';
+
+const ProjectPatch = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  /** `X-{headerPrefix}-Signature` etc.; letters, digits and dashes. */
+  headerPrefix: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]{1,40}$' })),
+  userAgent: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x20-\\x7e]+$' })),
+});
+
+export const projectView = (p: Project) => ({
+  id: p.id,
+  name: p.name,
+  headerPrefix: p.headerPrefix,
+  userAgent: p.userAgent,
+  isDefault: p.isDefault,
+  createdAt: p.createdAt,
+  updatedAt: p.updatedAt,
+});
+
+/** The caller's project and its delivery settings (SPEC §2, §4.1). */
+const projectRoutes: RouteModule = (app, ctx) => {
+  app.get('/v1/project', { schema: { tags: ['projects'], summary: "The caller's project" } }, async (req) =>
+    ok(projectView((await ctx.repos.projects.get(req.caller.projectId))!)),
+  );
+
+  app.put<{ Body: Static<typeof ProjectPatch> }>(
+    '/v1/project',
+    { schema: { tags: ['projects'], summary: "Update the caller's project (partial)", body: ProjectPatch } },
+    async (req) => ok(projectView((await ctx.repos.projects.update(req.caller.projectId, req.body ?? {}))!)),
+  );
+};
+export default projectRoutes;

@@ -1,0 +1,155 @@
+/** The webhook body schema (written once: validation, types and OpenAPI) and its checks. */
+import { Type, type Static } from '@sinclair/typebox';
+import type { AppContext } from '../../context.js';
+import type { Webhook, WebhookInput } from '../../../store/webhooks.js';
+import { invalid, type ErrorDetail } from '../../../errors.js';
+import { unknownPatterns } from '../../../core/matching.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../../core/retry.js';
+import { SIGNATURE_SCHEMES, generateSecret, isStandardSecret } from '../../../core/signing.js';
+import { maskSecret } from '../../../core/secretbox.js';
+import { checkUrlTarget } from '../../../delivery/ssrf.js';
+import { iso } from '../../schemas.js';
+
+export const RetryPolicySchema = Type.Object({
+  maxRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20, description: 'Retries after the first attempt. Default: 3' })),
+  retryDelay: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000, description: 'ms before the first retry. Default: 1000' })),
+  backoffMultiplier: Type.Optional(Type.Number({ minimum: 1, maximum: 10, description: 'Default: 2' })),
+  maxRetryDelay: Type.Optional(Type.Integer({ minimum: 100, maximum: 86_400_000, description: 'ms cap on one delay. Default: 30000' })),
+});
+
+const HeaderMap = Type.Record(Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" }), Type.String({ maxLength: 4096 }), {
+  maxProperties: 50,
+});
+
+const fields = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  description: Type.String({ maxLength: 2000 }),
+  url: Type.String({ minLength: 1, maxLength: 2048, description: 'http(s) endpoint' }),
+  events: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+    minItems: 1,
+    maxItems: 500,
+    description: 'Catalog names, category wildcards (message.*) or *',
+  }),
+  secret: Type.String({ minLength: 8, maxLength: 512, description: 'Generated as whsec_… when absent' }),
+  active: Type.Boolean(),
+  retryPolicy: RetryPolicySchema,
+  signature: Type.Union(SIGNATURE_SCHEMES.map((s) => Type.Literal(s)), { description: 'Default: hmac-sha256' }),
+  headers: HeaderMap,
+  timeout: Type.Integer({ minimum: 100, maximum: 120_000, description: 'ms. Default: 10000' }),
+  rateLimit: Type.Union([Type.Integer({ minimum: 1, maximum: 100_000 }), Type.Null()], { description: 'requests/s' }),
+  maxConcurrency: Type.Integer({ minimum: 1, maximum: 1000, description: 'Default: 50' }),
+  spaces: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }),
+  channels: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }),
+  filter: Type.Union([Type.Record(Type.String({ minLength: 1 }), Type.Unknown()), Type.Null()], {
+    description: 'Dotted paths into data, compared for equality',
+  }),
+};
+
+const { url, events, ...optionalFields } = fields;
+export const CreateWebhook = Type.Composite([Type.Object({ url, events }), Type.Partial(Type.Object(optionalFields))]);
+export type CreateWebhook = Static<typeof CreateWebhook>;
+
+export const UpdateWebhook = Type.Partial(Type.Object(fields));
+export type UpdateWebhook = Static<typeof UpdateWebhook>;
+
+const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer']);
+
+/** Checks that need the catalog, the network or several fields at once. Throws a 422 listing every problem. */
+export async function checkWebhook(ctx: AppContext, projectId: string, w: Partial<WebhookInput>, existing?: Webhook) {
+  const details: ErrorDetail[] = [];
+  if (w.url !== undefined) {
+    const check = await checkUrlTarget(w.url, { allowPrivate: ctx.config.allowPrivateTargets });
+    if (!check.ok) details.push({ field: 'url', message: `url must be a public http(s) URL: ${check.reason}` });
+  }
+  if (w.events !== undefined) {
+    const catalog = await ctx.repos.eventTypes.names(projectId);
+    const unknown = unknownPatterns(w.events, catalog);
+    if (unknown.length) {
+      details.push({
+        field: 'events',
+        message: `unknown event type${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
+        unknown,
+        valid: catalog.sort(),
+      });
+    }
+  }
+  const policy = w.retryPolicy;
+  if (policy && policy.maxRetryDelay < policy.retryDelay) {
+    details.push({ field: 'retryPolicy.maxRetryDelay', message: 'maxRetryDelay must be at least retryDelay' });
+  }
+  for (const name of Object.keys(w.headers ?? {})) {
+    if (RESERVED_HEADERS.has(name.toLowerCase())) details.push({ field: `headers.${name}`, message: `${name} is set by Hookbridge and cannot be overridden` });
+  }
+  const scheme = w.signature ?? existing?.signature;
+  const secret = w.secret ?? existing?.secret;
+  if (scheme === 'standard' && secret && !isStandardSecret(secret)) {
+    details.push({
+      field: 'secret',
+      message: 'the standard scheme needs a secret of the form whsec_<base64 of 16+ bytes>; omit secret to have one generated, or rotate it',
+    });
+  }
+  if (details.length) throw invalid(details.map((d) => d.message).join('; '), details);
+}
+
+/** Body → repository input, with defaults for a new webhook. */
+export function toInput(body: CreateWebhook): WebhookInput {
+  const signature = body.signature ?? 'hmac-sha256';
+  return {
+    name: body.name ?? new URL(body.url).host,
+    description: body.description ?? '',
+    url: body.url,
+    events: [...new Set(body.events)],
+    secret: body.secret ?? generateSecret(),
+    active: body.active ?? true,
+    retryPolicy: mergePolicy(DEFAULT_RETRY_POLICY, body.retryPolicy),
+    signature,
+    headers: body.headers ?? {},
+    request: null,
+    timeout: body.timeout ?? 10_000,
+    rateLimit: body.rateLimit ?? null,
+    maxConcurrency: body.maxConcurrency ?? 50,
+    spaces: body.spaces ?? [],
+    channels: body.channels ?? [],
+    filter: body.filter ?? null,
+    spaceId: null,
+  };
+}
+
+export function toPatch(body: UpdateWebhook, existing: Webhook): Partial<WebhookInput> {
+  const { retryPolicy, events, ...rest } = body;
+  return {
+    ...rest,
+    ...(events && { events: [...new Set(events)] }),
+    ...(retryPolicy && { retryPolicy: mergePolicy(existing.retryPolicy, retryPolicy) }),
+  } as Partial<WebhookInput>;
+}
+
+const mergePolicy = (base: RetryPolicy, patch?: Partial<RetryPolicy>): RetryPolicy => ({ ...base, ...(patch ?? {}) });
+
+/** The API view: seed 001 fields first, then Hookbridge's. The secret is masked unless `reveal`. */
+export function webhookView(w: Webhook, reveal = false) {
+  return {
+    id: w.id,
+    name: w.name,
+    url: w.url,
+    events: w.events,
+    secret: reveal ? w.secret : maskSecret(w.secret),
+    active: w.active,
+    createdAt: iso(w.createdAt),
+    lastDelivery: iso(w.lastDeliveryAt),
+    retryPolicy: w.retryPolicy,
+    description: w.description,
+    signature: w.signature,
+    headers: w.headers,
+    request: w.request,
+    timeout: w.timeout,
+    rateLimit: w.rateLimit,
+    maxConcurrency: w.maxConcurrency,
+    spaces: w.spaces,
+    channels: w.channels,
+    filter: w.filter,
+    disabledReason: w.disabledReason,
+    secretRotation: w.oldSecretExpiresAt ? { previousSecretValidUntil: iso(w.oldSecretExpiresAt) } : null,
+    updatedAt: iso(w.updatedAt),
+  };
+}

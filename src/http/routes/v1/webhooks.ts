@@ -1,0 +1,91 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { RouteModule } from '../../context.js';
+import { notFound } from '../../../errors.js';
+import { generateSecret } from '../../../core/signing.js';
+import { IdParams, PageQuery, ok, page } from '../../schemas.js';
+import { CreateWebhook, UpdateWebhook, checkWebhook, toInput, toPatch, webhookView } from './webhook-schema.js';
+
+const RotateBody = Type.Object({
+  secret: Type.Optional(Type.String({ minLength: 8, maxLength: 512, description: 'Generated when absent' })),
+  gracePeriod: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 86400, description: 'Seconds the old secret keeps signing. Default: 86400' })),
+});
+
+/** Webhook CRUD and secret rotation (SPEC §3, seed 001). */
+const webhookRoutes: RouteModule = (app, ctx) => {
+  const tags = ['webhooks'];
+  const load = async (projectId: string, id: string) => {
+    const w = await ctx.repos.webhooks.get(projectId, id);
+    if (!w || w.spaceId) throw notFound('Webhook', id);
+    return w;
+  };
+
+  app.post<{ Body: CreateWebhook }>(
+    '/v1/webhooks',
+    { schema: { tags, summary: 'Create a webhook; the secret is shown in full only here and on rotate', body: CreateWebhook } },
+    async (req, reply) => {
+      const input = toInput(req.body);
+      await checkWebhook(ctx, req.caller.projectId, input);
+      const w = await ctx.repos.webhooks.create(req.caller.projectId, input);
+      return reply.status(201).send(ok(webhookView(w, true)));
+    },
+  );
+
+  app.get<{ Querystring: PageQuery }>(
+    '/v1/webhooks',
+    { schema: { tags, summary: 'List webhooks (secrets masked)', querystring: PageQuery } },
+    async (req) => {
+      const { items, total } = await ctx.repos.webhooks.list(req.caller.projectId, { ...req.query, spaces: false });
+      return page(items.map((w) => webhookView(w)), total, req.query);
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/v1/webhooks/:id',
+    { schema: { tags, summary: 'Get a webhook (secret masked)', params: IdParams } },
+    async (req) => ok(webhookView(await load(req.caller.projectId, req.params.id))),
+  );
+
+  app.put<{ Params: Static<typeof IdParams>; Body: UpdateWebhook }>(
+    '/v1/webhooks/:id',
+    { schema: { tags, summary: 'Update a webhook (partial)', params: IdParams, body: UpdateWebhook } },
+    async (req) => {
+      const existing = await load(req.caller.projectId, req.params.id);
+      const patch = toPatch(req.body ?? {}, existing);
+      await checkWebhook(ctx, req.caller.projectId, patch, existing);
+      const w = await ctx.repos.webhooks.update(req.caller.projectId, existing.id, patch);
+      return ok(webhookView(w!));
+    },
+  );
+
+  app.delete<{ Params: Static<typeof IdParams> }>(
+    '/v1/webhooks/:id',
+    { schema: { tags, summary: 'Delete a webhook', params: IdParams } },
+    async (req, reply) => {
+      const w = await load(req.caller.projectId, req.params.id);
+      await ctx.repos.webhooks.delete(req.caller.projectId, w.id);
+      return reply.status(204).send();
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RotateBody> | undefined }>(
+    '/v1/webhooks/:id/rotate-secret',
+    {
+      schema: {
+        tags,
+        summary: 'Issue a new secret; the old one keeps signing (both signatures sent) for the grace period',
+        params: IdParams,
+        body: Type.Optional(RotateBody),
+      },
+    },
+    async (req) => {
+      const w = await load(req.caller.projectId, req.params.id);
+      const next = req.body?.secret ?? generateSecret();
+      await checkWebhook(ctx, req.caller.projectId, { secret: next }, w);
+      const graceMs = req.body?.gracePeriod !== undefined ? req.body.gracePeriod * 1000 : ctx.config.rotationGraceMs;
+      const now = Date.now();
+      const rotated = await ctx.repos.webhooks.rotateSecret(req.caller.projectId, w.id, w.secret, next, now + graceMs, now);
+      return ok(webhookView(rotated!, true));
+    },
+  );
+};
+export default webhookRoutes;

@@ -1,0 +1,35 @@
+/**
+ * Prefixed, time-sortable ids (`wh_…`, `dlv_…`): 10 chars of millisecond time in
+ * Crockford base32, then 16 random chars. Sorting by id sorts by creation time,
+ * which keeps "newest first" lists and logs readable.
+ */
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+
+export type IdPrefix = 'prj' | 'tok' | 'wh' | 'evt' | 'dlv' | 'att' | 'src' | 'req' | 'mtg' | 'rtg';
+
+export function newId(prefix: IdPrefix, now = Date.now()): string {
+  let time = '';
+  let t = now;
+  for (let i = 0; i < 10; i++) {
+    time = ALPHABET[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  const bytes = randomBytes(16);
+  let rand = '';
+  for (let i = 0; i < 16; i++) rand += ALPHABET[bytes[i] & 31];
+  return `${prefix}_${time}${rand}`;
+}
+
+/** Random string over [A-Za-z0-9] of the given length (unbiased). */
+export function randomAlnum(length: number): string {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let out = '';
+  while (out.length < length) {
+    for (const b of randomBytes(length * 2)) {
+      if (b < 248 && out.length < length) out += chars[b % 62];
+    }
+  }
+  return out;
+}

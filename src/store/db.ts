@@ -1,0 +1,101 @@
+/**
+ * The storage seam: one Kysely instance plus dialect capability flags. Everything
+ * above this layer asks the flags, never "is this SQLite?".
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { DB } from './schema.js';
+
+export interface Capabilities {
+  dialect: 'sqlite' | 'postgres';
+  /** `FOR UPDATE SKIP LOCKED` claims (many workers). */
+  skipLocked: boolean;
+  /** `LISTEN/NOTIFY` wake-ups across processes. */
+  notify: boolean;
+}
+
+export interface Store {
+  db: Kysely<DB>;
+  caps: Capabilities;
+  /** The raw better-sqlite3 handle (hot paths) or the pg pool; undefined for the other dialect. */
+  sqlite?: SQLite.Database;
+  pool?: pg.Pool;
+  /** The pg connection string (with search_path), for LISTEN clients. */
+  pgConnection?: pg.PoolConfig;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  databaseUrl: string;
+  sqliteSynchronous?: 'NORMAL' | 'FULL';
+  poolSize?: number;
+}
+
+// int8/bigint columns hold millisecond times and counts well inside 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  return opts.databaseUrl.startsWith('sqlite:') ? openSqlite(opts) : openPostgres(opts);
+}
+
+function openSqlite(opts: StoreOptions): Store {
+  const file = opts.databaseUrl.slice('sqlite:'.length);
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'NORMAL'}`);
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    sqlite,
+    caps: { dialect: 'sqlite', skipLocked: false, notify: false },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * `postgres://…?schema=name` puts every table in that schema (created if missing);
+ * tests give each run its own schema this way.
+ */
+async function openPostgres(opts: StoreOptions): Promise<Store> {
+  const url = new URL(opts.databaseUrl);
+  const schema = url.searchParams.get('schema');
+  url.searchParams.delete('schema');
+  const config: pg.PoolConfig = { connectionString: url.toString(), max: opts.poolSize ?? 10 };
+  if (schema) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`DATABASE_URL schema ${schema}: use lowercase letters, digits and _`);
+    const admin = new pg.Client({ connectionString: url.toString() });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } catch (err) {
+      // Two processes creating the same schema at once: the loser sees a unique violation.
+      if ((err as { code?: string }).code !== '23505') throw err;
+    } finally {
+      await admin.end();
+    }
+    config.options = `-c search_path=${schema}`;
+  }
+  const pool = new pg.Pool(config);
+  pool.on('error', () => {
+    /* an idle client lost its connection; the pool replaces it */
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  await sql`select 1`.execute(db);
+  return {
+    db,
+    pool,
+    pgConnection: config,
+    caps: { dialect: 'postgres', skipLocked: true, notify: true },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

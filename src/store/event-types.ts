@@ -1,0 +1,64 @@
+import type { Kysely } from 'kysely';
+import type { DB } from './schema.js';
+
+export interface EventType {
+  name: string;
+  description: string;
+  category: string;
+  createdAt: string;
+}
+
+export function eventTypesRepo(db: Kysely<DB>) {
+  const cols = ['name', 'description', 'category', 'created_at'] as const;
+  const to = (r: { name: string; description: string; category: string; created_at: number }): EventType => ({
+    name: r.name,
+    description: r.description,
+    category: r.category,
+    createdAt: new Date(r.created_at).toISOString(),
+  });
+  return {
+    async list(projectId: string, opts: { category?: string; limit: number; offset: number }) {
+      let q = db.selectFrom('event_types').where('project_id', '=', projectId);
+      if (opts.category) q = q.where('category', '=', opts.category);
+      const rows = await q.select(cols).orderBy('name').limit(opts.limit).offset(opts.offset).execute();
+      const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return { items: rows.map(to), total: Number(n) };
+    },
+    async names(projectId: string): Promise<string[]> {
+      const rows = await db.selectFrom('event_types').select('name').where('project_id', '=', projectId).execute();
+      return rows.map((r) => r.name);
+    },
+    async get(projectId: string, name: string) {
+      const r = await db
+        .selectFrom('event_types')
+        .select(cols)
+        .where('project_id', '=', projectId)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      return r && to(r);
+    },
+    async create(projectId: string, t: { name: string; description: string; category: string }, now = Date.now()) {
+      await db.insertInto('event_types').values({ project_id: projectId, ...t, created_at: now }).execute();
+      return (await this.get(projectId, t.name))!;
+    },
+    async update(projectId: string, name: string, patch: { description?: string; category?: string }) {
+      if (patch.description === undefined && patch.category === undefined) return this.get(projectId, name);
+      await db
+        .updateTable('event_types')
+        .set(patch)
+        .where('project_id', '=', projectId)
+        .where('name', '=', name)
+        .execute();
+      return this.get(projectId, name);
+    },
+    async delete(projectId: string, name: string): Promise<boolean> {
+      const r = await db
+        .deleteFrom('event_types')
+        .where('project_id', '=', projectId)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+  };
+}
+export type EventTypesRepo = ReturnType<typeof eventTypesRepo>;

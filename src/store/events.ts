@@ -1,0 +1,163 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from './schema.js';
+import type { WebhooksRepo, Webhook } from './webhooks.js';
+import { newId } from '../ids.js';
+import { webhookMatches } from '../core/matching.js';
+import { buildEnvelope } from '../core/envelope.js';
+
+export interface PublishInput {
+  type: string;
+  data: unknown;
+  id?: string;
+  idempotencyKey?: string;
+  space?: string | null;
+  channels?: string[];
+  /** Deliver only to this webhook (the `test` route), matching or not. */
+  onlyWebhookId?: string;
+}
+
+export interface DeliveryRef {
+  id: string;
+  webhookId: string;
+  status: string;
+}
+
+export interface PublishedEvent {
+  id: string;
+  type: string;
+  createdAt: string;
+  deliveries: DeliveryRef[];
+}
+
+export interface StoredEvent {
+  id: string;
+  type: string;
+  createdAt: string;
+  data: unknown;
+  space: string | null;
+  channels: string[];
+}
+
+const isUniqueViolation = (err: unknown) => {
+  const e = err as { code?: string; message?: string };
+  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE';
+};
+
+export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo) {
+  async function findExisting(projectId: string, input: PublishInput): Promise<PublishedEvent | undefined> {
+    let q = db.selectFrom('events').select(['id', 'type', 'created_at']).where('project_id', '=', projectId);
+    if (input.id) q = q.where('id', '=', input.id);
+    else if (input.idempotencyKey) q = q.where('idempotency_key', '=', input.idempotencyKey);
+    else return undefined;
+    const ev = await q.executeTakeFirst();
+    if (!ev) return undefined;
+    return { id: ev.id, type: ev.type, createdAt: new Date(ev.created_at).toISOString(), deliveries: await deliveriesOf(projectId, ev.id) };
+  }
+
+  async function deliveriesOf(projectId: string, eventId: string): Promise<DeliveryRef[]> {
+    const rows = await db
+      .selectFrom('deliveries')
+      .select(['id', 'webhook_id', 'status'])
+      .where('project_id', '=', projectId)
+      .where('event_id', '=', eventId)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({ id: r.id, webhookId: r.webhook_id, status: r.status }));
+  }
+
+  async function insertDeliveries(tx: Transaction<DB>, projectId: string, eventId: string, type: string, targets: Webhook[], now: number) {
+    const rows = targets.map((w) => ({
+      id: newId('dlv', now),
+      project_id: projectId,
+      event_id: eventId,
+      event_type: type,
+      webhook_id: w.id,
+      status: 'pending' as const,
+      attempts: 0,
+      next_attempt_at: now,
+      lease_until: null,
+      last_status_code: null,
+      last_error: null,
+      last_response_ms: null,
+      last_response_body: null,
+      delivered_at: null,
+      created_at: now,
+      updated_at: now,
+    }));
+    if (rows.length) await tx.insertInto('deliveries').values(rows).execute();
+    return rows.map((r) => ({ id: r.id, webhookId: r.webhook_id, status: r.status }));
+  }
+
+  return {
+    /**
+     * Stores the event and one pending delivery per matching active webhook in one
+     * transaction. The same `id` or idempotency key again returns the first result.
+     * Hazard: inside the transaction use `tx` only — on SQLite the one connection is
+     * held by it, so a query through `db` would wait forever.
+     */
+    async publish(projectId: string, input: PublishInput, now = Date.now()): Promise<{ event: PublishedEvent; created: boolean }> {
+      const existing = await findExisting(projectId, input);
+      if (existing) return { event: existing, created: false };
+      const id = input.id ?? newId('evt', now);
+      const createdAt = new Date(now).toISOString();
+      const payload = buildEnvelope({ id, type: input.type, createdAt, data: input.data });
+      try {
+        const deliveries = await db.transaction().execute(async (tx) => {
+          await tx
+            .insertInto('events')
+            .values({
+              project_id: projectId,
+              id,
+              type: input.type,
+              payload,
+              space: input.space ?? null,
+              channels: JSON.stringify(input.channels ?? []),
+              idempotency_key: input.idempotencyKey ?? null,
+              created_at: now,
+            })
+            .execute();
+          const candidates = input.onlyWebhookId
+            ? [await webhooks.get(projectId, input.onlyWebhookId, tx)].filter((w): w is Webhook => !!w)
+            : (await webhooks.all(projectId, { activeOnly: true }, tx)).filter((w) =>
+                webhookMatches(w, { type: input.type, space: input.space, channels: input.channels, data: input.data }),
+              );
+          return insertDeliveries(tx, projectId, id, input.type, candidates, now);
+        });
+        return { event: { id, type: input.type, createdAt, deliveries }, created: true };
+      } catch (err) {
+        // A concurrent publish with the same id/key won the race: answer its result.
+        if (isUniqueViolation(err)) {
+          const winner = await findExisting(projectId, input);
+          if (winner) return { event: winner, created: false };
+        }
+        throw err;
+      }
+    },
+    async get(projectId: string, id: string): Promise<(StoredEvent & { deliveries: DeliveryRef[] }) | undefined> {
+      const r = await db.selectFrom('events').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+      if (!r) return undefined;
+      const env = JSON.parse(r.payload);
+      return {
+        id: r.id,
+        type: r.type,
+        createdAt: env.createdAt,
+        data: env.data,
+        space: r.space,
+        channels: JSON.parse(r.channels),
+        deliveries: await deliveriesOf(projectId, id),
+      };
+    },
+    async list(projectId: string, opts: { type?: string; limit: number; offset: number }) {
+      let q = db.selectFrom('events').where('project_id', '=', projectId);
+      if (opts.type) q = q.where('type', '=', opts.type);
+      const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).offset(opts.offset).execute();
+      const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const items: StoredEvent[] = rows.map((r) => {
+        const env = JSON.parse(r.payload);
+        return { id: r.id, type: r.type, createdAt: env.createdAt, data: env.data, space: r.space, channels: JSON.parse(r.channels) };
+      });
+      return { items, total: Number(n) };
+    },
+  };
+}
+export type EventsRepo = ReturnType<typeof eventsRepo>;

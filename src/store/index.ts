@@ -1,0 +1,21 @@
+import type { Store } from './db.js';
+import type { SecretBox } from '../core/secretbox.js';
+import { projectsRepo } from './projects.js';
+import { tokensRepo } from './tokens.js';
+import { eventTypesRepo } from './event-types.js';
+import { webhooksRepo } from './webhooks.js';
+import { eventsRepo } from './events.js';
+
+/** Every repository over one store: what the HTTP layer and the worker are handed. */
+export function createRepos(store: Store, box: SecretBox) {
+  const webhooks = webhooksRepo(store.db, box);
+  return {
+    store,
+    projects: projectsRepo(store.db),
+    tokens: tokensRepo(store.db),
+    eventTypes: eventTypesRepo(store.db),
+    webhooks,
+    events: eventsRepo(store.db, webhooks),
+  };
+}
+export type Repos = ReturnType<typeof createRepos>;

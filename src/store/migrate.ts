@@ -1,0 +1,35 @@
+/**
+ * Numbered, append-only migrations. Kysely's Migrator holds a lock while it runs:
+ * on PostgreSQL a transaction-scoped advisory lock, so two processes starting at once
+ * apply each migration exactly once. On SQLite a second writer may see SQLITE_BUSY
+ * while the first migrates; it waits and tries again, then finds nothing left to do.
+ */
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import * as m001 from './migrations/001_init.js';
+
+const MIGRATIONS: Record<string, Migration> = {
+  '001_init': m001,
+};
+
+export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1)!;
+
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+  });
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    const busy = /SQLITE_BUSY|database is locked|already exists/i.test(String((error as Error)?.message ?? error));
+    if (!busy || attempt >= 20) throw new Error(`migration failed: ${(error as Error)?.message ?? error}`, { cause: error });
+    await new Promise((r) => setTimeout(r, 100 * attempt));
+  }
+}
+
+/** True when every known migration has been applied (used by /ready). */
+export async function migrationsApplied(db: Kysely<any>): Promise<boolean> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  const all = await migrator.getMigrations();
+  return all.every((m) => m.executedAt !== undefined);
+}

@@ -1,0 +1,82 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { DB, ProjectsTable } from './schema.js';
+import { newId } from '../ids.js';
+import { SEED_EVENT_TYPES } from '../core/catalog.js';
+
+export interface Project {
+  id: string;
+  name: string;
+  headerPrefix: string;
+  userAgent: string;
+  isDefault: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const DEFAULT_HEADER_PREFIX = 'Hookbridge';
+export const DEFAULT_USER_AGENT = 'Hookbridge-Webhooks/1.0';
+
+const toProject = (r: Selectable<ProjectsTable>): Project => ({
+  id: r.id,
+  name: r.name,
+  headerPrefix: r.header_prefix,
+  userAgent: r.user_agent,
+  isDefault: r.is_default === 1,
+  createdAt: new Date(r.created_at).toISOString(),
+  updatedAt: new Date(r.updated_at).toISOString(),
+});
+
+export function projectsRepo(db: Kysely<DB>) {
+  return {
+    async get(id: string): Promise<Project | undefined> {
+      const r = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && toProject(r);
+    },
+    async getDefault(): Promise<Project | undefined> {
+      const r = await db.selectFrom('projects').selectAll().where('is_default', '=', 1).executeTakeFirst();
+      return r && toProject(r);
+    },
+    async list(limit: number, offset: number): Promise<{ items: Project[]; total: number }> {
+      const rows = await db.selectFrom('projects').selectAll().orderBy('id').limit(limit).offset(offset).execute();
+      const { n } = await db.selectFrom('projects').select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return { items: rows.map(toProject), total: Number(n) };
+    },
+    /** Creates the project and pre-loads the seed event catalog, in one transaction. */
+    async create(input: { name: string; isDefault?: boolean; id?: string }, now = Date.now()): Promise<Project> {
+      const id = input.id ?? newId('prj', now);
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .insertInto('projects')
+          .values({
+            id,
+            name: input.name,
+            header_prefix: DEFAULT_HEADER_PREFIX,
+            user_agent: DEFAULT_USER_AGENT,
+            is_default: input.isDefault ? 1 : 0,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        await tx
+          .insertInto('event_types')
+          .values(SEED_EVENT_TYPES.map((t) => ({ project_id: id, ...t, created_at: now })))
+          .execute();
+      });
+      return (await this.get(id))!;
+    },
+    async update(id: string, patch: { name?: string; headerPrefix?: string; userAgent?: string }, now = Date.now()) {
+      await db
+        .updateTable('projects')
+        .set({
+          ...(patch.name !== undefined && { name: patch.name }),
+          ...(patch.headerPrefix !== undefined && { header_prefix: patch.headerPrefix }),
+          ...(patch.userAgent !== undefined && { user_agent: patch.userAgent }),
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .execute();
+      return this.get(id);
+    },
+  };
+}
+export type ProjectsRepo = ReturnType<typeof projectsRepo>;

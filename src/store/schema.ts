@@ -1,0 +1,129 @@
+/**
+ * Table types for Kysely. Times are integer milliseconds since the epoch on both
+ * dialects (bigint on PostgreSQL, parsed back to number); JSON columns are TEXT.
+ */
+type Json = string;
+
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  header_prefix: string;
+  user_agent: string;
+  is_default: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TokensTable {
+  id: string;
+  project_id: string | null;
+  is_admin: number;
+  name: string;
+  token_hash: string;
+  /** First characters of the token, so a person can tell tokens apart. */
+  hint: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface EventTypesTable {
+  project_id: string;
+  name: string;
+  description: string;
+  category: string;
+  created_at: number;
+}
+
+export interface WebhooksTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  url: string;
+  events: Json;
+  secret_enc: string;
+  old_secret_enc: string | null;
+  old_secret_expires_at: number | null;
+  active: number;
+  retry_policy: Json;
+  signature: string;
+  headers: Json;
+  request: Json | null;
+  timeout_ms: number;
+  rate_limit: number | null;
+  max_concurrency: number;
+  spaces: Json;
+  channels: Json;
+  filter: Json | null;
+  /** Set for seed 002 per-space webhooks (one per space). */
+  space_id: string | null;
+  disabled_reason: string | null;
+  failing_since: number | null;
+  last_delivery_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventsTable {
+  project_id: string;
+  id: string;
+  type: string;
+  /** The envelope bytes exactly as sent: `JSON.stringify({id,type,createdAt,data})`. */
+  payload: string;
+  space: string | null;
+  channels: Json;
+  idempotency_key: string | null;
+  created_at: number;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface DeliveriesTable {
+  id: string;
+  project_id: string;
+  event_id: string;
+  event_type: string;
+  webhook_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: number;
+  /** While set and in the future, a worker owns the row; an expired lease is retaken. */
+  lease_until: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_response_ms: number | null;
+  last_response_body: string | null;
+  delivered_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AttemptsTable {
+  id: string;
+  delivery_id: string;
+  project_id: string;
+  webhook_id: string;
+  attempt: number;
+  status: 'success' | 'failure';
+  request_url: string;
+  request_method: string;
+  request_headers: Json;
+  request_body: string;
+  response_status: number | null;
+  response_headers: Json | null;
+  response_body: string | null;
+  duration_ms: number | null;
+  error: string | null;
+  retry_reason: string | null;
+  created_at: number;
+}
+
+export interface DB {
+  projects: ProjectsTable;
+  tokens: TokensTable;
+  event_types: EventTypesTable;
+  webhooks: WebhooksTable;
+  events: EventsTable;
+  deliveries: DeliveriesTable;
+  attempts: AttemptsTable;
+}

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { DB } from './schema.js';
+import { newId } from '../ids.js';
+import { hashToken } from '../core/secretbox.js';
+
+export interface TokenInfo {
+  id: string;
+  projectId: string | null;
+  isAdmin: boolean;
+  name: string;
+  hint: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** `hb_` + 32 random bytes in base64url: the only time the full token exists is in the answer. */
+export const generateToken = (admin = false) => `${admin ? 'hba_' : 'hb_'}${randomBytes(32).toString('base64url')}`;
+
+export function tokensRepo(db: Kysely<DB>) {
+  return {
+    /** Stores the hash of `token` (generated when absent) and returns the plain token once. */
+    async create(input: { projectId: string | null; isAdmin?: boolean; name: string; token?: string }, now = Date.now()) {
+      const token = input.token ?? generateToken(input.isAdmin);
+      const id = newId('tok', now);
+      await db
+        .insertInto('tokens')
+        .values({
+          id,
+          project_id: input.projectId,
+          is_admin: input.isAdmin ? 1 : 0,
+          name: input.name,
+          token_hash: hashToken(token),
+          hint: `${token.slice(0, 7)}…`,
+          created_at: now,
+          last_used_at: null,
+        })
+        .execute();
+      const info: TokenInfo = {
+        id,
+        projectId: input.projectId,
+        isAdmin: !!input.isAdmin,
+        name: input.name,
+        hint: `${token.slice(0, 7)}…`,
+        createdAt: new Date(now).toISOString(),
+        lastUsedAt: null,
+      };
+      return { token, info };
+    },
+    async findByToken(token: string) {
+      return db
+        .selectFrom('tokens')
+        .select(['id', 'project_id', 'is_admin'])
+        .where('token_hash', '=', hashToken(token))
+        .executeTakeFirst();
+    },
+    async hasAdmin(): Promise<boolean> {
+      const r = await db.selectFrom('tokens').select('id').where('is_admin', '=', 1).limit(1).executeTakeFirst();
+      return !!r;
+    },
+    async get(id: string) {
+      return db.selectFrom('tokens').select(['id', 'project_id', 'is_admin']).where('id', '=', id).executeTakeFirst();
+    },
+    async delete(id: string): Promise<boolean> {
+      const r = await db.deleteFrom('tokens').where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+  };
+}
+export type TokensRepo = ReturnType<typeof tokensRepo>;

@@ -1,0 +1,178 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { DB, WebhooksTable } from './schema.js';
+import type { SecretBox } from '../core/secretbox.js';
+import type { RetryPolicy } from '../core/retry.js';
+import type { SignatureScheme } from '../core/signing.js';
+import { newId } from '../ids.js';
+
+export interface Webhook {
+  id: string;
+  projectId: string;
+  name: string;
+  description: string;
+  url: string;
+  events: string[];
+  /** Plain secret (decrypted on read); never logged. */
+  secret: string;
+  /** The rotated-out secret while its grace period lasts. */
+  oldSecret: string | null;
+  oldSecretExpiresAt: number | null;
+  active: boolean;
+  retryPolicy: RetryPolicy;
+  signature: SignatureScheme;
+  headers: Record<string, string>;
+  request: unknown | null;
+  timeout: number;
+  rateLimit: number | null;
+  maxConcurrency: number;
+  spaces: string[];
+  channels: string[];
+  filter: Record<string, unknown> | null;
+  spaceId: string | null;
+  disabledReason: string | null;
+  failingSince: number | null;
+  lastDeliveryAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type WebhookInput = Omit<
+  Webhook,
+  'id' | 'projectId' | 'oldSecret' | 'oldSecretExpiresAt' | 'disabledReason' | 'failingSince' | 'lastDeliveryAt' | 'createdAt' | 'updatedAt'
+>;
+
+export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
+  const decode = (r: Selectable<WebhooksTable>): Webhook => ({
+    id: r.id,
+    projectId: r.project_id,
+    name: r.name,
+    description: r.description,
+    url: r.url,
+    events: JSON.parse(r.events),
+    secret: box.open(r.secret_enc),
+    oldSecret: r.old_secret_enc ? box.open(r.old_secret_enc) : null,
+    oldSecretExpiresAt: r.old_secret_expires_at,
+    active: r.active === 1,
+    retryPolicy: JSON.parse(r.retry_policy),
+    signature: r.signature as SignatureScheme,
+    headers: JSON.parse(r.headers),
+    request: r.request ? JSON.parse(r.request) : null,
+    timeout: r.timeout_ms,
+    rateLimit: r.rate_limit,
+    maxConcurrency: r.max_concurrency,
+    spaces: JSON.parse(r.spaces),
+    channels: JSON.parse(r.channels),
+    filter: r.filter ? JSON.parse(r.filter) : null,
+    spaceId: r.space_id,
+    disabledReason: r.disabled_reason,
+    failingSince: r.failing_since,
+    lastDeliveryAt: r.last_delivery_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+
+  const encode = (w: Partial<WebhookInput>) => ({
+    ...(w.name !== undefined && { name: w.name }),
+    ...(w.description !== undefined && { description: w.description }),
+    ...(w.url !== undefined && { url: w.url }),
+    ...(w.events !== undefined && { events: JSON.stringify(w.events) }),
+    ...(w.secret !== undefined && { secret_enc: box.seal(w.secret) }),
+    ...(w.active !== undefined && { active: w.active ? 1 : 0 }),
+    ...(w.retryPolicy !== undefined && { retry_policy: JSON.stringify(w.retryPolicy) }),
+    ...(w.signature !== undefined && { signature: w.signature }),
+    ...(w.headers !== undefined && { headers: JSON.stringify(w.headers) }),
+    ...(w.request !== undefined && { request: w.request === null ? null : JSON.stringify(w.request) }),
+    ...(w.timeout !== undefined && { timeout_ms: w.timeout }),
+    ...(w.rateLimit !== undefined && { rate_limit: w.rateLimit }),
+    ...(w.maxConcurrency !== undefined && { max_concurrency: w.maxConcurrency }),
+    ...(w.spaces !== undefined && { spaces: JSON.stringify(w.spaces) }),
+    ...(w.channels !== undefined && { channels: JSON.stringify(w.channels) }),
+    ...(w.filter !== undefined && { filter: w.filter === null ? null : JSON.stringify(w.filter) }),
+    ...(w.spaceId !== undefined && { space_id: w.spaceId }),
+  });
+
+  return {
+    decode,
+    async get(projectId: string, id: string, exec: Kysely<DB> = db): Promise<Webhook | undefined> {
+      const r = await exec.selectFrom('webhooks').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+      return r && decode(r);
+    },
+    /** Any project's webhook by id: for the worker, which is not scoped to a caller. */
+    async getById(id: string): Promise<Webhook | undefined> {
+      const r = await db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && decode(r);
+    },
+    async getBySpace(projectId: string, spaceId: string): Promise<Webhook | undefined> {
+      const r = await db
+        .selectFrom('webhooks')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('space_id', '=', spaceId)
+        .executeTakeFirst();
+      return r && decode(r);
+    },
+    async list(projectId: string, opts: { limit: number; offset: number; spaces?: boolean }) {
+      let q = db.selectFrom('webhooks').where('project_id', '=', projectId);
+      if (opts.spaces === false) q = q.where('space_id', 'is', null);
+      const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).offset(opts.offset).execute();
+      const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return { items: rows.map(decode), total: Number(n) };
+    },
+    /** Every webhook of the project, oldest first (the order actions were added). */
+    async all(projectId: string, opts: { activeOnly?: boolean } = {}, exec: Kysely<DB> = db): Promise<Webhook[]> {
+      let q = exec.selectFrom('webhooks').selectAll().where('project_id', '=', projectId);
+      if (opts.activeOnly) q = q.where('active', '=', 1);
+      const rows = await q.orderBy('created_at').orderBy('id').execute();
+      return rows.map(decode);
+    },
+    async create(projectId: string, w: WebhookInput, now = Date.now()): Promise<Webhook> {
+      const id = newId('wh', now);
+      await db
+        .insertInto('webhooks')
+        .values({
+          id,
+          project_id: projectId,
+          ...(encode(w) as Required<ReturnType<typeof encode>>),
+          request: w.request == null ? null : JSON.stringify(w.request),
+          filter: w.filter == null ? null : JSON.stringify(w.filter),
+          space_id: w.spaceId ?? null,
+          old_secret_enc: null,
+          old_secret_expires_at: null,
+          disabled_reason: null,
+          failing_since: null,
+          last_delivery_at: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      return (await this.get(projectId, id))!;
+    },
+    async update(projectId: string, id: string, patch: Partial<WebhookInput>, now = Date.now()) {
+      const set: Record<string, unknown> = { ...encode(patch), updated_at: now };
+      // Re-enabling a webhook clears the reason it was disabled for.
+      if (patch.active === true) Object.assign(set, { disabled_reason: null, failing_since: null });
+      await db.updateTable('webhooks').set(set).where('project_id', '=', projectId).where('id', '=', id).execute();
+      return this.get(projectId, id);
+    },
+    /** New secret; the old one keeps signing until `graceUntil`. */
+    async rotateSecret(projectId: string, id: string, current: string, next: string, graceUntil: number, now = Date.now()) {
+      await db
+        .updateTable('webhooks')
+        .set({
+          secret_enc: box.seal(next),
+          old_secret_enc: graceUntil > now ? box.seal(current) : null,
+          old_secret_expires_at: graceUntil > now ? graceUntil : null,
+          updated_at: now,
+        })
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .execute();
+      return this.get(projectId, id);
+    },
+    async delete(projectId: string, id: string): Promise<boolean> {
+      const r = await db.deleteFrom('webhooks').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+  };
+}
+export type WebhooksRepo = ReturnType<typeof webhooksRepo>;
