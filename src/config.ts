@@ -37,6 +37,8 @@ export interface Config {
   rotationGraceMs: number;
   /** A webhook failing every attempt this long (ms) is disabled. Default: 5 days */
   disableAfterFailingMs: number;
+  /** How long a worker's claim on a delivery lasts before another may retake it (ms). Default: 60 s */
+  leaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -113,6 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
     sqliteSynchronous: oneOf('HOOKBRIDGE_SQLITE_SYNC', 'NORMAL', ['NORMAL', 'FULL'] as const),
     rotationGraceMs: int('HOOKBRIDGE_ROTATION_GRACE_SECONDS', 86400, 0, 30 * 86400) * 1000,
     disableAfterFailingMs: int('HOOKBRIDGE_DISABLE_AFTER_SECONDS', 5 * 86400, 60, 365 * 86400) * 1000,
+    leaseMs: int('HOOKBRIDGE_LEASE_SECONDS', 60, 2, 3600) * 1000,
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

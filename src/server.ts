@@ -6,6 +6,8 @@ import type { Repos } from './store/index.js';
 import { buildApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { ensureAdminToken, ensureDefaultProject, openRepos } from './bootstrap.js';
+import { startWorker } from './delivery/index.js';
+import { notifyDeliveries } from './delivery/notify.js';
 
 export interface RunningServer {
   url: string;
@@ -22,7 +24,14 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
   const generatedAdminToken = await ensureAdminToken(repos, config);
   const metrics = createMetrics();
 
-  const app = await buildApp({ config, repos, metrics, defaultProjectId: () => defaultProjectId, wake: () => {} }, logger);
+  const worker = config.role === 'api' ? undefined : await startWorker(config, repos, metrics, logger);
+  const pool = store.caps.notify ? store.pool : undefined;
+  const wake = () => {
+    worker?.worker.wake();
+    // Other processes' workers hear about it through NOTIFY (PostgreSQL only).
+    if (pool) notifyDeliveries(pool).catch((err) => logger.warn({ err }, 'NOTIFY failed'));
+  };
+  const app = await buildApp({ config, repos, metrics, defaultProjectId: () => defaultProjectId, wake }, logger);
   await app.listen({ port: config.port, host: config.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -39,6 +48,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
       if (closed) return;
       closed = true;
       await app.close();
+      await worker?.stop();
       await store.close();
     },
   };

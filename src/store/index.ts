@@ -5,6 +5,7 @@ import { tokensRepo } from './tokens.js';
 import { eventTypesRepo } from './event-types.js';
 import { webhooksRepo } from './webhooks.js';
 import { eventsRepo } from './events.js';
+import { deliveriesWorkerRepo } from './deliveries.js';
 
 /** Every repository over one store: what the HTTP layer and the worker are handed. */
 export function createRepos(store: Store, box: SecretBox) {
@@ -16,6 +17,7 @@ export function createRepos(store: Store, box: SecretBox) {
     eventTypes: eventTypesRepo(store.db),
     webhooks,
     events: eventsRepo(store.db, webhooks),
+    deliveriesWorker: deliveriesWorkerRepo(store.db, store.caps),
   };
 }
 export type Repos = ReturnType<typeof createRepos>;

@@ -32,6 +32,11 @@ export function projectsRepo(db: Kysely<DB>) {
       const r = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
       return r && toProject(r);
     },
+    async byIds(ids: string[]): Promise<Map<string, Project>> {
+      if (!ids.length) return new Map();
+      const rows = await db.selectFrom('projects').selectAll().where('id', 'in', ids).execute();
+      return new Map(rows.map((r) => [r.id, toProject(r)]));
+    },
     async getDefault(): Promise<Project | undefined> {
       const r = await db.selectFrom('projects').selectAll().where('is_default', '=', 1).executeTakeFirst();
       return r && toProject(r);

@@ -86,11 +86,14 @@ export interface DeliveriesTable {
   webhook_id: string;
   status: DeliveryStatus;
   attempts: number;
+  /** Attempts made before the last manual retry/replay; the retry budget counts from here. */
+  attempt_base: number;
   next_attempt_at: number;
   /** While set and in the future, a worker owns the row; an expired lease is retaken. */
   lease_until: number | null;
   last_status_code: number | null;
   last_error: string | null;
+  last_reason: string | null;
   last_response_ms: number | null;
   last_response_body: string | null;
   delivered_at: number | null;
@@ -108,7 +111,8 @@ export interface AttemptsTable {
   request_url: string;
   request_method: string;
   request_headers: Json;
-  request_body: string;
+  /** NULL when the body sent was the event payload itself (stored once, in events). */
+  request_body: string | null;
   response_status: number | null;
   response_headers: Json | null;
   response_body: string | null;

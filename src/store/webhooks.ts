@@ -102,6 +102,11 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
       const r = await db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
       return r && decode(r);
     },
+    async byIds(ids: string[]): Promise<Map<string, Webhook>> {
+      if (!ids.length) return new Map();
+      const rows = await db.selectFrom('webhooks').selectAll().where('id', 'in', ids).execute();
+      return new Map(rows.map((r) => [r.id, decode(r)]));
+    },
     async getBySpace(projectId: string, spaceId: string): Promise<Webhook | undefined> {
       const r = await db
         .selectFrom('webhooks')

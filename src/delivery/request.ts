@@ -1,0 +1,63 @@
+/**
+ * The exact HTTP request for one attempt of one delivery (SPEC §4.1–§4.2). Pure: the
+ * attempt's time is handed in. The body is the event's stored envelope bytes, never
+ * re-serialised, so what is signed is what is sent.
+ */
+import { bodySchemeWrap, signHeaders } from '../core/signing.js';
+import type { Webhook } from '../store/webhooks.js';
+
+export interface ProjectSettings {
+  headerPrefix: string;
+  userAgent: string;
+}
+
+export interface OutboundRequest {
+  method: 'GET' | 'POST' | 'PUT';
+  url: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+export interface AttemptInfo {
+  deliveryId: string;
+  eventType: string;
+  /** The envelope bytes stored at publish time. */
+  payload: string;
+  /** 1 for the first attempt. */
+  attemptNumber: number;
+  /** Reason the previous attempt failed (retries only). */
+  retryReason?: string | null;
+  /** Seconds until the next try should this one fail; omitted on the last attempt. */
+  retryAfterSec?: number;
+  nowMs: number;
+}
+
+/** Secrets that sign this attempt: the current one, plus the old one during its grace period. */
+export function signingSecrets(w: Webhook, nowMs: number): string[] {
+  return w.oldSecret && w.oldSecretExpiresAt && w.oldSecretExpiresAt > nowMs ? [w.secret, w.oldSecret] : [w.secret];
+}
+
+export function buildRequest(w: Webhook, project: ProjectSettings, a: AttemptInfo): OutboundRequest {
+  const P = project.headerPrefix;
+  const timestampSec = Math.floor(a.nowMs / 1000);
+  // `body` scheme (livedigital): one signature fits in the payload, so the current secret signs.
+  const body = w.signature === 'body' ? bodySchemeWrap(w.secret, JSON.parse(a.payload)) : a.payload;
+  const headers: Record<string, string> = {
+    ...w.headers,
+    'Content-Type': 'application/json',
+    'User-Agent': project.userAgent,
+    [`X-${P}-Event`]: a.eventType,
+    [`X-${P}-Delivery`]: a.deliveryId,
+    [`X-${P}-Timestamp`]: String(timestampSec),
+  };
+  if (a.attemptNumber > 1) {
+    headers[`X-${P}-Retry-Count`] = String(a.attemptNumber - 1);
+    if (a.retryReason) headers[`X-${P}-Retry-Reason`] = a.retryReason;
+  }
+  if (a.attemptNumber > 1 && a.retryAfterSec !== undefined) headers[`X-${P}-Retry-After`] = String(a.retryAfterSec);
+  Object.assign(
+    headers,
+    signHeaders({ scheme: w.signature, secrets: signingSecrets(w, a.nowMs), body, msgId: a.deliveryId, timestampSec, prefix: P }),
+  );
+  return { method: 'POST', url: w.url, headers, body };
+}

@@ -1,0 +1,94 @@
+/**
+ * Sends one request with undici over keep-alive pools. Redirects are not followed,
+ * headers and body time out separately (a timed-out socket is destroyed, not reused),
+ * and the SSRF guard runs again at connect time.
+ */
+import { Agent, request, type Dispatcher } from 'undici';
+import { guardedConnector } from './ssrf.js';
+import type { OutboundRequest } from './request.js';
+
+/** Stored response bodies are cut to this many bytes. */
+export const MAX_STORED_BODY = 4096;
+
+export interface SendResult {
+  statusCode?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  durationMs: number;
+  errorKind?: 'timeout' | 'connection' | 'ssrf' | 'invalid';
+  error?: string;
+}
+
+export interface Sender {
+  send(req: OutboundRequest, timeoutMs: number): Promise<SendResult>;
+  close(): Promise<void>;
+}
+
+export function createSender(opts: { allowPrivate: boolean; connectTimeoutMs?: number }): Sender {
+  const agent = new Agent({
+    connect: guardedConnector(opts.allowPrivate, { timeout: opts.connectTimeoutMs ?? 10_000 }),
+    keepAliveTimeout: 30_000,
+    pipelining: 1,
+  });
+  return {
+    async send(req, timeoutMs) {
+      const started = performance.now();
+      try {
+        const res = await request(req.url, {
+          dispatcher: agent as Dispatcher,
+          method: req.method,
+          headers: req.headers,
+          body: req.body,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+        const body = await readCapped(res.body, MAX_STORED_BODY);
+        return {
+          statusCode: res.statusCode,
+          headers: flattenHeaders(res.headers),
+          body,
+          durationMs: Math.round(performance.now() - started),
+        };
+      } catch (err) {
+        return { ...classifyError(err), durationMs: Math.round(performance.now() - started) };
+      }
+    },
+    async close() {
+      await agent.close();
+    },
+  };
+}
+
+/** Keeps the first `max` bytes, then stops reading and drops the rest of the stream. */
+async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    if (size < max) chunks.push(buf.subarray(0, max - size));
+    size += buf.length;
+    if (size >= max * 16) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+function classifyError(err: unknown): Pick<SendResult, 'errorKind' | 'error'> {
+  const e = err as { code?: string; message?: string; cause?: { code?: string } };
+  const code = e.code ?? e.cause?.code ?? '';
+  const message = e.message ?? String(err);
+  if (code === 'ESSRF') return { errorKind: 'ssrf', error: message };
+  if (/TIMEOUT|ETIMEDOUT/.test(code)) return { errorKind: 'timeout', error: `timed out: ${message}` };
+  if (code === 'ERR_INVALID_URL' || code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_ARG_TYPE') {
+    return { errorKind: 'invalid', error: message };
+  }
+  return { errorKind: 'connection', error: `${code || 'error'}: ${message}` };
+}

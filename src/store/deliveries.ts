@@ -1,0 +1,188 @@
+/**
+ * The worker's side of the deliveries table: claim with a lease, extend, release,
+ * and group-commit attempt results. A claim moves `next_attempt_at` to the lease's
+ * end, so the due-index scan never walks rows that are in flight, and a crashed
+ * worker's rows simply become due again when the lease runs out.
+ */
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Capabilities } from './db.js';
+import type { AttemptsTable, DB, DeliveriesTable, DeliveryStatus } from './schema.js';
+
+export type ClaimedDelivery = Selectable<DeliveriesTable> & { payload: string };
+
+export interface AttemptRecord {
+  deliveryId: string;
+  projectId: string;
+  webhookId: string;
+  attempt: Omit<AttemptsTable, 'delivery_id' | 'project_id' | 'webhook_id'>;
+  /** The delivery after this attempt. */
+  status: DeliveryStatus;
+  nextAttemptAt: number;
+  reason: string | null;
+  /** Webhook bookkeeping: success resets the failing streak; `disable` turns it off; null: no request was made. */
+  webhookOutcome: 'success' | 'failure' | null;
+  disableWebhook?: string;
+}
+
+export interface WebhookDisabled {
+  projectId: string;
+  webhookId: string;
+  reason: string;
+}
+
+export function deliveriesWorkerRepo(db: Kysely<DB>, caps: Capabilities) {
+  return {
+    /** Up to `limit` due deliveries, leased until `now + leaseMs`, skipping saturated webhooks. */
+    async claim(limit: number, now: number, leaseMs: number, skipWebhooks: string[] = []): Promise<ClaimedDelivery[]> {
+      let due = db
+        .selectFrom('deliveries')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', now);
+      if (skipWebhooks.length) due = due.where('webhook_id', 'not in', skipWebhooks);
+      due = due.orderBy('next_attempt_at').limit(limit);
+      if (caps.skipLocked) due = due.forUpdate().skipLocked();
+      const leased = now + leaseMs;
+      const rows = await db
+        .updateTable('deliveries')
+        .set({ next_attempt_at: leased, lease_until: leased, updated_at: now })
+        .where('id', 'in', due)
+        .returningAll()
+        .execute();
+      if (!rows.length) return [];
+      const payloads = await db
+        .selectFrom('events')
+        .select(['project_id', 'id', 'payload'])
+        .where('id', 'in', [...new Set(rows.map((r) => r.event_id))])
+        .execute();
+      const byKey = new Map(payloads.map((p) => [`${p.project_id}\u0000${p.id}`, p.payload]));
+      return rows
+        .sort((a, b) => (a.created_at - b.created_at) || (a.id < b.id ? -1 : 1))
+        .map((r) => ({ ...r, payload: byKey.get(`${r.project_id}\u0000${r.event_id}`) ?? '' }));
+    },
+
+    /** Keeps leases of rows this worker still holds from running out. */
+    async extend(ids: string[], until: number): Promise<void> {
+      for (let i = 0; i < ids.length; i += 500) {
+        await db
+          .updateTable('deliveries')
+          .set({ next_attempt_at: until, lease_until: until })
+          .where('id', 'in', ids.slice(i, i + 500))
+          .where('status', '=', 'pending')
+          .execute();
+      }
+    },
+
+    /** Gives rows back (shutdown): due again at once. */
+    async release(ids: string[], now: number): Promise<void> {
+      for (let i = 0; i < ids.length; i += 500) {
+        await db
+          .updateTable('deliveries')
+          .set({ next_attempt_at: now, lease_until: null, updated_at: now })
+          .where('id', 'in', ids.slice(i, i + 500))
+          .where('status', '=', 'pending')
+          .execute();
+      }
+    },
+
+    /**
+     * SQLite runs one worker per file, so at start-up every lease belongs to a dead
+     * process: make those rows due now instead of waiting for the lease to end.
+     */
+    async releaseAllLeases(now: number): Promise<number> {
+      const r = await db
+        .updateTable('deliveries')
+        .set({ next_attempt_at: now, lease_until: null })
+        .where('status', '=', 'pending')
+        .where('lease_until', 'is not', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    },
+
+    /** The nearest due time among pending rows (for the wake-up timer). */
+    async nextDue(): Promise<number | undefined> {
+      const r = await db
+        .selectFrom('deliveries')
+        .select((e) => e.fn.min('next_attempt_at').as('t'))
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return r?.t == null ? undefined : Number(r.t);
+    },
+
+    /**
+     * One transaction for a whole batch of finished attempts: attempt rows, delivery
+     * state, webhook bookkeeping. Returns the webhooks this batch disabled.
+     */
+    async record(results: AttemptRecord[], now: number, disableAfterMs: number): Promise<WebhookDisabled[]> {
+      if (!results.length) return [];
+      return db.transaction().execute(async (tx) => {
+        for (let i = 0; i < results.length; i += 200) {
+          const chunk = results.slice(i, i + 200);
+          await tx
+            .insertInto('attempts')
+            .values(chunk.map((r) => ({ ...r.attempt, delivery_id: r.deliveryId, project_id: r.projectId, webhook_id: r.webhookId })))
+            .execute();
+        }
+        for (const r of results) {
+          const a = r.attempt;
+          await tx
+            .updateTable('deliveries')
+            .set({
+              status: r.status,
+              attempts: a.attempt,
+              next_attempt_at: r.nextAttemptAt,
+              lease_until: null,
+              last_status_code: a.response_status,
+              last_error: a.error,
+              last_reason: r.reason,
+              last_response_ms: a.duration_ms,
+              last_response_body: a.response_body,
+              delivered_at: r.status === 'delivered' ? a.created_at : null,
+              updated_at: now,
+            })
+            .where('id', '=', r.deliveryId)
+            .execute();
+        }
+        return updateWebhooks(tx, results, now, disableAfterMs);
+      });
+    },
+  };
+}
+
+async function updateWebhooks(tx: Kysely<DB>, results: AttemptRecord[], now: number, disableAfterMs: number) {
+  const byWebhook = new Map<string, { projectId: string; ok: boolean; anyFail: boolean; disable?: string }>();
+  for (const r of results) {
+    if (r.webhookOutcome === null) continue;
+    const cur = byWebhook.get(r.webhookId) ?? { projectId: r.projectId, ok: false, anyFail: false };
+    // The last result of the batch for a webhook decides its streak.
+    cur.ok = r.webhookOutcome === 'success';
+    cur.anyFail ||= !cur.ok;
+    if (r.disableWebhook) cur.disable = r.disableWebhook;
+    byWebhook.set(r.webhookId, cur);
+  }
+  const disabled: WebhookDisabled[] = [];
+  for (const [id, w] of byWebhook) {
+    if (w.ok && !w.disable) {
+      await tx.updateTable('webhooks').set({ last_delivery_at: now, failing_since: null }).where('id', '=', id).execute();
+      continue;
+    }
+    await tx
+      .updateTable('webhooks')
+      .set({ last_delivery_at: now, failing_since: sql`coalesce(failing_since, ${now})` })
+      .where('id', '=', id)
+      .execute();
+    const row = await tx.selectFrom('webhooks').select(['active', 'failing_since']).where('id', '=', id).executeTakeFirst();
+    if (!row || row.active !== 1) continue;
+    const reason =
+      w.disable ??
+      (row.failing_since != null && now - row.failing_since >= disableAfterMs
+        ? `every attempt failed for ${Math.round((now - row.failing_since) / 3600_000)} h`
+        : undefined);
+    if (reason) {
+      await tx.updateTable('webhooks').set({ active: 0, disabled_reason: reason, updated_at: now }).where('id', '=', id).execute();
+      disabled.push({ projectId: w.projectId, webhookId: id, reason });
+    }
+  }
+  return disabled;
+}
+export type DeliveriesWorkerRepo = ReturnType<typeof deliveriesWorkerRepo>;
