@@ -14,9 +14,19 @@ import projectsRoutes from './routes/v1/projects.js';
 import eventTypeRoutes from './routes/v1/event-types.js';
 import webhookRoutes from './routes/v1/webhooks.js';
 import eventRoutes from './routes/v1/events.js';
+import deliveryRoutes from './routes/v1/deliveries.js';
+import webhookActivityRoutes from './routes/v1/webhook-activity.js';
 
 /** Route modules under /v1 (authenticated). Later features add theirs here. */
-export const V1_ROUTES: RouteModule[] = [projectRoutes, projectsRoutes, eventTypeRoutes, webhookRoutes, eventRoutes];
+export const V1_ROUTES: RouteModule[] = [
+  projectRoutes,
+  projectsRoutes,
+  eventTypeRoutes,
+  webhookRoutes,
+  webhookActivityRoutes,
+  eventRoutes,
+  deliveryRoutes,
+];
 
 declare module 'fastify' {
   interface FastifyContextConfig {

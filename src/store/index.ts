@@ -6,6 +6,7 @@ import { eventTypesRepo } from './event-types.js';
 import { webhooksRepo } from './webhooks.js';
 import { eventsRepo } from './events.js';
 import { deliveriesWorkerRepo } from './deliveries.js';
+import { deliveryLogRepo } from './delivery-log.js';
 
 /** Every repository over one store: what the HTTP layer and the worker are handed. */
 export function createRepos(store: Store, box: SecretBox) {
@@ -18,6 +19,7 @@ export function createRepos(store: Store, box: SecretBox) {
     webhooks,
     events: eventsRepo(store.db, webhooks),
     deliveriesWorker: deliveriesWorkerRepo(store.db, store.caps),
+    deliveryLog: deliveryLogRepo(store.db),
   };
 }
 export type Repos = ReturnType<typeof createRepos>;

@@ -1,0 +1,28 @@
+/** Small pure helpers for the stats endpoint. */
+
+/** Nearest-rank percentile of `values` (any order); 0 for none. */
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+export function summarize(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const avg = sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0;
+  return { average: Math.round(avg), p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+}
+
+/** ISO time without milliseconds when they are zero, as seed 001 prints it (`2024-01-01T00:00:00Z`). */
+export function isoSeconds(ms: number): string {
+  const s = new Date(ms).toISOString();
+  return s.endsWith('.000Z') ? `${s.slice(0, -5)}Z` : s;
+}
+
+/** A date (`2024-01-01`) or a date-time; undefined when it does not parse. */
+export function parseDate(v: string | undefined): number | undefined {
+  if (!v) return undefined;
+  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+  return Number.isNaN(t) ? undefined : t;
+}

@@ -1,0 +1,86 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { RouteModule } from '../../context.js';
+import { AppError, notFound } from '../../../errors.js';
+import type { AttemptRow, DeliveryRow } from '../../../store/delivery-log.js';
+import { IdParams, PageQuery, iso, ok, page } from '../../schemas.js';
+
+export const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]);
+const ListQuery = Type.Composite([
+  PageQuery,
+  Type.Object({ status: Type.Optional(DeliveryStatus), webhookId: Type.Optional(Type.String()), eventType: Type.Optional(Type.String()) }),
+]);
+
+/** Seed 001 log record. */
+export const logView = (d: DeliveryRow) => ({
+  id: d.id,
+  eventId: d.event_id,
+  eventType: d.event_type,
+  status: d.status,
+  responseTime: d.last_response_ms,
+  attempts: d.attempts,
+  deliveredAt: iso(d.delivered_at),
+  response: d.attempts ? { statusCode: d.last_status_code, body: d.last_response_body } : null,
+  webhookId: d.webhook_id,
+  error: d.last_error,
+  createdAt: iso(d.created_at),
+  nextAttemptAt: d.status === 'pending' ? iso(d.next_attempt_at) : null,
+});
+
+export const attemptView = (a: AttemptRow, payload: string | undefined) => ({
+  id: a.id,
+  attempt: a.attempt,
+  status: a.status,
+  createdAt: iso(a.created_at),
+  request: { method: a.request_method, url: a.request_url, headers: JSON.parse(a.request_headers), body: a.request_body ?? payload ?? null },
+  response:
+    a.response_status === null ? null : { statusCode: a.response_status, headers: a.response_headers ? JSON.parse(a.response_headers) : {}, body: a.response_body },
+  duration: a.duration_ms,
+  error: a.error,
+  retryReason: a.retry_reason,
+});
+
+/** All deliveries of the project; `status=failed` is seed 003's "webhook errors" page. */
+const deliveryRoutes: RouteModule = (app, ctx) => {
+  const tags = ['deliveries'];
+  const log = ctx.repos.deliveryLog;
+
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/v1/deliveries',
+    { schema: { tags, summary: 'List deliveries (status=failed: the errors view)', querystring: ListQuery } },
+    async (req) => {
+      const { items, total } = await log.list(req.caller.projectId, req.query);
+      const names = await ctx.repos.webhooks.byIds([...new Set(items.map((d) => d.webhook_id))]);
+      return page(
+        items.map((d) => ({ ...logView(d), webhookName: names.get(d.webhook_id)?.name ?? null, statusCode: d.last_status_code })),
+        total,
+        req.query,
+      );
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/v1/deliveries/:id',
+    { schema: { tags, summary: 'One delivery with every attempt', params: IdParams } },
+    async (req) => {
+      const d = await log.get(req.caller.projectId, req.params.id);
+      if (!d) throw notFound('Delivery', req.params.id);
+      const payload = await log.payload(d.project_id, d.event_id);
+      return ok({ ...logView(d), attempts: d.attempts, attemptLog: (await log.attempts(d.id)).map((a) => attemptView(a, payload)) });
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams> }>(
+    '/v1/deliveries/:id/retry',
+    { schema: { tags, summary: 'Deliver again now, with a fresh retry budget', params: IdParams } },
+    async (req, reply) => {
+      const d = await log.get(req.caller.projectId, req.params.id);
+      if (!d) throw notFound('Delivery', req.params.id);
+      if (!(await log.retry(req.caller.projectId, d.id))) {
+        throw new AppError('CONFLICT', `Delivery ${d.id} is being sent right now; try again when it finishes`);
+      }
+      ctx.wake();
+      return reply.status(202).send(ok(logView((await log.get(req.caller.projectId, d.id))!)));
+    },
+  );
+};
+export default deliveryRoutes;

@@ -1,0 +1,131 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { RouteModule } from '../../context.js';
+import { AppError, invalid, notFound } from '../../../errors.js';
+import { isoSeconds, parseDate, summarize } from '../../../core/stats.js';
+import { IdParams, PageQuery, ok, page } from '../../schemas.js';
+import { DeliveryStatus, attemptView, logView } from './deliveries.js';
+
+const LogsQuery = Type.Composite([PageQuery, Type.Object({ status: Type.Optional(DeliveryStatus) })]);
+const LogParams = Type.Object({ id: Type.String(), logId: Type.String() });
+const StatsQuery = Type.Object({
+  startDate: Type.Optional(Type.String({ description: 'Date or date-time; default: endDate − 24 h' })),
+  endDate: Type.Optional(Type.String({ description: 'Date or date-time (exclusive); default: now' })),
+});
+const TestBody = Type.Object({
+  eventType: Type.String({ minLength: 1, maxLength: 200 }),
+  data: Type.Optional(Type.Unknown()),
+});
+const ReplayBody = Type.Object({
+  since: Type.String({ description: 'Date or date-time: replay deliveries and events from here on' }),
+  status: Type.Optional(Type.Union([Type.Literal('failed'), Type.Literal('all')], { description: 'failed (default) or all' })),
+});
+
+/** Per-webhook logs, stats, test sends and replay (SPEC §3, seed 001). */
+const webhookActivityRoutes: RouteModule = (app, ctx) => {
+  const tags = ['webhooks'];
+  const log = ctx.repos.deliveryLog;
+  const load = async (projectId: string, id: string) => {
+    const w = await ctx.repos.webhooks.get(projectId, id);
+    if (!w) throw notFound('Webhook', id);
+    return w;
+  };
+
+  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof LogsQuery> }>(
+    '/v1/webhooks/:id/logs',
+    { schema: { tags, summary: 'Delivery log of a webhook, newest first', params: IdParams, querystring: LogsQuery } },
+    async (req) => {
+      const w = await load(req.caller.projectId, req.params.id);
+      const { items, total } = await log.list(req.caller.projectId, { ...req.query, webhookId: w.id });
+      return page(items.map(logView), total, req.query);
+    },
+  );
+
+  app.get<{ Params: Static<typeof LogParams> }>(
+    '/v1/webhooks/:id/logs/:logId',
+    { schema: { tags, summary: 'One log record with every attempt (request and response)', params: LogParams } },
+    async (req) => {
+      const w = await load(req.caller.projectId, req.params.id);
+      const d = await log.get(req.caller.projectId, req.params.logId);
+      if (!d || d.webhook_id !== w.id) throw notFound('Log', req.params.logId);
+      const payload = await log.payload(d.project_id, d.event_id);
+      return ok({ ...logView(d), attemptLog: (await log.attempts(d.id)).map((a) => attemptView(a, payload)) });
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof StatsQuery> }>(
+    '/v1/webhooks/:id/stats',
+    { schema: { tags, summary: 'Delivery statistics for a period', params: IdParams, querystring: StatsQuery } },
+    async (req) => {
+      const w = await load(req.caller.projectId, req.params.id);
+      const end = req.query.endDate ? parseDate(req.query.endDate) : Date.now();
+      const start = req.query.startDate ? parseDate(req.query.startDate) : end !== undefined ? end - 86400_000 : undefined;
+      if (start === undefined || end === undefined || start >= end) {
+        throw new AppError('VALIDATION_ERROR', 'startDate and endDate must be dates (YYYY-MM-DD or ISO) with startDate before endDate', [], { status: 400 });
+      }
+      const { counts, durations } = await log.stats(w.id, start, end);
+      const total = counts.reduce((a, c) => a + c.n, 0);
+      const successful = counts.filter((c) => c.status === 'delivered').reduce((a, c) => a + c.n, 0);
+      const failed = counts.filter((c) => c.status === 'failed').reduce((a, c) => a + c.n, 0);
+      const events: Record<string, number> = {};
+      for (const c of counts) events[c.event_type] = (events[c.event_type] ?? 0) + c.n;
+      return ok({
+        webhookId: w.id,
+        period: { startDate: isoSeconds(start), endDate: isoSeconds(end) },
+        delivery: { total, successful, failed, successRate: total ? Math.round((successful / total) * 1000) / 1000 : 0 },
+        events,
+        responseTimes: summarize(durations),
+      });
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof TestBody> }>(
+    '/v1/webhooks/:id/test',
+    { schema: { tags, summary: 'Send a test event to this webhook only and answer with the attempt result', params: IdParams, body: TestBody } },
+    async (req) => {
+      const w = await load(req.caller.projectId, req.params.id);
+      if (!(await ctx.repos.eventTypes.get(req.caller.projectId, req.body.eventType))) {
+        throw invalid(`unknown event type ${req.body.eventType}`, [{ field: 'eventType', message: 'is not in the catalog' }]);
+      }
+      const { event } = await ctx.repos.events.publish(req.caller.projectId, {
+        type: req.body.eventType,
+        data: req.body.data ?? {},
+        onlyWebhookId: w.id,
+      });
+      ctx.wake();
+      const delivery = event.deliveries[0];
+      // Wait for the first attempt: the webhook's timeout plus room for the queue.
+      const deadline = Date.now() + w.timeout + 5000;
+      let attempts = await log.attempts(delivery.id);
+      while (!attempts.length && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 25));
+        attempts = await log.attempts(delivery.id);
+      }
+      const d = (await log.get(req.caller.projectId, delivery.id))!;
+      const a = attempts[0];
+      return ok({
+        eventId: event.id,
+        deliveryId: delivery.id,
+        status: d.status,
+        success: a?.status === 'success',
+        attempt: a
+          ? { statusCode: a.response_status, responseTime: a.duration_ms, body: a.response_body, error: a.error }
+          : null,
+      });
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ReplayBody> }>(
+    '/v1/webhooks/:id/replay',
+    { schema: { tags, summary: 'Redeliver a window: failed (or all) deliveries and missed events since a time', params: IdParams, body: ReplayBody } },
+    async (req, reply) => {
+      const w = await load(req.caller.projectId, req.params.id);
+      const since = parseDate(req.body.since);
+      if (since === undefined) throw invalid('since must be a date or date-time', [{ field: 'since', message: 'does not parse' }]);
+      const statuses = req.body.status === 'all' ? (['failed', 'delivered'] as const) : (['failed'] as const);
+      const result = await log.replay(w, since, [...statuses]);
+      ctx.wake();
+      return reply.status(202).send(ok({ webhookId: w.id, since: new Date(since).toISOString(), ...result }));
+    },
+  );
+};
+export default webhookActivityRoutes;

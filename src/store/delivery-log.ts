@@ -1,0 +1,151 @@
+/**
+ * Read side of deliveries and attempts (logs, stats, errors view) plus the manual
+ * retry and replay operations. Scoped to a project everywhere.
+ */
+import { type Kysely, type Selectable } from 'kysely';
+import type { AttemptsTable, DB, DeliveriesTable, DeliveryStatus } from './schema.js';
+import { newId } from '../ids.js';
+import { webhookMatches } from '../core/matching.js';
+import type { Webhook } from './webhooks.js';
+
+export type DeliveryRow = Selectable<DeliveriesTable>;
+export type AttemptRow = Selectable<AttemptsTable>;
+
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  webhookId?: string;
+  eventType?: string;
+  limit: number;
+  offset: number;
+}
+
+export function deliveryLogRepo(db: Kysely<DB>) {
+  return {
+    async list(projectId: string, f: DeliveryFilter) {
+      let q = db.selectFrom('deliveries').where('project_id', '=', projectId);
+      if (f.status) q = q.where('status', '=', f.status);
+      if (f.webhookId) q = q.where('webhook_id', '=', f.webhookId);
+      if (f.eventType) q = q.where('event_type', '=', f.eventType);
+      const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).offset(f.offset).execute();
+      const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return { items: rows, total: Number(n) };
+    },
+    async get(projectId: string, id: string) {
+      return db.selectFrom('deliveries').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    },
+    async attempts(deliveryId: string) {
+      return db.selectFrom('attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('attempt').execute();
+    },
+    async payload(projectId: string, eventId: string) {
+      const r = await db.selectFrom('events').select('payload').where('project_id', '=', projectId).where('id', '=', eventId).executeTakeFirst();
+      return r?.payload;
+    },
+
+    /** Deliveries of one webhook in [from, to): counts, per-type counts and response times. */
+    async stats(webhookId: string, from: number, to: number) {
+      const counts = await db
+        .selectFrom('deliveries')
+        .select(['status', 'event_type', (e) => e.fn.countAll<number>().as('n')])
+        .where('webhook_id', '=', webhookId)
+        .where('created_at', '>=', from)
+        .where('created_at', '<', to)
+        .groupBy(['status', 'event_type'])
+        .execute();
+      const times = await db
+        .selectFrom('attempts')
+        .select('duration_ms')
+        .where('webhook_id', '=', webhookId)
+        .where('created_at', '>=', from)
+        .where('created_at', '<', to)
+        .where('response_status', 'is not', null)
+        .orderBy('created_at', 'desc')
+        .limit(200_000)
+        .execute();
+      return { counts: counts.map((c) => ({ ...c, n: Number(c.n) })), durations: times.map((t) => Number(t.duration_ms ?? 0)) };
+    },
+
+    /** Makes one delivery due now with a fresh retry budget (manual retry). */
+    async retry(projectId: string, id: string, now = Date.now()): Promise<boolean> {
+      const r = await db
+        .updateTable('deliveries')
+        .set((eb) => ({ status: 'pending', attempt_base: eb.ref('attempts'), next_attempt_at: now, lease_until: null, updated_at: now }))
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('status', '!=', 'pending'), eb('lease_until', 'is', null)]))
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+
+    /**
+     * Recovery after an outage: deliveries of `webhook` created since `since` in the
+     * given statuses become due again, and matching events published since then that
+     * never got a delivery for it (it was inactive) get one now.
+     */
+    async replay(w: Webhook, since: number, statuses: DeliveryStatus[], now = Date.now()) {
+      const reset = await db
+        .updateTable('deliveries')
+        .set((eb) => ({ status: 'pending', attempt_base: eb.ref('attempts'), next_attempt_at: now, lease_until: null, updated_at: now }))
+        .where('webhook_id', '=', w.id)
+        .where('created_at', '>=', since)
+        .where('status', 'in', statuses)
+        .executeTakeFirst();
+      let created = 0;
+      let cursor = since;
+      let lastId = '';
+      for (let page = 0; page < 100; page++) {
+        const events = await db
+          .selectFrom('events')
+          .select(['id', 'type', 'payload', 'space', 'channels', 'created_at'])
+          .where('project_id', '=', w.projectId)
+          .where((eb) => eb.or([eb('created_at', '>', cursor), eb.and([eb('created_at', '=', cursor), eb('id', '>', lastId)])]))
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('deliveries')
+                  .select('deliveries.id')
+                  .whereRef('deliveries.event_id', '=', 'events.id')
+                  .where('deliveries.project_id', '=', w.projectId)
+                  .where('deliveries.webhook_id', '=', w.id),
+              ),
+            ),
+          )
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(1000)
+          .execute();
+        if (!events.length) break;
+        const rows = events
+          .filter((e) => webhookMatches(w, { type: e.type, space: e.space, channels: JSON.parse(e.channels), data: JSON.parse(e.payload).data }))
+          .map((e) => ({
+            id: newId('dlv', now),
+            project_id: w.projectId,
+            event_id: e.id,
+            event_type: e.type,
+            webhook_id: w.id,
+            status: 'pending' as const,
+            attempts: 0,
+            attempt_base: 0,
+            next_attempt_at: now,
+            lease_until: null,
+            last_status_code: null,
+            last_error: null,
+            last_reason: null,
+            last_response_ms: null,
+            last_response_body: null,
+            delivered_at: null,
+            created_at: now,
+            updated_at: now,
+          }));
+        for (let i = 0; i < rows.length; i += 200) await db.insertInto('deliveries').values(rows.slice(i, i + 200)).execute();
+        created += rows.length;
+        const last = events[events.length - 1];
+        cursor = last.created_at;
+        lastId = last.id;
+        if (events.length < 1000) break;
+      }
+      return { requeued: Number(reset.numUpdatedRows), created };
+    },
+  };
+}
+export type DeliveryLogRepo = ReturnType<typeof deliveryLogRepo>;
