@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startReceiver, type Receiver, type Responder } from '../helpers/receiver.js';
+import { channel, waitForDelivery } from '../helpers/fixtures.js';
+
+let s: TestServer;
+const receivers: Receiver[] = [];
+beforeAll(async () => {
+  s = await startTestServer();
+});
+afterAll(async () => {
+  await s?.stop();
+  await Promise.all(receivers.map((r) => r.close()));
+});
+const receiver = async (respond?: Responder) => {
+  const r = await startReceiver(respond);
+  receivers.push(r);
+  return r;
+};
+
+describe('test send, logs and stats', () => {
+  it('POST /test sends to this webhook only and answers with the attempt result', async () => {
+    const rcv = await receiver(() => ({ status: 201, body: 'created!' }));
+    const other = await receiver();
+    const ch = channel(s);
+    const w = await ch.webhook(rcv.url);
+    await ch.webhook(other.url);
+    const r = await s.api('POST', `/v1/webhooks/${w.id}/test`, {
+      body: { eventType: 'message.created', data: { id: 'test_msg_123', content: 'Test message' } },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.data).toMatchObject({ status: 'delivered', success: true, attempt: { statusCode: 201, body: 'created!' } });
+    expect(rcv.requests).toHaveLength(1);
+    expect(JSON.parse(rcv.requests[0].body).data).toEqual({ id: 'test_msg_123', content: 'Test message' });
+    expect(other.requests).toHaveLength(0);
+    const bad = await s.api('POST', `/v1/webhooks/${w.id}/test`, { body: { eventType: 'no.such.event' } });
+    expect(bad.status).toBe(422);
+  });
+
+  it('logs paginate newest first and filter by status; stats answer the seed 001 shape', async () => {
+    const rcv = await receiver((r) => (JSON.parse(r.body).data.ok ? { status: 200 } : { status: 500, body: 'nope' }));
+    const ch = channel(s);
+    const w = await ch.webhook(rcv.url, { retryPolicy: { maxRetries: 0 } });
+    const evs = [];
+    for (const ok of [true, true, true, false]) evs.push(await ch.publish({ ok }));
+    await waitForDelivery(s, evs[3].deliveries[0].id, 'failed');
+    for (const e of evs.slice(0, 3)) await waitForDelivery(s, e.deliveries[0].id, 'delivered');
+
+    const page1 = await s.api('GET', `/v1/webhooks/${w.id}/logs?limit=2&offset=0`);
+    expect(page1.body.pagination).toEqual({ total: 4, limit: 2, offset: 0, hasMore: true });
+    expect(page1.body.data[0].eventId).toBe(evs[3].id);
+    const failed = await s.api('GET', `/v1/webhooks/${w.id}/logs?status=failed`);
+    expect(failed.body.data).toHaveLength(1);
+    expect(failed.body.data[0]).toMatchObject({ status: 'failed', attempts: 1, response: { statusCode: 500, body: 'nope' } });
+
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86400_000).toISOString().slice(0, 10);
+    const st = await s.api('GET', `/v1/webhooks/${w.id}/stats?startDate=${today}&endDate=${tomorrow}`);
+    expect(st.status).toBe(200);
+    expect(st.body.data).toMatchObject({
+      webhookId: w.id,
+      period: { startDate: `${today}T00:00:00Z`, endDate: `${tomorrow}T00:00:00Z` },
+      delivery: { total: 4, successful: 3, failed: 1, successRate: 0.75 },
+      events: { 'message.created': 4 },
+    });
+    const rt = st.body.data.responseTimes;
+    expect(Object.keys(rt).sort()).toEqual(['average', 'p50', 'p95', 'p99']);
+    expect(rt.p99).toBeGreaterThanOrEqual(rt.p50);
+    const badRange = await s.api('GET', `/v1/webhooks/${w.id}/stats?startDate=tomorrow`);
+    expect(badRange.status).toBe(400);
+    expect(badRange.body.success).toBe(false);
+  });
+});
+
+describe('errors view, retry and replay', () => {
+  it('GET /v1/deliveries?status=failed lists failures with webhook name, and retry redelivers', async () => {
+    let up = false;
+    const rcv = await receiver(() => (up ? { status: 200 } : { status: 502, body: 'bad gateway' }));
+    const ch = channel(s);
+    const w = await ch.webhook(rcv.url, { name: 'CRM sync', retryPolicy: { maxRetries: 0 } });
+    const ev = await ch.publish();
+    const dlv = ev.deliveries[0].id;
+    await waitForDelivery(s, dlv, 'failed');
+    const errs = await s.api('GET', `/v1/deliveries?status=failed&webhookId=${w.id}`);
+    expect(errs.body.data).toHaveLength(1);
+    expect(errs.body.data[0]).toMatchObject({ id: dlv, webhookName: 'CRM sync', eventType: 'message.created', statusCode: 502, status: 'failed' });
+    expect(errs.body.data[0].error).toMatch(/502/);
+    expect(Date.parse(errs.body.data[0].createdAt)).not.toBeNaN();
+
+    up = true;
+    const retry = await s.api('POST', `/v1/deliveries/${dlv}/retry`);
+    expect(retry.status).toBe(202);
+    const done = await waitForDelivery(s, dlv, 'delivered');
+    expect(done.attempts).toBe(2);
+    expect(rcv.requests).toHaveLength(2);
+    expect((await s.api('POST', '/v1/deliveries/dlv_nope/retry')).status).toBe(404);
+  });
+
+  it('replay sends failed deliveries again and events missed while the webhook was inactive', async () => {
+    let up = false;
+    const rcv = await receiver(() => (up ? { status: 200 } : { status: 500 }));
+    const ch = channel(s);
+    const since = new Date(Date.now() - 1000).toISOString();
+    const w = await ch.webhook(rcv.url, { retryPolicy: { maxRetries: 0 } });
+    const failedEv = await ch.publish({ n: 1 });
+    await waitForDelivery(s, failedEv.deliveries[0].id, 'failed');
+    await s.api('PUT', `/v1/webhooks/${w.id}`, { body: { active: false } });
+    const missed = await ch.publish({ n: 2 });
+    expect(missed.deliveries).toHaveLength(0);
+    await s.api('PUT', `/v1/webhooks/${w.id}`, { body: { active: true } });
+    up = true;
+    const r = await s.api('POST', `/v1/webhooks/${w.id}/replay`, { body: { since } });
+    expect(r.status).toBe(202);
+    expect(r.body.data).toMatchObject({ requeued: 1, created: 1 });
+    await rcv.waitFor(3);
+    const ids = rcv.requests.slice(1).map((q) => JSON.parse(q.body).id).sort();
+    expect(ids).toEqual([failedEv.id, missed.id].sort());
+    const again = await s.api('POST', `/v1/webhooks/${w.id}/replay`, { body: { since: 'not a date' } });
+    expect(again.status).toBe(422);
+  });
+});
+
+describe('per-endpoint lanes', () => {
+  it('respects maxConcurrency, and a slow endpoint does not delay a fast one', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const slow = await receiver(() => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      return { status: 200, delayMs: 300 };
+    });
+    const origRespond = slow.respond;
+    slow.respond = (r, i) => {
+      const a = origRespond(r, i);
+      setTimeout(() => inFlight--, 300);
+      return a;
+    };
+    const fast = await receiver();
+    const slowCh = channel(s);
+    await slowCh.webhook(slow.url, { maxConcurrency: 2 });
+    const fastCh = channel(s);
+    await fastCh.webhook(fast.url);
+    for (let i = 0; i < 8; i++) await slowCh.publish({ i });
+    const t0 = Date.now();
+    await fastCh.publish({ fast: true });
+    await fast.waitFor(1, 5000);
+    expect(Date.now() - t0).toBeLessThan(500);
+    await slow.waitFor(8, 10_000);
+    expect(peak).toBeLessThanOrEqual(2);
+    // 8 requests, 2 at a time, 300 ms each: at least ~1.2 s from first to last.
+    expect(slow.requests[7].at - slow.requests[0].at).toBeGreaterThanOrEqual(800);
+  });
+
+  it('respects rateLimit (requests per second)', async () => {
+    const rcv = await receiver();
+    const ch = channel(s);
+    await ch.webhook(rcv.url, { rateLimit: 5 });
+    for (let i = 0; i < 12; i++) await ch.publish({ i });
+    await rcv.waitFor(12, 10_000);
+    const span = rcv.requests[11].at - rcv.requests[0].at;
+    // A bucket of 5 allows a burst of 5, then 5/s: the remaining 7 need ≥ 1.2 s.
+    expect(span).toBeGreaterThanOrEqual(1100);
+  });
+});
