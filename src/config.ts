@@ -114,7 +114,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimit: int('HOOKBRIDGE_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     sqliteSynchronous: oneOf('HOOKBRIDGE_SQLITE_SYNC', 'NORMAL', ['NORMAL', 'FULL'] as const),
     rotationGraceMs: int('HOOKBRIDGE_ROTATION_GRACE_SECONDS', 86400, 0, 30 * 86400) * 1000,
-    disableAfterFailingMs: int('HOOKBRIDGE_DISABLE_AFTER_SECONDS', 5 * 86400, 60, 365 * 86400) * 1000,
+    disableAfterFailingMs: int('HOOKBRIDGE_DISABLE_AFTER_SECONDS', 5 * 86400, 1, 365 * 86400) * 1000,
     leaseMs: int('HOOKBRIDGE_LEASE_SECONDS', 60, 2, 3600) * 1000,
   };
   if (problems.length) throw new ConfigError(problems);
