@@ -20,17 +20,28 @@ export function resolveSecretKey(config: Config): string {
   if (config.databaseUrl === 'sqlite::memory:') return randomBytes(32).toString('hex');
   const file = path.join(config.dataDir, 'secret.key');
   fs.mkdirSync(config.dataDir, { recursive: true });
-  try {
-    fs.writeFileSync(file, randomBytes(32).toString('hex') + '\n', { flag: 'wx', mode: 0o600 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  if (!fs.existsSync(file)) {
+    // Written whole under a temporary name, then linked into place: a process starting
+    // at the same moment sees either no file or the complete key, never an empty one
+    // (which it would otherwise read and use as a different key).
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    fs.writeFileSync(tmp, randomBytes(32).toString('hex') + '\n', { flag: 'wx', mode: 0o600 });
+    try {
+      fs.linkSync(tmp, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
   }
-  return fs.readFileSync(file, 'utf8').trim();
+  const key = fs.readFileSync(file, 'utf8').trim();
+  if (key.length < 16) throw new Error(`${file}: the secret key is missing or too short; restore it or set HOOKBRIDGE_SECRET_KEY`);
+  return key;
 }
 
 export async function openRepos(config: Config, logger: Logger): Promise<{ store: Store; repos: Repos }> {
   const store = await openStore({ databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
-  const applied = await migrateToLatest(store.db);
+  const applied = await migrateToLatest(store.db, store.schema);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const repos = createRepos(store, createSecretBox(resolveSecretKey(config)));
   return { store, repos };
@@ -57,7 +68,12 @@ export async function ensureDefaultProject(repos: Repos): Promise<string> {
 export async function ensureAdminToken(repos: Repos, config: Config): Promise<string | undefined> {
   if (config.adminToken) {
     if (!(await repos.tokens.findByToken(config.adminToken))) {
-      await repos.tokens.create({ projectId: null, isAdmin: true, name: 'admin (HOOKBRIDGE_ADMIN_TOKEN)', token: config.adminToken });
+      try {
+        await repos.tokens.create({ projectId: null, isAdmin: true, name: 'admin (HOOKBRIDGE_ADMIN_TOKEN)', token: config.adminToken });
+      } catch (err) {
+        // Another process starting at the same moment registered it first (unique hash).
+        if (!(await repos.tokens.findByToken(config.adminToken))) throw err;
+      }
     }
     return undefined;
   }

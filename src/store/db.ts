@@ -23,6 +23,8 @@ export interface Store {
   /** The raw better-sqlite3 handle (hot paths) or the pg pool; undefined for the other dialect. */
   sqlite?: SQLite.Database;
   pool?: pg.Pool;
+  /** PostgreSQL schema from `?schema=` (tables live there; default: search_path). */
+  schema?: string;
   /** The pg connection string (with search_path), for LISTEN clients. */
   pgConnection?: pg.PoolConfig;
   close(): Promise<void>;
@@ -92,6 +94,7 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
   return {
     db,
     pool,
+    schema: schema ?? undefined,
     pgConnection: config,
     caps: { dialect: 'postgres', skipLocked: true, notify: true },
     async close() {

@@ -13,10 +13,16 @@ const MIGRATIONS: Record<string, Migration> = {
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1)!;
 
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+/**
+ * `schema`: on PostgreSQL, where the migration bookkeeping tables live. Kysely looks
+ * for them across every schema, so without it a `kysely_migration` table in `public`
+ * would be mistaken for ours.
+ */
+export async function migrateToLatest(db: Kysely<any>, schema?: string): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => MIGRATIONS },
+    ...(schema && { migrationTableSchema: schema }),
   });
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
@@ -28,8 +34,8 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
 }
 
 /** True when every known migration has been applied (used by /ready). */
-export async function migrationsApplied(db: Kysely<any>): Promise<boolean> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+export async function migrationsApplied(db: Kysely<any>, schema?: string): Promise<boolean> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS }, ...(schema && { migrationTableSchema: schema }) });
   const all = await migrator.getMigrations();
   return all.every((m) => m.executedAt !== undefined);
 }

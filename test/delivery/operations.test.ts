@@ -154,11 +154,17 @@ describe('per-endpoint lanes', () => {
   it('respects rateLimit (requests per second)', async () => {
     const rcv = await receiver();
     const ch = channel(s);
-    await ch.webhook(rcv.url, { rateLimit: 5 });
-    for (let i = 0; i < 12; i++) await ch.publish({ i });
-    await rcv.waitFor(12, 10_000);
-    const span = rcv.requests[11].at - rcv.requests[0].at;
-    // A bucket of 5 allows a burst of 5, then 5/s: the remaining 7 need ≥ 1.2 s.
-    expect(span).toBeGreaterThanOrEqual(1100);
+    const since = new Date(Date.now() - 1000).toISOString();
+    // Publish while inactive, then replay: all 20 deliveries become due at the same moment.
+    const w = await ch.webhook(rcv.url, { rateLimit: 10, active: false });
+    for (let i = 0; i < 20; i++) await ch.publish({ i });
+    await s.api('PUT', `/v1/webhooks/${w.id}`, { body: { active: true } });
+    const r = await s.api('POST', `/v1/webhooks/${w.id}/replay`, { body: { since } });
+    expect(r.body.data.created).toBe(20);
+    await rcv.waitFor(20, 10_000);
+    const span = rcv.requests[19].at - rcv.requests[0].at;
+    // A bucket of 10 allows a burst of 10, then 10/s: the remaining 10 need ≥ 0.9 s.
+    expect(span).toBeGreaterThanOrEqual(850);
+    expect(span).toBeLessThan(3000);
   });
 });

@@ -9,7 +9,7 @@ const opsRoutes: RouteModule = (app, ctx) => {
   app.get('/ready', { schema: { hide: true } }, async (_req, reply) => {
     try {
       await sql`select 1`.execute(ctx.repos.store.db);
-      if (!(await migrationsApplied(ctx.repos.store.db))) {
+      if (!(await migrationsApplied(ctx.repos.store.db, ctx.repos.store.schema))) {
         return reply.status(503).send({ status: 'not ready', database: 'ok', migrations: 'pending' });
       }
       return { status: 'ready', database: 'ok', migrations: 'applied' };
