@@ -4,6 +4,7 @@
  * re-serialised, so what is signed is what is sent.
  */
 import { bodySchemeWrap, signHeaders } from '../core/signing.js';
+import { livedigitalBody } from '../core/livedigital.js';
 import type { Webhook } from '../store/webhooks.js';
 
 export interface ProjectSettings {
@@ -23,6 +24,8 @@ export interface AttemptInfo {
   eventType: string;
   /** The envelope bytes stored at publish time. */
   payload: string;
+  /** The event's space (seed 002 per-space webhooks). */
+  space?: string | null;
   /** 1 for the first attempt. */
   attemptNumber: number;
   /** Reason the previous attempt failed (retries only). */
@@ -41,7 +44,11 @@ export function buildRequest(w: Webhook, project: ProjectSettings, a: AttemptInf
   const P = project.headerPrefix;
   const timestampSec = Math.floor(a.nowMs / 1000);
   // `body` scheme (livedigital): one signature fits in the payload, so the current secret signs.
-  const body = w.signature === 'body' ? bodySchemeWrap(w.secret, JSON.parse(a.payload)) : a.payload;
+  const body = w.spaceId
+    ? livedigitalBody(w.secret, JSON.parse(a.payload), a.space ?? w.spaceId)
+    : w.signature === 'body'
+      ? bodySchemeWrap(w.secret, JSON.parse(a.payload))
+      : a.payload;
   const headers: Record<string, string> = {
     ...w.headers,
     'Content-Type': 'application/json',

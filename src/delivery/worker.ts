@@ -152,6 +152,7 @@ export class DeliveryWorker {
       deliveryId: row.id,
       eventType: row.event_type,
       payload: row.payload,
+      space: row.space,
       attemptNumber,
       retryReason: row.last_reason,
       retryAfterSec: last ? undefined : Math.round(plannedDelay / 1000),

@@ -5,7 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import type { AppContext, RouteModule } from './context.js';
 import { validatorCompiler } from './validation.js';
-import { registerErrorHandling } from './errors.js';
+import { frameworkErrors, registerErrorHandling } from './errors.js';
 import { makeAuthenticate } from './auth.js';
 import { AppError } from '../errors.js';
 import opsRoutes from './routes/ops.js';
@@ -15,6 +15,7 @@ import eventTypeRoutes from './routes/v1/event-types.js';
 import webhookRoutes from './routes/v1/webhooks.js';
 import eventRoutes from './routes/v1/events.js';
 import deliveryRoutes from './routes/v1/deliveries.js';
+import spaceRoutes from './routes/v1/spaces.js';
 import webhookActivityRoutes from './routes/v1/webhook-activity.js';
 
 /** Route modules under /v1 (authenticated). Later features add theirs here. */
@@ -26,6 +27,7 @@ export const V1_ROUTES: RouteModule[] = [
   webhookActivityRoutes,
   eventRoutes,
   deliveryRoutes,
+  spaceRoutes,
 ];
 
 declare module 'fastify' {
@@ -42,6 +44,10 @@ export async function buildApp(ctx: AppContext, logger: Logger, extra: { v1?: Ro
     // Per-request access logs would dominate the publish hot path; metrics count requests instead.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: false } },
+    // Ids reach 200 characters (client-chosen event ids), more once percent-encoded;
+    // the router's default of 100 would refuse ids the API itself accepted.
+    routerOptions: { maxParamLength: 1000 },
+    frameworkErrors,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app);

@@ -1,5 +1,5 @@
 /** The one place where errors become HTTP answers with the seed 001 envelope. */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, type ErrorDetail } from '../errors.js';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -36,6 +36,22 @@ export function toAppError(err: FastifyError): AppError {
     return new AppError(code, err.message, [], { status: err.statusCode });
   }
   return new AppError('INTERNAL_ERROR', 'Internal server error', [], { cause: err });
+}
+
+/**
+ * Errors the router raises before any route runs (a malformed URL, a path parameter
+ * longer than `maxParamLength`): Fastify answers them outside the error handler, so
+ * they get the envelope here (pass as the `frameworkErrors` option).
+ */
+export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  const message =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'A path parameter is too long'
+      : err.code === 'FST_ERR_BAD_URL'
+        ? 'The URL is not valid (check its percent-encoding)'
+        : err.message;
+  void reply.status(status).send({ success: false, error: { code: 'VALIDATION_ERROR', message, details: [] } });
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

@@ -8,7 +8,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Capabilities } from './db.js';
 import type { AttemptsTable, DB, DeliveriesTable, DeliveryStatus } from './schema.js';
 
-export type ClaimedDelivery = Selectable<DeliveriesTable> & { payload: string };
+export type ClaimedDelivery = Selectable<DeliveriesTable> & { payload: string; space: string | null };
 
 export interface AttemptRecord {
   deliveryId: string;
@@ -52,13 +52,16 @@ export function deliveriesWorkerRepo(db: Kysely<DB>, caps: Capabilities) {
       if (!rows.length) return [];
       const payloads = await db
         .selectFrom('events')
-        .select(['project_id', 'id', 'payload'])
+        .select(['project_id', 'id', 'payload', 'space'])
         .where('id', 'in', [...new Set(rows.map((r) => r.event_id))])
         .execute();
-      const byKey = new Map(payloads.map((p) => [`${p.project_id}\u0000${p.id}`, p.payload]));
+      const byKey = new Map(payloads.map((p) => [`${p.project_id}\u0000${p.id}`, p]));
       return rows
         .sort((a, b) => (a.created_at - b.created_at) || (a.id < b.id ? -1 : 1))
-        .map((r) => ({ ...r, payload: byKey.get(`${r.project_id}\u0000${r.event_id}`) ?? '' }));
+        .map((r) => {
+          const ev = byKey.get(`${r.project_id}\u0000${r.event_id}`);
+          return { ...r, payload: ev?.payload ?? '', space: ev?.space ?? null };
+        });
     },
 
     /** Keeps leases of rows this worker still holds from running out. */

@@ -1,0 +1,110 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { RouteModule } from '../../context.js';
+import { AppError, notFound } from '../../../errors.js';
+import { randomAlnum } from '../../../ids.js';
+import { LIVEDIGITAL_EVENTS } from '../../../core/catalog.js';
+import { DEFAULT_RETRY_POLICY } from '../../../core/retry.js';
+import type { Webhook } from '../../../store/webhooks.js';
+import { checkWebhook } from './webhook-schema.js';
+
+const SpaceParams = Type.Object({ spaceId: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.-]+$' }) });
+const CreateBody = Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }) });
+const UpdateBody = Type.Object({ url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })), isActive: Type.Optional(Type.Boolean()) });
+type Params = Static<typeof SpaceParams>;
+
+/** livedigital sends each event three times at most: the first try and two retries. */
+const SPACE_RETRY_POLICY = { ...DEFAULT_RETRY_POLICY, maxRetries: 2 };
+
+const bare = (w: Webhook, withSecret = false) =>
+  withSecret ? { url: w.url, secret: w.secret, isActive: w.active } : { url: w.url, isActive: w.active };
+
+/**
+ * Seed 002 per-space webhooks with livedigital's bare shapes. Like livedigital's own
+ * API, these accept a JSON body sent as text/plain (its curl examples do that).
+ */
+const spaceRoutes: RouteModule = (app, ctx) => {
+  const tags = ['spaces'];
+  const config = { textJson: true };
+  const load = async (projectId: string, spaceId: string) => {
+    const w = await ctx.repos.webhooks.getBySpace(projectId, spaceId);
+    if (!w) throw notFound('Webhook of space', spaceId);
+    return w;
+  };
+
+  app.post<{ Params: Params; Body: Static<typeof CreateBody> }>(
+    '/v1/spaces/:spaceId/webhook',
+    { config, schema: { tags, summary: 'createWebhook: one webhook per space → {url, secret, isActive}', params: SpaceParams, body: CreateBody } },
+    async (req) => {
+      const { projectId } = req.caller;
+      const { spaceId } = req.params;
+      if (await ctx.repos.webhooks.getBySpace(projectId, spaceId)) {
+        throw new AppError('CONFLICT', `Space ${spaceId} already has a webhook; update it with PUT or delete it first`);
+      }
+      const input = {
+        name: `space ${spaceId}`,
+        description: 'livedigital per-space webhook',
+        url: req.body.url,
+        events: [...LIVEDIGITAL_EVENTS],
+        secret: randomAlnum(32),
+        active: true,
+        retryPolicy: SPACE_RETRY_POLICY,
+        signature: 'body' as const,
+        headers: {},
+        request: null,
+        timeout: 10_000,
+        rateLimit: null,
+        maxConcurrency: 50,
+        spaces: [spaceId],
+        channels: [],
+        filter: null,
+        spaceId,
+      };
+      await checkWebhook(ctx, projectId, { url: input.url });
+      try {
+        return bare(await ctx.repos.webhooks.create(projectId, input), true);
+      } catch (err) {
+        // Two creates racing: the unique index on (project, space) lets one through.
+        if (await ctx.repos.webhooks.getBySpace(projectId, spaceId)) throw new AppError('CONFLICT', `Space ${spaceId} already has a webhook`);
+        throw err;
+      }
+    },
+  );
+
+  app.put<{ Params: Params; Body: Static<typeof UpdateBody> }>(
+    '/v1/spaces/:spaceId/webhook',
+    { config, schema: { tags, summary: 'updateWebhook {url, isActive} → {url, isActive}', params: SpaceParams, body: UpdateBody } },
+    async (req) => {
+      const w = await load(req.caller.projectId, req.params.spaceId);
+      const patch = { ...(req.body.url !== undefined && { url: req.body.url }), ...(req.body.isActive !== undefined && { active: req.body.isActive }) };
+      await checkWebhook(ctx, req.caller.projectId, patch, w);
+      return bare((await ctx.repos.webhooks.update(req.caller.projectId, w.id, patch))!);
+    },
+  );
+
+  app.get<{ Params: Params }>(
+    '/v1/spaces/:spaceId/webhook',
+    { schema: { tags, summary: 'getWebhook → {url, isActive}', params: SpaceParams } },
+    async (req) => bare(await load(req.caller.projectId, req.params.spaceId)),
+  );
+
+  app.delete<{ Params: Params }>(
+    '/v1/spaces/:spaceId/webhook',
+    { config, schema: { tags, summary: 'deleteWebhook', params: SpaceParams } },
+    async (req, reply) => {
+      const w = await load(req.caller.projectId, req.params.spaceId);
+      await ctx.repos.webhooks.delete(req.caller.projectId, w.id);
+      return reply.status(204).send();
+    },
+  );
+
+  app.put<{ Params: Params }>(
+    '/v1/spaces/:spaceId/webhook/refresh-secret',
+    { config, schema: { tags, summary: 'refreshSecret → {url, secret, isActive}; the old secret stops signing at once', params: SpaceParams } },
+    async (req) => {
+      const w = await load(req.caller.projectId, req.params.spaceId);
+      const now = Date.now();
+      return bare((await ctx.repos.webhooks.rotateSecret(req.caller.projectId, w.id, w.secret, randomAlnum(32), now, now))!, true);
+    },
+  );
+};
+export default spaceRoutes;
