@@ -3,6 +3,8 @@ import type { RouteModule } from '../../context.js';
 import { AppError, notFound } from '../../../errors.js';
 import { PageQuery, ok, page } from '../../schemas.js';
 import { categoryOf } from '../../../core/catalog.js';
+import { patternMatches } from '../../../core/matching.js';
+import { webhookView } from './webhook-schema.js';
 
 const NAME = '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$';
 const CreateEventType = Type.Object({
@@ -53,6 +55,18 @@ const eventTypeRoutes: RouteModule = (app, ctx) => {
       const t = await ctx.repos.eventTypes.get(req.caller.projectId, req.params.name);
       if (!t) throw notFound('Event type', req.params.name);
       return ok(t);
+    },
+  );
+
+  app.get<{ Params: Static<typeof NameParams> }>(
+    '/v1/event-types/:name/webhooks',
+    { schema: { tags, summary: 'The webhooks ("actions") this event goes to, in the order they were added', params: NameParams } },
+    async (req) => {
+      const { projectId } = req.caller;
+      if (!(await ctx.repos.eventTypes.get(projectId, req.params.name))) throw notFound('Event type', req.params.name);
+      const all = await ctx.repos.webhooks.all(projectId);
+      const actions = all.filter((w) => w.events.some((p) => patternMatches(p, req.params.name)));
+      return ok(actions.map((w) => webhookView(w)));
     },
   );
 
