@@ -39,6 +39,25 @@ export interface Config {
   disableAfterFailingMs: number;
   /** How long a worker's claim on a delivery lasts before another may retake it (ms). Default: 60 s */
   leaseMs: number;
+  /** The built-in meetings app (seed 000), mounted for the default project. */
+  meetings: MeetingsConfig;
+}
+
+export interface MeetingsConfig {
+  /** Default: /webhook/kontur-create */
+  path: string;
+  /** When set, `?token=` must match. */
+  token?: string;
+  /** Default: mock */
+  provider: 'mock' | 'ktalk';
+  ktalkSpace?: string;
+  /** Default: https://{KTALK_SPACE}.ktalk.ru/api */
+  ktalkApiUrl?: string;
+  ktalkApiKey?: string;
+  /** Origins allowed by CORS. Default: ['*'] */
+  allowedOrigins: string[];
+  /** New rooms per user per minute. Default: 1 */
+  rateLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -116,7 +135,9 @@ export function loadConfig(env: Env = process.env): Config {
     rotationGraceMs: int('HOOKBRIDGE_ROTATION_GRACE_SECONDS', 86400, 0, 30 * 86400) * 1000,
     disableAfterFailingMs: int('HOOKBRIDGE_DISABLE_AFTER_SECONDS', 5 * 86400, 1, 365 * 86400) * 1000,
     leaseMs: int('HOOKBRIDGE_LEASE_SECONDS', 60, 2, 3600) * 1000,
+    meetings: undefined as unknown as MeetingsConfig,
   };
+  config.meetings = meetingsConfig(env, problems, str, int);
   if (problems.length) throw new ConfigError(problems);
   return config;
 }
@@ -127,4 +148,44 @@ function defaultDataDir(databaseUrl: string): string {
     return path.dirname(databaseUrl.slice('sqlite:'.length));
   }
   return './data';
+}
+
+function meetingsConfig(
+  env: Env,
+  problems: string[],
+  str: (k: string, d: string) => string,
+  int: (k: string, d: number, min: number, max: number) => number,
+): MeetingsConfig {
+  const path = str('MEETINGS_PATH', '/webhook/kontur-create');
+  if (!/^\/[A-Za-z0-9/_.-]*$/.test(path)) problems.push(`MEETINGS_PATH=${JSON.stringify(path)}: expected an absolute URL path like /webhook/kontur-create`);
+  const provider = str('MEETINGS_PROVIDER', 'mock');
+  if (provider !== 'mock' && provider !== 'ktalk') problems.push(`MEETINGS_PROVIDER=${JSON.stringify(provider)}: expected mock or ktalk`);
+  const ktalkSpace = env.KTALK_SPACE || undefined;
+  const ktalkApiKey = env.KTALK_API_KEY || undefined;
+  let ktalkApiUrl = env.KTALK_API_URL || (ktalkSpace ? `https://${ktalkSpace}.ktalk.ru/api` : undefined);
+  if (provider === 'ktalk') {
+    if (!ktalkSpace) problems.push('KTALK_SPACE: required with MEETINGS_PROVIDER=ktalk (your space: https://{space}.ktalk.ru)');
+    if (!ktalkApiKey) problems.push('KTALK_API_KEY: required with MEETINGS_PROVIDER=ktalk (Talk API key, sent as X-Auth-Token)');
+  }
+  if (ktalkApiUrl) {
+    try {
+      ktalkApiUrl = new URL(ktalkApiUrl).toString().replace(/\/$/, '');
+    } catch {
+      problems.push(`KTALK_API_URL=${JSON.stringify(ktalkApiUrl)}: expected a URL like https://space.ktalk.ru/api`);
+    }
+  }
+  const origins = str('MEETINGS_ALLOWED_ORIGINS', '*')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  return {
+    path,
+    token: env.MEETINGS_TOKEN || undefined,
+    provider: provider === 'ktalk' ? 'ktalk' : 'mock',
+    ktalkSpace,
+    ktalkApiUrl,
+    ktalkApiKey,
+    allowedOrigins: origins.length ? origins : ['*'],
+    rateLimit: int('MEETINGS_RATE_LIMIT', 1, 1, 10_000),
+  };
 }

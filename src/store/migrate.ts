@@ -6,9 +6,11 @@
  */
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import * as m001 from './migrations/001_init.js';
+import * as m002 from './migrations/002_inbound.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_init': m001,
+  '002_inbound': m002,
 };
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1)!;

@@ -122,6 +122,60 @@ export interface AttemptsTable {
   created_at: number;
 }
 
+export interface SourcesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  path: string;
+  verification_enc: string;
+  action: Json;
+  allowed_origins: Json;
+  rate_limit: Json | null;
+  dedupe: Json | null;
+  body_limit: number;
+  active: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface InboundRequestsTable {
+  id: string;
+  source_id: string;
+  project_id: string;
+  method: string;
+  url: string;
+  headers: Json;
+  body: string;
+  body_encoding: 'utf8' | 'base64';
+  verification: string;
+  dedupe_key: string | null;
+  status: 'accepted' | 'duplicate' | 'processed' | 'failed';
+  action_result: Json | null;
+  error: string | null;
+  received_at: number;
+}
+
+export interface MeetingsTable {
+  id: string;
+  project_id: string;
+  source_id: string | null;
+  channel_id: string;
+  channel_name: string | null;
+  channel_type: string | null;
+  user_id: string;
+  username: string | null;
+  operation_type: string | null;
+  title: string | null;
+  provider: string;
+  room_id: string | null;
+  room_name: string | null;
+  room_url: string | null;
+  status: 'created' | 'failed';
+  error: string | null;
+  request: Json;
+  created_at: number;
+}
+
 export interface DB {
   projects: ProjectsTable;
   tokens: TokensTable;
@@ -130,4 +184,7 @@ export interface DB {
   events: EventsTable;
   deliveries: DeliveriesTable;
   attempts: AttemptsTable;
+  sources: SourcesTable;
+  inbound_requests: InboundRequestsTable;
+  meetings: MeetingsTable;
 }
