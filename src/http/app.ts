@@ -30,6 +30,9 @@ export const V1_ROUTES: RouteModule[] = [
   spaceRoutes,
 ];
 
+/** Route modules at the root (inbound sources, built-in apps). Features add theirs here. */
+export const ROOT_ROUTES: RouteModule[] = [];
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Accept a JSON body sent as text/plain (seed 002's curl examples do). */
@@ -70,7 +73,7 @@ export async function buildApp(ctx: AppContext, logger: Logger, extra: { v1?: Ro
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await opsRoutes(app, ctx);
-  for (const mod of extra.root ?? []) await mod(app, ctx);
+  for (const mod of [...ROOT_ROUTES, ...(extra.root ?? [])]) await mod(app, ctx);
   const authenticate = makeAuthenticate(ctx.repos, ctx.defaultProjectId);
   await app.register(async (v1) => {
     v1.addHook('onRequest', authenticate);

@@ -1,0 +1,54 @@
+/**
+ * What an inbound source hands an accepted request to. `publish` is built in; apps
+ * (meetings, okdesk-rating) register their own type. An action answers the HTTP
+ * request itself when it has something to say (the meetings app returns the room);
+ * otherwise the pipeline answers 202.
+ */
+import type { AppContext } from '../http/context.js';
+
+export interface InboundRequest {
+  /** inbound_requests.id of the stored request. */
+  id: string;
+  sourceId: string;
+  projectId: string;
+  method: string;
+  /** Path and query as received. */
+  url: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  /** Raw body bytes as received. */
+  raw: Buffer;
+  /** Parsed JSON body, or undefined when the body is not JSON. */
+  json: unknown;
+  receivedAt: number;
+}
+
+export interface ActionAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ActionResult {
+  /** Stored with the request (visible at GET /v1/sources/{id}/requests). */
+  result?: unknown;
+  /** When set, the HTTP answer; otherwise 202 {received: true, id}. */
+  answer?: ActionAnswer;
+}
+
+/** An action's own settings are whatever follows `type` in the source's `action` object. */
+export type ActionHandler = (ctx: AppContext, action: Record<string, unknown>, req: InboundRequest) => Promise<ActionResult>;
+
+const handlers = new Map<string, ActionHandler>();
+
+export function registerAction(type: string, handler: ActionHandler): void {
+  handlers.set(type, handler);
+}
+
+export function actionHandler(type: string): ActionHandler | undefined {
+  return handlers.get(type);
+}
+
+export function actionTypes(): string[] {
+  return [...handlers.keys()];
+}
