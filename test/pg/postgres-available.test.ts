@@ -84,16 +84,17 @@ describe('PostgreSQL', () => {
   it.skipIf(unreachable)('two processes migrating one fresh schema at once apply each migration once', async () => {
     const { url, schema } = freshSchemaUrl();
     // Two stores = two pools, as two processes starting together would have; opening
-    // them at once also races the CREATE SCHEMA in openStore.
+    // them at once also races the CREATE SCHEMA in openStore. Migrations are called as
+    // bootstrap calls them.
     const [a, b] = await Promise.all([open(url), open(url)]);
-    const [appliedByA, appliedByB] = await Promise.all([migrateToLatest(a.db), migrateToLatest(b.db)]);
+    const [appliedByA, appliedByB] = await Promise.all([migrateToLatest(a.db, a.schema), migrateToLatest(b.db, b.schema)]);
 
     const rows = await migrationRows(a);
     expect(new Set(rows).size).toBe(rows.length);
     expect(rows.at(-1)).toBe(LATEST_MIGRATION);
     // Between them the two runs applied every recorded migration exactly once.
     expect([...appliedByA, ...appliedByB].sort()).toEqual(rows);
-    expect(await migrationsApplied(b.db)).toBe(true);
+    expect(await migrationsApplied(b.db, b.schema)).toBe(true);
 
     const { rows: where } = await sql<{ table_schema: string }>`
       select table_schema from information_schema.tables where table_name = 'kysely_migration'
@@ -105,9 +106,9 @@ describe('PostgreSQL', () => {
     // Each test file gets its own schema in one database, and files run in parallel:
     // a migrated neighbour must not make this schema believe it is migrated too.
     const first = await open(freshSchemaUrl().url);
-    await migrateToLatest(first.db);
+    await migrateToLatest(first.db, first.schema);
     const second = await open(freshSchemaUrl().url);
-    await expect(migrateToLatest(second.db)).resolves.toContain(LATEST_MIGRATION);
+    await expect(migrateToLatest(second.db, second.schema)).resolves.toContain(LATEST_MIGRATION);
     expect(await migrationRows(second)).toEqual(await migrationRows(first));
   });
 });
