@@ -5,6 +5,7 @@
  */
 import { bodySchemeWrap, signHeaders } from '../core/signing.js';
 import { livedigitalBody } from '../core/livedigital.js';
+import { renderTemplate, type RequestTemplate } from '../core/templates.js';
 import type { Webhook } from '../store/webhooks.js';
 
 export interface ProjectSettings {
@@ -17,6 +18,8 @@ export interface OutboundRequest {
   url: string;
   headers: Record<string, string>;
   body: string | undefined;
+  /** Template placeholders that had no value (rendered empty); reported in the attempt log. */
+  missing?: string[];
 }
 
 export interface AttemptInfo {
@@ -62,9 +65,24 @@ export function buildRequest(w: Webhook, project: ProjectSettings, a: AttemptInf
     if (a.retryReason) headers[`X-${P}-Retry-Reason`] = a.retryReason;
   }
   if (a.attemptNumber > 1 && a.retryAfterSec !== undefined) headers[`X-${P}-Retry-After`] = String(a.retryAfterSec);
+  let req: OutboundRequest = { method: 'POST', url: w.url, headers, body };
+  if (w.request && !w.spaceId) req = renderRequest(w, a, headers);
+  // Signatures are computed last, over the exact bytes that go out (GET: an empty body).
   Object.assign(
-    headers,
-    signHeaders({ scheme: w.signature, secrets: signingSecrets(w, a.nowMs), body, msgId: a.deliveryId, timestampSec, prefix: P }),
+    req.headers,
+    signHeaders({ scheme: w.signature, secrets: signingSecrets(w, a.nowMs), body: req.body ?? '', msgId: a.deliveryId, timestampSec, prefix: P }),
   );
-  return { method: 'POST', url: w.url, headers, body };
+  return req;
+}
+
+/** Seed 003 request template: method, format, params and headers rendered from the event. */
+function renderRequest(w: Webhook, a: AttemptInfo, headers: Record<string, string>): OutboundRequest {
+  const env = JSON.parse(a.payload) as { id: string; type: string; createdAt: string; data: unknown };
+  const r = renderTemplate(w.request as RequestTemplate, w.url, headers, {
+    event: { id: env.id, type: env.type, createdAt: env.createdAt },
+    data: env.data,
+    webhook: { secret: w.secret },
+    deliveryId: a.deliveryId,
+  });
+  return { method: r.method, url: r.url, headers: r.headers, body: r.body, missing: r.missing };
 }

@@ -130,6 +130,10 @@ export class DeliveryWorker {
     const webhooks = await this.d.loadWebhooks([...new Set(rows.map((r) => r.webhook_id))]);
     const projects = await this.d.loadProjects([...new Set(rows.map((r) => r.project_id))]);
     for (const row of rows) {
+      // Claimed again after its lease ran out while still queued or awaiting its flush here
+      // (e.g. the database was briefly unreachable for extendLeases): it is already being
+      // handled, so queueing it twice would send it twice. The claim just renewed its lease.
+      if (this.held.has(row.id)) continue;
       this.held.add(row.id);
       const w = webhooks.get(row.webhook_id);
       const project = projects.get(row.project_id);
@@ -192,6 +196,7 @@ export class DeliveryWorker {
         duration_ms: res.durationMs,
         error: res.error ?? (outcome.ok ? null : `HTTP ${res.statusCode}`),
         retry_reason: outcome.reason ?? null,
+        notes: req.missing?.length ? `template placeholders without a value (sent empty): ${req.missing.join(', ')}` : null,
         created_at: nowMs,
       },
     });
@@ -223,6 +228,7 @@ export class DeliveryWorker {
         duration_ms: 0,
         error: res.error ?? null,
         retry_reason: null,
+        notes: null,
         created_at: nowMs,
       },
     });

@@ -17,6 +17,7 @@ import eventRoutes from './routes/v1/events.js';
 import deliveryRoutes from './routes/v1/deliveries.js';
 import spaceRoutes from './routes/v1/spaces.js';
 import webhookActivityRoutes from './routes/v1/webhook-activity.js';
+import webhookPreviewRoutes from './routes/v1/webhook-preview.js';
 
 /** Route modules under /v1 (authenticated). Later features add theirs here. */
 export const V1_ROUTES: RouteModule[] = [
@@ -25,6 +26,7 @@ export const V1_ROUTES: RouteModule[] = [
   eventTypeRoutes,
   webhookRoutes,
   webhookActivityRoutes,
+  webhookPreviewRoutes,
   eventRoutes,
   deliveryRoutes,
   spaceRoutes,

@@ -67,10 +67,19 @@ export function deliveriesWorkerRepo(db: Kysely<DB>, caps: Capabilities) {
     /** Keeps leases of rows this worker still holds from running out. */
     async extend(ids: string[], until: number): Promise<void> {
       for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        // PostgreSQL: never wait on a row lock here. A locked row is being finished by
+        // record() (whose transaction updates rows one by one); waiting while holding this
+        // statement's other row locks deadlocked with it, and a lost extend let leases of
+        // queued rows run out, so they were claimed and sent again. Skipped rows are retried
+        // on the next extend, well inside the lease.
+        const target = caps.skipLocked
+          ? db.selectFrom('deliveries').select('id').where('id', 'in', chunk).where('status', '=', 'pending').forUpdate().skipLocked()
+          : chunk;
         await db
           .updateTable('deliveries')
           .set({ next_attempt_at: until, lease_until: until })
-          .where('id', 'in', ids.slice(i, i + 500))
+          .where('id', 'in', target)
           .where('status', '=', 'pending')
           .execute();
       }

@@ -119,6 +119,8 @@ export interface AttemptsTable {
   duration_ms: number | null;
   error: string | null;
   retry_reason: string | null;
+  /** What a person should know about the attempt, e.g. template placeholders that were missing. */
+  notes: string | null;
   created_at: number;
 }
 
@@ -170,7 +172,8 @@ export interface MeetingsTable {
   room_id: string | null;
   room_name: string | null;
   room_url: string | null;
-  status: 'created' | 'failed';
+  /** `pending` while the provider is asked (it reserves the user's slot across processes). */
+  status: 'pending' | 'created' | 'failed';
   error: string | null;
   request: Json;
   created_at: number;

@@ -139,6 +139,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('duration_ms', 'integer')
     .addColumn('error', 'text')
     .addColumn('retry_reason', 'varchar(32)')
+    .addColumn('notes', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('attempts_delivery_idx').on('attempts').columns(['delivery_id', 'attempt']).execute();

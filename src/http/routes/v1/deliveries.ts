@@ -37,6 +37,7 @@ export const attemptView = (a: AttemptRow, payload: string | undefined) => ({
   duration: a.duration_ms,
   error: a.error,
   retryReason: a.retry_reason,
+  notes: a.notes,
 });
 
 /** All deliveries of the project; `status=failed` is seed 003's "webhook errors" page. */

@@ -8,6 +8,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../../core/retry.js';
 import { SIGNATURE_SCHEMES, generateSecret, isStandardSecret } from '../../../core/signing.js';
 import { maskSecret } from '../../../core/secretbox.js';
 import { checkUrlTarget } from '../../../delivery/ssrf.js';
+import { validateTemplate } from '../../../core/templates.js';
 import { iso } from '../../schemas.js';
 
 export const RetryPolicySchema = Type.Object({
@@ -17,7 +18,10 @@ export const RetryPolicySchema = Type.Object({
   maxRetryDelay: Type.Optional(Type.Integer({ minimum: 100, maximum: 86_400_000, description: 'ms cap on one delay. Default: 30000' })),
 });
 
-const HeaderMap = Type.Record(Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" }), Type.String({ maxLength: 4096 }), {
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+// A pattern on a Record key only becomes `patternProperties`: names that do not match
+// would pass unchecked, so checkWebhook verifies every name (and value) explicitly.
+const HeaderMap = Type.Record(Type.String({ pattern: HEADER_NAME.source }), Type.String({ maxLength: 4096 }), {
   maxProperties: 50,
 });
 
@@ -40,6 +44,9 @@ const fields = {
   maxConcurrency: Type.Integer({ minimum: 1, maximum: 1000, description: 'Default: 50' }),
   spaces: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }),
   channels: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }),
+  request: Type.Union([Type.Unknown(), Type.Null()], {
+    description: 'Request template (seed 003): {method, format, headers, params, rawBody, rpcMethod, dateFormat}; null removes it',
+  }),
   filter: Type.Union([Type.Record(Type.String({ minLength: 1 }), Type.Unknown()), Type.Null()], {
     description: 'Dotted paths into data, compared for equality',
   }),
@@ -77,10 +84,19 @@ export async function checkWebhook(ctx: AppContext, projectId: string, w: Partia
   if (policy && policy.maxRetryDelay < policy.retryDelay) {
     details.push({ field: 'retryPolicy.maxRetryDelay', message: 'maxRetryDelay must be at least retryDelay' });
   }
-  for (const name of Object.keys(w.headers ?? {})) {
-    if (RESERVED_HEADERS.has(name.toLowerCase())) details.push({ field: `headers.${name}`, message: `${name} is set by Hookbridge and cannot be overridden` });
+  for (const [name, value] of Object.entries(w.headers ?? {})) {
+    if (!HEADER_NAME.test(name)) details.push({ field: `headers.${name}`, message: `${JSON.stringify(name)} is not a valid HTTP header name` });
+    else if (RESERVED_HEADERS.has(name.toLowerCase())) details.push({ field: `headers.${name}`, message: `${name} is set by Hookbridge and cannot be overridden` });
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) details.push({ field: `headers.${name}`, message: 'header values must be strings without line breaks' });
+  }
+  if (w.request !== undefined && w.request !== null) {
+    for (const issue of validateTemplate(w.request)) details.push({ ...issue });
   }
   const scheme = w.signature ?? existing?.signature;
+  const template = w.request !== undefined ? w.request : existing?.request;
+  if (scheme === 'body' && template) {
+    details.push({ field: 'signature', message: 'the body scheme wraps the event envelope and cannot be combined with a request template' });
+  }
   const secret = w.secret ?? existing?.secret;
   if (scheme === 'standard' && secret && !isStandardSecret(secret)) {
     details.push({
@@ -95,7 +111,7 @@ export async function checkWebhook(ctx: AppContext, projectId: string, w: Partia
 export function toInput(body: CreateWebhook): WebhookInput {
   const signature = body.signature ?? 'hmac-sha256';
   return {
-    name: body.name ?? new URL(body.url).host,
+    name: body.name ?? defaultName(body.url),
     description: body.description ?? '',
     url: body.url,
     events: [...new Set(body.events)],
@@ -104,7 +120,7 @@ export function toInput(body: CreateWebhook): WebhookInput {
     retryPolicy: mergePolicy(DEFAULT_RETRY_POLICY, body.retryPolicy),
     signature,
     headers: body.headers ?? {},
-    request: null,
+    request: body.request ?? null,
     timeout: body.timeout ?? 10_000,
     rateLimit: body.rateLimit ?? null,
     maxConcurrency: body.maxConcurrency ?? 50,
@@ -113,6 +129,15 @@ export function toInput(body: CreateWebhook): WebhookInput {
     filter: body.filter ?? null,
     spaceId: null,
   };
+}
+
+/** The URL's host as the default name; checkWebhook reports a URL that does not parse. */
+function defaultName(url: string): string {
+  try {
+    return new URL(url).host || url.slice(0, 200);
+  } catch {
+    return url.slice(0, 200);
+  }
 }
 
 export function toPatch(body: UpdateWebhook, existing: Webhook): Partial<WebhookInput> {

@@ -1,0 +1,171 @@
+import crypto from 'node:crypto';
+import zlib from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { channel, waitForDelivery } from '../helpers/fixtures.js';
+
+let s: TestServer;
+let rcv: Receiver;
+beforeAll(async () => {
+  s = await startTestServer();
+  rcv = await startReceiver();
+});
+afterAll(async () => {
+  await s?.stop();
+  await rcv?.close();
+});
+
+const data = { call: { id: 'c-77', duration: 65, tags: ['a', 'b'] }, caller: '+380441234567' };
+const md5 = (v: string) => crypto.createHash('md5').update(v).digest('hex');
+const crc32 = (v: string) => zlib.crc32(v).toString(16).padStart(8, '0');
+const params = [
+  { name: 'call_id', type: 'text', value: '{{data.call.id}}' },
+  { name: 'duration', type: 'text', value: '{{data.call.duration}}' },
+  { name: 'tags', type: 'array', value: ['{{data.call.tags.0}}', '{{data.call.tags.1}}'] },
+  { name: 'extra', type: 'object', value: [{ name: 'caller', type: 'text', value: '{{data.caller}}' }] },
+  { name: 'sign', type: 'md5', value: '{{data.call.id}}{{webhook.secret}}' },
+  { name: 'crc', type: 'crc32', value: '{{data.call.id}}' },
+];
+const SECRET = 'ringostat_secret';
+const expectedObject = {
+  call_id: 'c-77',
+  duration: 65,
+  tags: ['a', 'b'],
+  extra: { caller: '+380441234567' },
+  sign: md5(`c-77${SECRET}`),
+  crc: crc32('c-77'),
+};
+const bracketForm =
+  `call_id=c-77&duration=65&tags[0]=a&tags[1]=b&extra[caller]=${encodeURIComponent('+380441234567')}` +
+  `&sign=${md5(`c-77${SECRET}`)}&crc=${crc32('c-77')}`;
+
+async function roundTrip(request: Record<string, unknown>) {
+  const ch = channel(s);
+  const path = `/${ch.name}`;
+  await ch.webhook(`${rcv.url}${path}?fixed=1`, { request, secret: SECRET, retryPolicy: { maxRetries: 0 } });
+  const ev = await ch.publish(data);
+  await waitForDelivery(s, ev.deliveries[0].id, 'delivered');
+  const got = rcv.requests.find((r) => r.url.startsWith(path))!;
+  return { got, ev };
+}
+
+describe('request templates (seed 003) through the real pipeline', () => {
+  it('GET puts params in the query string in bracket form, with no body', async () => {
+    const { got } = await roundTrip({ method: 'GET', params });
+    expect(got.method).toBe('GET');
+    expect(got.url.split('?')[1]).toBe(`fixed=1&${bracketForm}`);
+    expect(got.body).toBe('');
+    expect(got.headers['content-type']).toBeUndefined();
+  });
+
+  for (const method of ['POST', 'PUT'] as const) {
+    it(`${method} json sends the params as an object`, async () => {
+      const { got } = await roundTrip({ method, format: 'json', params });
+      expect(got.method).toBe(method);
+      expect(got.headers['content-type']).toBe('application/json');
+      expect(JSON.parse(got.body)).toEqual(expectedObject);
+    });
+
+    it(`${method} form sends urlencoded bracket form`, async () => {
+      const { got } = await roundTrip({ method, format: 'form', params });
+      expect(got.method).toBe(method);
+      expect(got.headers['content-type']).toBe('application/x-www-form-urlencoded');
+      expect(got.body).toBe(bracketForm);
+    });
+
+    it(`${method} json-rpc wraps the params with the delivery id`, async () => {
+      const { got, ev } = await roundTrip({ method, format: 'json-rpc', rpcMethod: 'call.finished', params });
+      expect(got.headers['content-type']).toBe('application/json');
+      expect(JSON.parse(got.body)).toEqual({ jsonrpc: '2.0', method: 'call.finished', params: expectedObject, id: ev.deliveries[0].id });
+    });
+
+    it(`${method} raw sends the rendered rawBody; Content-Type can be overridden`, async () => {
+      const { got } = await roundTrip({
+        method,
+        format: 'raw',
+        rawBody: 'call {{data.call.id}} lasted {{data.call.duration}}s at {{event.createdAt}}',
+        dateFormat: 'YYYY-MM-DD',
+        headers: { 'Content-Type': 'text/csv' },
+      });
+      expect(got.headers['content-type']).toBe('text/csv');
+      expect(got.body).toBe(`call c-77 lasted 65s at ${new Date().toISOString().slice(0, 10)}`);
+    });
+  }
+
+  it('GET with an object and hashes of every kind; the signature covers what is sent', async () => {
+    const hashes = ['md5', 'sha1', 'sha256', 'crc32'].map((type) => ({ name: type, type, value: '{{event.id}}' }));
+    const { got, ev } = await roundTrip({ method: 'GET', params: hashes });
+    const q = new URLSearchParams(got.url.split('?')[1]);
+    expect(q.get('md5')).toBe(md5(ev.id));
+    expect(q.get('sha1')).toBe(crypto.createHash('sha1').update(ev.id).digest('hex'));
+    expect(q.get('sha256')).toBe(crypto.createHash('sha256').update(ev.id).digest('hex'));
+    expect(q.get('crc32')).toBe(crc32(ev.id));
+    expect(got.headers['x-hookbridge-signature']).toBe(`sha256=${crypto.createHmac('sha256', SECRET).update('').digest('hex')}`);
+  });
+
+  it('removes Content-Type when asked, and reports missing placeholders in the attempt log', async () => {
+    const { got, ev } = await roundTrip({
+      format: 'json',
+      headers: { 'Content-Type': null },
+      params: [{ name: 'who', type: 'text', value: '{{data.nobody.here}}' }],
+    });
+    expect(got.headers['content-type']).toBeUndefined();
+    expect(JSON.parse(got.body)).toEqual({ who: '' });
+    const d = await waitForDelivery(s, ev.deliveries[0].id, 'delivered');
+    expect(d.attemptLog[0].notes).toMatch(/data\.nobody\.here/);
+  });
+});
+
+describe('template validation and preview', () => {
+  const create = (request: unknown) =>
+    s.api('POST', '/v1/webhooks', { body: { url: 'https://example.com/h', events: ['message.created'], request } });
+
+  it('rejects bad templates with a 422 naming the bad param', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ format: 'xml' }, /format/],
+      [{ method: 'DELETE' }, /method/],
+      [{ params: [{ name: 'x', type: 'blob', value: '' }] }, /params\[0\]/],
+      [{ params: [{ name: 'h', type: 'md5', value: '' }] }, /params\[0\]/],
+      [{ params: [{ name: 'big', type: 'text', value: 'x'.repeat(70_000) }] }, /request/],
+    ];
+    for (const [request, field] of cases) {
+      const r = await create(request);
+      expect(r.status, JSON.stringify(request).slice(0, 80)).toBe(422);
+      expect(r.body.error.details.some((d: any) => field.test(d.field))).toBe(true);
+    }
+    const ok = await create({ method: 'GET', params });
+    expect(ok.status).toBe(201);
+  });
+
+  it('preview renders the exact request without sending it', async () => {
+    const before = rcv.requests.length;
+    const r = await s.api('POST', '/v1/webhooks/preview', {
+      body: { url: `${rcv.url}/preview`, request: { method: 'POST', format: 'form', params }, secret: SECRET, event: { type: 'message.created', data } },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.data).toMatchObject({ method: 'POST', url: `${rcv.url}/preview`, body: bracketForm });
+    expect(r.body.data.headers['Content-Type']).toBe('application/x-www-form-urlencoded');
+    expect(r.body.data.headers['X-Hookbridge-Signature']).toBe(`sha256=${crypto.createHmac('sha256', SECRET).update(bracketForm).digest('hex')}`);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(rcv.requests.length).toBe(before);
+    const bad = await s.api('POST', '/v1/webhooks/preview', { body: { url: 'x', request: { format: 'xml' }, event: { type: 'a' } } });
+    expect(bad.status).toBe(422);
+  });
+});
+
+describe('event → actions (seed 003)', () => {
+  it('GET /v1/event-types/{name}/webhooks lists the webhooks of one event in the order they were added', async () => {
+    await s.api('POST', '/v1/event-types', { body: { name: 'call.after', description: 'After a call' } });
+    const names = ['GA', 'CRM', 'Slack'];
+    for (const name of names) {
+      const r = await s.api('POST', '/v1/webhooks', { body: { name, url: `${rcv.url}/${name}`, events: name === 'Slack' ? ['call.*'] : ['call.after'] } });
+      expect(r.status).toBe(201);
+    }
+    await s.api('POST', '/v1/webhooks', { body: { name: 'Other', url: `${rcv.url}/o`, events: ['message.created'] } });
+    const r = await s.api('GET', '/v1/event-types/call.after/webhooks');
+    expect(r.status).toBe(200);
+    expect(r.body.data.map((w: any) => w.name)).toEqual(names);
+    expect((await s.api('GET', '/v1/event-types/no.such/webhooks')).status).toBe(404);
+  });
+});
