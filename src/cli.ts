@@ -5,8 +5,9 @@ import { Command } from 'commander';
 import dotenv from 'dotenv';
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config.js';
-import { startServer } from './server.js';
-import { ensureDefaultProject, openRepos } from './bootstrap.js';
+
+// The server and the store are imported inside each command, after the configuration
+// checked out: a bad value (or `--help`) answers at once, without loading them.
 
 if (fs.existsSync('.env')) dotenv.config({ quiet: true } as dotenv.DotenvConfigOptions);
 
@@ -34,6 +35,7 @@ program
   .action(async (opts) => {
     const cfg = config({ PORT: opts.port, HOST: opts.host, DATABASE_URL: opts.database, HOOKBRIDGE_ROLE: opts.role });
     const logger = pino({ level: cfg.logLevel });
+    const { startServer } = await import('./server.js');
     const server = await startServer(cfg, logger);
     if (server.generatedAdminToken) {
       process.stdout.write(
@@ -59,6 +61,7 @@ program
   .option('-d, --database <url>', 'database URL (DATABASE_URL)')
   .action(async (opts) => {
     const cfg = config({ DATABASE_URL: opts.database });
+    const { openRepos } = await import('./bootstrap.js');
     const { store } = await openRepos(cfg, pino({ level: cfg.logLevel }));
     await store.close();
     console.log('migrations up to date');
@@ -73,6 +76,7 @@ token
   .option('-d, --database <url>', 'database URL (DATABASE_URL)')
   .action(async (opts) => {
     const cfg = config({ DATABASE_URL: opts.database });
+    const { ensureDefaultProject, openRepos } = await import('./bootstrap.js');
     const { store, repos } = await openRepos(cfg, pino({ level: 'warn' }));
     try {
       const projectId = opts.project === 'default' ? await ensureDefaultProject(repos) : opts.project;

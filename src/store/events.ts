@@ -43,13 +43,18 @@ const isUniqueViolation = (err: unknown) => {
   return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE';
 };
 
+/** Deliveries in id order, compared in JS so both dialects' collations agree. */
+const byId = (refs: DeliveryRef[]) => refs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
 export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo) {
   async function findExisting(projectId: string, input: PublishInput): Promise<PublishedEvent | undefined> {
-    let q = db.selectFrom('events').select(['id', 'type', 'created_at']).where('project_id', '=', projectId);
-    if (input.id) q = q.where('id', '=', input.id);
-    else if (input.idempotencyKey) q = q.where('idempotency_key', '=', input.idempotencyKey);
-    else return undefined;
-    const ev = await q.executeTakeFirst();
+    const q = db.selectFrom('events').select(['id', 'type', 'created_at']).where('project_id', '=', projectId);
+    // By id, then by key: with both given, a key already used under another id must
+    // answer its event too (the insert would otherwise hit the key's unique index and
+    // the retry below would find nothing by id).
+    const ev =
+      (input.id ? await q.where('id', '=', input.id).executeTakeFirst() : undefined) ??
+      (input.idempotencyKey ? await q.where('idempotency_key', '=', input.idempotencyKey).executeTakeFirst() : undefined);
     if (!ev) return undefined;
     return { id: ev.id, type: ev.type, createdAt: new Date(ev.created_at).toISOString(), deliveries: await deliveriesOf(projectId, ev.id) };
   }
@@ -62,7 +67,7 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo) {
       .where('event_id', '=', eventId)
       .orderBy('id')
       .execute();
-    return rows.map((r) => ({ id: r.id, webhookId: r.webhook_id, status: r.status }));
+    return byId(rows.map((r) => ({ id: r.id, webhookId: r.webhook_id, status: r.status })));
   }
 
   async function insertDeliveries(tx: Transaction<DB>, projectId: string, eventId: string, type: string, targets: Webhook[], now: number) {
@@ -87,7 +92,8 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo) {
       updated_at: now,
     }));
     if (rows.length) await tx.insertInto('deliveries').values(rows).execute();
-    return rows.map((r) => ({ id: r.id, webhookId: r.webhook_id, status: r.status }));
+    // The same order deliveriesOf reads them in, so a replayed publish answers exactly the first result.
+    return byId(rows.map((r) => ({ id: r.id, webhookId: r.webhook_id, status: r.status })));
   }
 
   return {
