@@ -17,6 +17,8 @@ import eventRoutes from './routes/v1/events.js';
 import deliveryRoutes from './routes/v1/deliveries.js';
 import spaceRoutes from './routes/v1/spaces.js';
 import webhookActivityRoutes from './routes/v1/webhook-activity.js';
+import meetingRoutes from './routes/v1/meetings.js';
+import meetingsAppRoutes from '../apps/meetings/routes.js';
 import webhookPreviewRoutes from './routes/v1/webhook-preview.js';
 
 /** Route modules under /v1 (authenticated). Later features add theirs here. */
@@ -30,10 +32,11 @@ export const V1_ROUTES: RouteModule[] = [
   eventRoutes,
   deliveryRoutes,
   spaceRoutes,
+  meetingRoutes,
 ];
 
 /** Route modules at the root (inbound sources, built-in apps). Features add theirs here. */
-export const ROOT_ROUTES: RouteModule[] = [];
+export const ROOT_ROUTES: RouteModule[] = [meetingsAppRoutes];
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -1,0 +1,242 @@
+/**
+ * The meetings app (seed 000): a Mattermost click becomes a meeting room.
+ * Framework-free so the env-configured route and `/v1/sources` actions share it:
+ * validate → reserve a history row → rate limit / repeat click → provider →
+ * record → `room.created` → answer.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AppContext } from '../../http/context.js';
+import { AppError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import type { MeetingRow } from '../../store/meetings.js';
+import { parseMeetingRequest, startOf, type MeetingInput } from './request.js';
+import { roomNameFor, type MeetingProvider, type Room } from './providers/index.js';
+
+/** How one meetings app is set up (the environment's, or a source's action). */
+export interface MeetingsApp {
+  projectId: string;
+  /** null for the env-configured app at MEETINGS_PATH. */
+  sourceId: string | null;
+  provider: MeetingProvider;
+  /** New rooms per user per minute. Default: 1 */
+  rateLimit: number;
+}
+
+export interface MeetingAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+/** The rate limit's window. */
+export const WINDOW_MS = 60_000;
+/** The plugin wants an answer within 5 s; everything (waits included) fits in this. */
+const ANSWER_BUDGET_MS = 4_700;
+/** What the provider gets at most. */
+const PROVIDER_BUDGET_MS = 4_000;
+/** Less than this left after waiting: answer 503 rather than a call doomed to time out. */
+const MIN_PROVIDER_MS = 1_000;
+/** A pending row older than this belongs to a process that died mid-call: ignored. */
+const PENDING_STALE_MS = 15_000;
+const POLL_MS = 100;
+
+/**
+ * The plugin shows `message` (or `error`) in an alert, so both are readable:
+ * `error` is the status's reason phrase, `message` says what happened and what to do.
+ */
+export function errorAnswer(status: number, message: string, headers: Record<string, string> = {}): MeetingAnswer {
+  return { status, body: { status: 'error', error: STATUS_CODES[status] ?? 'Error', message }, headers };
+}
+
+const successAnswer = (room: { room_url: string; room_id: string; room_name: string; created_at: number }): MeetingAnswer => ({
+  status: 200,
+  body: {
+    room_url: room.room_url,
+    // The published plugin reads meeting_url first; the seed reads room_url: the same room.
+    meeting_url: room.room_url,
+    room_id: room.room_id,
+    room_name: room.room_name,
+    created_at: new Date(room.created_at).toISOString(),
+    status: 'success',
+  },
+  headers: {},
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function sameMeeting(r: MeetingRow, input: MeetingInput): boolean {
+  if (r.channel_id !== input.channelId) return false;
+  const scheduled = r.operation_type === 'scheduled_meeting';
+  if (scheduled !== input.scheduled) return false;
+  if (!scheduled) return true;
+  // A scheduled meeting is the same one only with the same title and start.
+  let raw: Record<string, unknown> = {};
+  try {
+    raw = JSON.parse(r.request);
+  } catch {
+    // unreadable history: not the same
+  }
+  return r.title === input.title && startOf(raw) === input.startsAt;
+}
+
+type Decision =
+  | { kind: 'create' }
+  | { kind: 'reuse'; row: MeetingRow }
+  | { kind: 'limited'; retryAfter: number }
+  | { kind: 'busy' };
+
+/**
+ * Our pending row is already inserted. Every process ranks the user's live rows the
+ * same way (created_at, id), so of two simultaneous clicks exactly one creates the
+ * room; the other sees it earlier in the ranking and waits for its room.
+ */
+async function decide(ctx: AppContext, app: MeetingsApp, mine: MeetingRow, input: MeetingInput, deadline: number): Promise<Decision> {
+  for (;;) {
+    const now = Date.now();
+    const rows = await ctx.repos.meetings.window(app.projectId, app.sourceId, input.userId, now - WINDOW_MS);
+    const live = rows.filter((r) => r.id === mine.id || r.status === 'created' || r.created_at > now - PENDING_STALE_MS);
+    const at = live.findIndex((r) => r.id === mine.id);
+    const earlier = at < 0 ? live : live.slice(0, at);
+    const same = earlier.filter((r) => sameMeeting(r, input));
+    const made = same.filter((r) => r.status === 'created' && r.room_url).at(-1);
+    if (made) return { kind: 'reuse', row: made };
+    if (same.length) {
+      // The same click is being served by another request: wait for its room.
+      if (Date.now() + POLL_MS > deadline) return { kind: 'busy' };
+      await sleep(POLL_MS);
+      continue;
+    }
+    if (earlier.length >= app.rateLimit) {
+      const oldest = earlier[earlier.length - app.rateLimit]!;
+      return { kind: 'limited', retryAfter: Math.max(1, Math.ceil((oldest.created_at + WINDOW_MS - now) / 1000)) };
+    }
+    return { kind: 'create' };
+  }
+}
+
+function describeRoom(input: MeetingInput): string {
+  const where = input.channelName ? `Mattermost channel "${input.channelName}"` : `Mattermost channel ${input.channelId}`;
+  const who = input.username ? ` by @${input.username}` : '';
+  const when = input.scheduled && input.startsAt ? `, scheduled for ${input.startsAt}` : '';
+  return `Created from ${where}${who}${when}`;
+}
+
+export async function handleMeetingRequest(ctx: AppContext, app: MeetingsApp, body: unknown, log: FastifyBaseLogger): Promise<MeetingAnswer> {
+  const started = Date.now();
+  const parsed = parseMeetingRequest(body);
+  if (!parsed.ok) {
+    log.warn({ reason: parsed.message }, 'meeting request rejected');
+    return errorAnswer(400, parsed.message);
+  }
+  const input = parsed.input;
+  const id = newId('mtg', started);
+  const ids = { meeting_id: id, channel_id: input.channelId, user_id: input.userId, source_id: app.sourceId };
+  log.info({ ...ids, username: input.username, operation_type: input.operationType, provider: app.provider.name }, 'meeting requested');
+
+  const mine: MeetingRow = {
+    id,
+    project_id: app.projectId,
+    source_id: app.sourceId,
+    channel_id: input.channelId,
+    channel_name: input.channelName,
+    channel_type: input.channelType,
+    user_id: input.userId,
+    username: input.username,
+    operation_type: input.operationType,
+    title: input.title,
+    provider: app.provider.name,
+    room_id: null,
+    room_name: null,
+    room_url: null,
+    status: 'pending',
+    error: null,
+    request: JSON.stringify(input.raw),
+    created_at: started,
+  };
+  await ctx.repos.meetings.insert(mine);
+
+  const deadline = started + ANSWER_BUDGET_MS;
+  let decision = await decide(ctx, app, mine, input, deadline);
+  // After waiting on another request that then failed, too little time may be left to ask the provider.
+  if (decision.kind === 'create' && deadline - Date.now() < MIN_PROVIDER_MS) decision = { kind: 'busy' };
+  if (decision.kind !== 'create') await ctx.repos.meetings.remove(id);
+  if (decision.kind === 'reuse') {
+    const r = decision.row;
+    log.info({ ...ids, meeting_id: r.id, room_id: r.room_id, room_url: r.room_url }, 'meeting room reused (repeat click inside the window)');
+    // room_name in answers is the title (seed 000: "Meeting - Town Square"); the column keeps Talk's key.
+    return successAnswer({ room_url: r.room_url!, room_id: r.room_id ?? '', room_name: r.title ?? '', created_at: r.created_at });
+  }
+  if (decision.kind === 'limited') {
+    log.warn({ ...ids, limit: app.rateLimit, retry_after: decision.retryAfter }, 'meeting rate limit reached');
+    const n = app.rateLimit === 1 ? 'one new meeting' : `${app.rateLimit} new meetings`;
+    return errorAnswer(
+      429,
+      `You can start ${n} a minute. Use the meeting you already started, or try again in ${decision.retryAfter} s.`,
+      { 'retry-after': String(decision.retryAfter) },
+    );
+  }
+  if (decision.kind === 'busy') {
+    log.warn(ids, 'meeting for this channel still being created by another request');
+    return errorAnswer(503, 'A meeting for this channel is still being created. Try again in a few seconds.', { 'retry-after': '2' });
+  }
+
+  const spec = { roomName: roomNameFor(input.channelId), title: input.title, description: describeRoom(input) };
+  const budget = Math.min(PROVIDER_BUDGET_MS, deadline - Date.now());
+  let room: Room;
+  try {
+    room = await app.provider.createRoom(spec, AbortSignal.timeout(budget));
+  } catch (err) {
+    const e =
+      err instanceof AppError && err.status >= 500
+        ? err
+        : new AppError('BAD_GATEWAY', 'Could not create the meeting room: the meeting provider failed.', [{ message: String((err as Error)?.message ?? err) }], { cause: err });
+    const detail = e.details[0]?.message;
+    await ctx.repos.meetings.fail(id, detail && detail !== e.message ? `${e.message} (${detail})` : e.message);
+    // A provider's own AppError says all there is; anything else keeps its stack.
+    log.error({ ...ids, provider: app.provider.name, status: e.status, detail, ...(e === err ? {} : { err }) }, 'meeting room not created');
+    const retryAfter = e.details[0]?.retryAfter;
+    return errorAnswer(e.status, e.message, typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {});
+  }
+
+  await ctx.repos.meetings.complete(id, room);
+  log.info({ ...ids, room_id: room.roomId, room_url: room.roomUrl, provider: app.provider.name }, 'meeting room created');
+  await publishRoomCreated(ctx, app, id, input, room, started, log);
+  return successAnswer({ room_url: room.roomUrl, room_id: room.roomId, room_name: input.title, created_at: started });
+}
+
+/**
+ * The room exists whatever happens here, so a failure to record the event is logged,
+ * not turned into an error for the user who is waiting for the link.
+ */
+async function publishRoomCreated(ctx: AppContext, app: MeetingsApp, id: string, input: MeetingInput, room: Room, at: number, log: FastifyBaseLogger) {
+  const data = {
+    meeting_id: id,
+    room_id: room.roomId,
+    room_url: room.roomUrl,
+    room_name: input.title,
+    channel_id: input.channelId,
+    channel_name: input.channelName,
+    channel_type: input.channelType,
+    user_id: input.userId,
+    username: input.username,
+    operation_type: input.operationType,
+    provider: app.provider.name,
+    created_at: new Date(at).toISOString(),
+  };
+  try {
+    const { event, created } = await ctx.repos.events.publish(app.projectId, {
+      type: 'room.created',
+      data,
+      // Webhooks may filter on Mattermost channels (their `channels` field).
+      channels: [input.channelId],
+      idempotencyKey: `meeting:${id}`,
+    });
+    if (created) {
+      ctx.metrics.eventsPublished.inc();
+      if (event.deliveries.length) ctx.wake();
+    }
+  } catch (err) {
+    log.error({ meeting_id: id, room_id: room.roomId, err }, 'room.created could not be published');
+  }
+}

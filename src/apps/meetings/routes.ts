@@ -1,0 +1,194 @@
+/**
+ * Where the meetings app meets HTTP: the env-configured webhook for the default
+ * project at MEETINGS_PATH (an encapsulated plugin with its own body parser, CORS
+ * and plain `{message, error}` errors, because the Mattermost plugin, not an API
+ * client, reads them), and the `meetings` action for sources made through /v1/sources.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import pino from 'pino';
+import { Agent } from 'undici';
+import type { MeetingsConfig } from '../../config.js';
+import type { AppContext, RouteModule } from '../../http/context.js';
+import { registerAction, type ActionHandler } from '../../inbound/actions.js';
+import { guardedConnector } from '../../delivery/ssrf.js';
+import { errorAnswer, handleMeetingRequest, type MeetingAnswer, type MeetingsApp } from './handler.js';
+import { MeetingRequestBody } from './request.js';
+import type { MeetingProvider } from './providers/index.js';
+import { mockProvider } from './providers/mock.js';
+import { ktalkProvider } from './providers/ktalk.js';
+
+/** Meeting requests are small; the published plugin's largest (participants listed) stays far below. */
+const BODY_LIMIT = 256 * 1024;
+
+/** Each server's logger, for actions (the action registry hands them only the context). */
+const loggers = new WeakMap<AppContext, FastifyBaseLogger>();
+const silent = pino({ level: 'silent' });
+
+interface ProviderSettings {
+  provider: 'mock' | 'ktalk';
+  space?: string;
+  apiUrl?: string;
+  apiKey?: string;
+}
+
+function buildProvider(s: ProviderSettings, dispatcher?: Agent): MeetingProvider | string {
+  if (s.provider === 'mock') return mockProvider(s.space);
+  if (!s.space || !s.apiKey) return 'Kontur.Talk is not configured: a space and an API key are required';
+  const apiUrl = (s.apiUrl ?? `https://${s.space}.ktalk.ru/api`).replace(/\/$/, '');
+  return ktalkProvider({ apiUrl, apiKey: s.apiKey, space: s.space, dispatcher });
+}
+
+const send = (reply: FastifyReply, a: MeetingAnswer) => reply.status(a.status).headers(a.headers).send(a.body);
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+const tokenMatches = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected));
+
+const normalizeOrigin = (o: string) => o.trim().replace(/\/+$/, '').toLowerCase();
+
+/** CORS (seed 000 §Security 2): Allow-Origin for allowed origins only, so browsers elsewhere are refused. */
+function corsFor(allowed: string[]) {
+  const any = allowed.includes('*');
+  const set = new Set(allowed.map(normalizeOrigin));
+  return (origin: string | undefined): { allowed: boolean; headers: Record<string, string> } => {
+    if (any) return { allowed: true, headers: { 'access-control-allow-origin': '*' } };
+    if (origin === undefined) return { allowed: true, headers: {} };
+    if (!set.has(normalizeOrigin(origin))) return { allowed: false, headers: { vary: 'Origin' } };
+    return { allowed: true, headers: { 'access-control-allow-origin': origin, vary: 'Origin' } };
+  };
+}
+
+function parseJsonBody(_req: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) {
+  if (body.trim() === '') return done(null, undefined);
+  try {
+    done(null, JSON.parse(body));
+  } catch (err) {
+    done(Object.assign(new Error(`The body is not valid JSON (${(err as Error).message})`), { statusCode: 400, code: 'MEETINGS_INVALID_JSON' }));
+  }
+}
+
+async function meetingsPlugin(scope: FastifyInstance, ctx: AppContext, app: MeetingsApp | string) {
+  const m = ctx.config.meetings;
+  const cors = corsFor(m.allowedOrigins);
+
+  // The root parser answers text/plain with 415; the plugin sends application/json, but
+  // curl users and n8n-style tools often send JSON as text/plain, and that is fine here.
+  scope.removeAllContentTypeParsers();
+  for (const type of ['application/json', 'text/plain', /^application\/[\w.+-]+\+json$/]) {
+    scope.addContentTypeParser(type, { parseAs: 'string', bodyLimit: BODY_LIMIT }, (req, body, done) => parseJsonBody(req, body as string, done));
+  }
+  // The handler validates (one check for this route and for source actions); the schema documents.
+  scope.setValidatorCompiler(() => () => true);
+  scope.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err.code === 'MEETINGS_INVALID_JSON') return send(reply, errorAnswer(400, err.message));
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(reply, errorAnswer(415, 'Send the meeting request as JSON (Content-Type: application/json)'));
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, errorAnswer(413, 'The meeting request is too large'));
+    req.log.error({ err }, 'meeting request failed');
+    return send(reply, errorAnswer(500, 'Hookbridge could not create the meeting because of an internal error; the administrator will find it in the Hookbridge log.'));
+  });
+
+  // Before the body is read: CORS headers go on every answer, errors included.
+  scope.addHook('onRequest', async (req, reply) => {
+    const c = cors(req.headers.origin);
+    reply.headers(c.headers);
+    if (!c.allowed) {
+      // A browser on another site could still POST text/plain without a preflight: refuse it here.
+      req.log.warn({ origin: req.headers.origin }, 'meeting request from an origin not in MEETINGS_ALLOWED_ORIGINS');
+      return send(reply, errorAnswer(403, `Requests from ${req.headers.origin} are not allowed (MEETINGS_ALLOWED_ORIGINS)`));
+    }
+    if (req.method === 'OPTIONS' || !m.token) return;
+    const given = (req.query as Record<string, unknown>).token;
+    if (typeof given !== 'string' || given === '') {
+      return send(reply, errorAnswer(401, 'This webhook needs its token: set the plugin\'s webhook URL to …?token=<MEETINGS_TOKEN>'));
+    }
+    if (!tokenMatches(given, m.token)) return send(reply, errorAnswer(401, 'The token in the webhook URL is not valid; check the plugin\'s webhook URL'));
+  });
+
+  scope.options(m.path, { schema: { hide: true } }, async (_req, reply) =>
+    reply
+      .status(204)
+      .headers({ 'access-control-allow-methods': 'POST, OPTIONS', 'access-control-allow-headers': 'Content-Type', 'access-control-max-age': '600' })
+      .send(),
+  );
+
+  scope.post(
+    m.path,
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: {
+        tags: ['meetings'],
+        summary: 'Mattermost "Start Kontur Meeting" webhook (seed 000): creates a room → {room_url, meeting_url, room_id, room_name, created_at, status}',
+        security: [],
+        body: MeetingRequestBody,
+      },
+    },
+    async (req, reply) => {
+      if (typeof app === 'string') {
+        req.log.error({ problem: app }, 'meetings app misconfigured');
+        return send(reply, errorAnswer(500, `The meetings app is misconfigured: ${app}.`));
+      }
+      return send(reply, await handleMeetingRequest(ctx, app, req.body, req.log));
+    },
+  );
+}
+
+/** The env-configured app at MEETINGS_PATH, for the default project. */
+const meetingsRoutes: RouteModule = async (app, ctx) => {
+  loggers.set(ctx, app.log);
+  const m = ctx.config.meetings;
+  const provider = buildProvider({ provider: m.provider, space: m.ktalkSpace, apiUrl: m.ktalkApiUrl, apiKey: m.ktalkApiKey });
+  const settings: MeetingsApp | string =
+    typeof provider === 'string' ? provider : { projectId: ctx.defaultProjectId(), sourceId: null, provider, rateLimit: m.rateLimit };
+  await app.register(async (scope) => meetingsPlugin(scope, ctx, settings));
+};
+export default meetingsRoutes;
+
+// ---- `{type: "meetings", …}` actions of sources made through /v1/sources -------------
+
+const guarded = new Map<boolean, Agent>();
+/** An API user chose this URL, so it gets the delivery SSRF guard (the env's KTALK_API_URL is trusted). */
+const guardedAgent = (allowPrivate: boolean) => {
+  let a = guarded.get(allowPrivate);
+  if (!a) guarded.set(allowPrivate, (a = new Agent({ connect: guardedConnector(allowPrivate, { timeout: 4000 }) })));
+  return a;
+};
+
+const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+
+/**
+ * Action settings, each falling back to the environment's: `provider` (mock|ktalk),
+ * `space`, `apiUrl`, `apiKey`, `rateLimit` (new rooms per user per minute).
+ */
+export function appFromAction(ctx: AppContext, projectId: string, sourceId: string, action: Record<string, unknown>): MeetingsApp | string {
+  const m: MeetingsConfig = ctx.config.meetings;
+  const kind = action.provider ?? m.provider;
+  if (kind !== 'mock' && kind !== 'ktalk') return `provider must be mock or ktalk, not ${JSON.stringify(kind)}`;
+  const space = str(action.space) ?? m.ktalkSpace;
+  const ownUrl = str(action.apiUrl);
+  const apiUrl = ownUrl ?? (str(action.space) ? undefined : m.ktalkApiUrl);
+  const provider = buildProvider(
+    { provider: kind, space, apiUrl, apiKey: str(action.apiKey) ?? m.ktalkApiKey },
+    ownUrl ? guardedAgent(ctx.config.allowPrivateTargets) : undefined,
+  );
+  if (typeof provider === 'string') return provider;
+  const rl = action.rateLimit;
+  const rateLimit = typeof rl === 'number' && Number.isInteger(rl) && rl >= 1 ? rl : m.rateLimit;
+  return { projectId, sourceId, provider, rateLimit };
+}
+
+export const meetingsAction: ActionHandler = async (ctx, action, req) => {
+  const log = (loggers.get(ctx) ?? silent).child({ source_id: req.sourceId, inbound_request_id: req.id });
+  const app = appFromAction(ctx, req.projectId, req.sourceId, action);
+  let answer: MeetingAnswer;
+  if (typeof app === 'string') {
+    log.error({ problem: app }, 'meetings source misconfigured');
+    answer = errorAnswer(500, `The meetings source is misconfigured: ${app}.`);
+  } else if (req.json === undefined && req.raw.length > 0) {
+    answer = errorAnswer(400, 'The body is not valid JSON: send a JSON object with channel_id and user_id');
+  } else {
+    answer = await handleMeetingRequest(ctx, app, req.json, log);
+  }
+  return { result: { httpStatus: answer.status, ...answer.body }, answer };
+};
+
+registerAction('meetings', meetingsAction);

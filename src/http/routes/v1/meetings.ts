@@ -1,0 +1,37 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { RouteModule } from '../../context.js';
+import { notFound } from '../../../errors.js';
+import { IdParams, PageQuery, ok, page } from '../../schemas.js';
+
+const ListQuery = Type.Composite([
+  PageQuery,
+  Type.Object({
+    userId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Mattermost user id' })),
+    channelId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Mattermost channel id' })),
+    status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('created'), Type.Literal('failed')])),
+  }),
+]);
+
+/** The meetings app's history (SPEC §6): rooms made, and requests the provider failed. */
+const meetingRoutes: RouteModule = (app, ctx) => {
+  const tags = ['meetings'];
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/v1/meetings',
+    { schema: { tags, summary: 'Meeting history, newest first (failed requests included, with their error)', querystring: ListQuery } },
+    async (req) => {
+      const { items, total } = await ctx.repos.meetings.list(req.caller.projectId, req.query);
+      return page(items, total, req.query);
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/v1/meetings/:id',
+    { schema: { tags, summary: 'One meeting with the request the plugin sent', params: IdParams } },
+    async (req) => {
+      const m = await ctx.repos.meetings.get(req.caller.projectId, req.params.id);
+      if (!m) throw notFound('Meeting', req.params.id);
+      return ok(m);
+    },
+  );
+};
+export default meetingRoutes;

@@ -1,0 +1,128 @@
+/**
+ * The meetings app's history (seed 000): one row per room asked of a provider.
+ * A row is `pending` while the provider is asked, then `created` or `failed`; the
+ * per-user rate limit reads the same rows, so it holds across restarts and processes.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { DB, MeetingsTable } from './schema.js';
+
+export type MeetingRow = Selectable<MeetingsTable>;
+export type MeetingStatus = MeetingsTable['status'];
+
+/** The API shape (`GET /v1/meetings`). */
+export interface Meeting {
+  id: string;
+  sourceId: string | null;
+  channelId: string;
+  channelName: string | null;
+  channelType: string | null;
+  userId: string;
+  username: string | null;
+  operationType: string | null;
+  title: string | null;
+  provider: string;
+  roomId: string | null;
+  roomName: string | null;
+  roomUrl: string | null;
+  status: MeetingStatus;
+  error: string | null;
+  /** The plugin's whole request body, unknown fields included. */
+  request: unknown;
+  createdAt: string;
+}
+
+export function toMeeting(r: MeetingRow): Meeting {
+  let request: unknown = null;
+  try {
+    request = JSON.parse(r.request);
+  } catch {
+    request = r.request;
+  }
+  return {
+    id: r.id,
+    sourceId: r.source_id,
+    channelId: r.channel_id,
+    channelName: r.channel_name,
+    channelType: r.channel_type,
+    userId: r.user_id,
+    username: r.username,
+    operationType: r.operation_type,
+    title: r.title,
+    provider: r.provider,
+    roomId: r.room_id,
+    roomName: r.room_name,
+    roomUrl: r.room_url,
+    status: r.status,
+    error: r.error,
+    request,
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}
+
+export interface MeetingListQuery {
+  limit: number;
+  offset: number;
+  userId?: string;
+  channelId?: string;
+  status?: MeetingStatus;
+}
+
+export function meetingsRepo(db: Kysely<DB>) {
+  return {
+    async insert(row: MeetingRow): Promise<void> {
+      await db.insertInto('meetings').values(row).execute();
+    },
+
+    async complete(id: string, room: { roomId: string; roomName: string; roomUrl: string }): Promise<void> {
+      await db
+        .updateTable('meetings')
+        .set({ status: 'created', room_id: room.roomId, room_name: room.roomName, room_url: room.roomUrl, error: null })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async fail(id: string, error: string): Promise<void> {
+      await db.updateTable('meetings').set({ status: 'failed', error }).where('id', '=', id).execute();
+    },
+
+    /** Drops a reservation that turned out to be a repeat click or over the limit. */
+    async remove(id: string): Promise<void> {
+      await db.deleteFrom('meetings').where('id', '=', id).execute();
+    },
+
+    /**
+     * A user's pending and created rows of one app (source, or the env app when
+     * `sourceId` is null) since `since`, oldest first — the rate limit's window.
+     * The order (created_at, id) is total, so every process ranks the rows alike.
+     */
+    async window(projectId: string, sourceId: string | null, userId: string, since: number): Promise<MeetingRow[]> {
+      let q = db
+        .selectFrom('meetings')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('user_id', '=', userId)
+        .where('created_at', '>=', since)
+        .where('status', 'in', ['pending', 'created']);
+      q = sourceId === null ? q.where('source_id', 'is', null) : q.where('source_id', '=', sourceId);
+      const rows = await q.orderBy('created_at', 'asc').orderBy('id', 'asc').execute();
+      // Compared in JS as well: both dialects' collations must agree on the id tie-break.
+      return rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+
+    async get(projectId: string, id: string): Promise<Meeting | undefined> {
+      const r = await db.selectFrom('meetings').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+      return r && toMeeting(r);
+    },
+
+    async list(projectId: string, opts: MeetingListQuery): Promise<{ items: Meeting[]; total: number }> {
+      let q = db.selectFrom('meetings').where('project_id', '=', projectId);
+      if (opts.userId) q = q.where('user_id', '=', opts.userId);
+      if (opts.channelId) q = q.where('channel_id', '=', opts.channelId);
+      if (opts.status) q = q.where('status', '=', opts.status);
+      const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).offset(opts.offset).execute();
+      const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return { items: rows.map(toMeeting), total: Number(n) };
+    },
+  };
+}
+export type MeetingsRepo = ReturnType<typeof meetingsRepo>;
