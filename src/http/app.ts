@@ -17,6 +17,8 @@ import eventRoutes from './routes/v1/events.js';
 import deliveryRoutes from './routes/v1/deliveries.js';
 import spaceRoutes from './routes/v1/spaces.js';
 import webhookActivityRoutes from './routes/v1/webhook-activity.js';
+import sourceRoutes from './routes/v1/sources.js';
+import inboundRoutes from '../inbound/routes.js';
 import meetingRoutes from './routes/v1/meetings.js';
 import meetingsAppRoutes from '../apps/meetings/routes.js';
 import webhookPreviewRoutes from './routes/v1/webhook-preview.js';
@@ -32,11 +34,12 @@ export const V1_ROUTES: RouteModule[] = [
   eventRoutes,
   deliveryRoutes,
   spaceRoutes,
+  sourceRoutes,
   meetingRoutes,
 ];
 
 /** Route modules at the root (inbound sources, built-in apps). Features add theirs here. */
-export const ROOT_ROUTES: RouteModule[] = [meetingsAppRoutes];
+export const ROOT_ROUTES: RouteModule[] = [inboundRoutes, meetingsAppRoutes];
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -7,6 +7,7 @@ import { webhooksRepo } from './webhooks.js';
 import { eventsRepo } from './events.js';
 import { deliveriesWorkerRepo } from './deliveries.js';
 import { deliveryLogRepo } from './delivery-log.js';
+import { sourcesRepo } from './sources.js';
 import { meetingsRepo } from './meetings.js';
 
 /** Every repository over one store: what the HTTP layer and the worker are handed. */
@@ -21,6 +22,7 @@ export function createRepos(store: Store, box: SecretBox) {
     events: eventsRepo(store.db, webhooks),
     deliveriesWorker: deliveriesWorkerRepo(store.db, store.caps),
     deliveryLog: deliveryLogRepo(store.db),
+    sources: sourcesRepo(store.db, box),
     meetings: meetingsRepo(store.db),
   };
 }

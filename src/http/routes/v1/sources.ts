@@ -1,0 +1,94 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { RouteModule } from '../../context.js';
+import { AppError, notFound } from '../../../errors.js';
+import { IdParams, PageQuery, ok, page } from '../../schemas.js';
+import { CreateSource, UpdateSource, requestView, sourceInput, sourcePatch, sourceView } from './source-schema.js';
+
+const RequestParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 200 }),
+  reqId: Type.String({ minLength: 1, maxLength: 200 }),
+});
+type Id = Static<typeof IdParams>;
+
+/** Inbound source CRUD and the requests each accepted (SPEC §5b), scoped to the caller's project. */
+const sourceRoutes: RouteModule = (app, ctx) => {
+  const tags = ['sources'];
+  const load = async (projectId: string, id: string) => {
+    const s = await ctx.repos.sources.get(projectId, id);
+    if (!s) throw notFound('Source', id);
+    return s;
+  };
+  /** The path check runs before the insert, but two saves can race to one path: the unique index decides. */
+  const pathTaken = (err: unknown) => {
+    if (ctx.repos.sources.isUniqueViolation(err)) return new AppError('CONFLICT', 'Another source already uses this path', [{ field: 'path', message: 'is taken' }]);
+    return err;
+  };
+
+  app.post<{ Body: CreateSource }>(
+    '/v1/sources',
+    { schema: { tags, summary: 'Create an inbound source; its secrets are shown in full only here', body: CreateSource } },
+    async (req, reply) => {
+      const input = await sourceInput(ctx, req.caller.projectId, req.body);
+      const s = await ctx.repos.sources.create(req.caller.projectId, input).catch((err) => Promise.reject(pathTaken(err)));
+      return reply.status(201).send(ok(sourceView(s, true)));
+    },
+  );
+
+  app.get<{ Querystring: PageQuery }>(
+    '/v1/sources',
+    { schema: { tags, summary: 'List inbound sources (secrets masked)', querystring: PageQuery } },
+    async (req) => {
+      const { items, total } = await ctx.repos.sources.list(req.caller.projectId, req.query);
+      return page(items.map((s) => sourceView(s)), total, req.query);
+    },
+  );
+
+  app.get<{ Params: Id }>(
+    '/v1/sources/:id',
+    { schema: { tags, summary: 'Get an inbound source (secrets masked)', params: IdParams } },
+    async (req) => ok(sourceView(await load(req.caller.projectId, req.params.id))),
+  );
+
+  app.put<{ Params: Id; Body: UpdateSource }>(
+    '/v1/sources/:id',
+    { schema: { tags, summary: 'Update an inbound source (partial; a masked or omitted secret is kept)', params: IdParams, body: UpdateSource } },
+    async (req) => {
+      const existing = await load(req.caller.projectId, req.params.id);
+      const patch = await sourcePatch(ctx, existing, req.body ?? {});
+      const s = await ctx.repos.sources.update(existing.projectId, existing.id, patch).catch((err) => Promise.reject(pathTaken(err)));
+      return ok(sourceView(s!));
+    },
+  );
+
+  app.delete<{ Params: Id }>(
+    '/v1/sources/:id',
+    { schema: { tags, summary: 'Delete an inbound source and its stored requests', params: IdParams } },
+    async (req, reply) => {
+      const s = await load(req.caller.projectId, req.params.id);
+      await ctx.repos.sources.delete(s.projectId, s.id);
+      return reply.status(204).send();
+    },
+  );
+
+  app.get<{ Params: Id; Querystring: PageQuery }>(
+    '/v1/sources/:id/requests',
+    { schema: { tags, summary: 'Requests this source accepted, newest first, with headers, body and the action result', params: IdParams, querystring: PageQuery } },
+    async (req) => {
+      const s = await load(req.caller.projectId, req.params.id);
+      const { items, total } = await ctx.repos.sources.listRequests(s.id, req.query);
+      return page(items.map(requestView), total, req.query);
+    },
+  );
+
+  app.get<{ Params: Static<typeof RequestParams> }>(
+    '/v1/sources/:id/requests/:reqId',
+    { schema: { tags, summary: 'One stored inbound request', params: RequestParams } },
+    async (req) => {
+      const s = await load(req.caller.projectId, req.params.id);
+      const r = await ctx.repos.sources.getRequest(s.id, req.params.reqId);
+      if (!r) throw notFound('Inbound request', req.params.reqId);
+      return ok(requestView(r));
+    },
+  );
+};
+export default sourceRoutes;
