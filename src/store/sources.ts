@@ -101,7 +101,9 @@ export function sourcesRepo(db: Kysely<DB>, box: SecretBox) {
     name: r.name,
     path: r.path,
     verification: JSON.parse(box.open(r.verification_enc)),
-    action: JSON.parse(r.action),
+    // Actions can hold credentials (the meetings action's apiKey), so they are sealed too;
+    // rows written before that are plain JSON.
+    action: JSON.parse(r.action.startsWith('v1:') ? box.open(r.action) : r.action),
     allowedOrigins: JSON.parse(r.allowed_origins),
     rateLimit: parseOr(r.rate_limit, null),
     dedupe: parseOr(r.dedupe, null),
@@ -115,7 +117,7 @@ export function sourcesRepo(db: Kysely<DB>, box: SecretBox) {
     ...(s.name !== undefined && { name: s.name }),
     ...(s.path !== undefined && { path: s.path }),
     ...(s.verification !== undefined && { verification_enc: box.seal(JSON.stringify(s.verification)) }),
-    ...(s.action !== undefined && { action: JSON.stringify(s.action) }),
+    ...(s.action !== undefined && { action: box.seal(JSON.stringify(s.action)) }),
     ...(s.allowedOrigins !== undefined && { allowed_origins: JSON.stringify(s.allowedOrigins) }),
     ...(s.rateLimit !== undefined && { rate_limit: s.rateLimit === null ? null : JSON.stringify(s.rateLimit) }),
     ...(s.dedupe !== undefined && { dedupe: s.dedupe === null ? null : JSON.stringify(s.dedupe) }),

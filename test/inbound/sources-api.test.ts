@@ -56,6 +56,25 @@ describe('/v1/sources CRUD', () => {
     expect(expectOk(await s.api('PUT', `/v1/sources/${src.id}`, { token: A.token, body: { active: false } })).active).toBe(false);
   });
 
+  it('an action credential (the meetings apiKey) is masked on read, kept when sent back masked, and not stored in plain text', async () => {
+    const apiKey = 'ktalk_api_key_plaintext_98765';
+    const action = { type: 'meetings', provider: 'ktalk', space: 'acme', apiUrl: 'https://acme.ktalk.ru/api', apiKey };
+    const created = expectOk(await s.api('POST', '/v1/sources', { token: A.token, body: { name: 'Talk', path: 'talk-secret', action } }), 201);
+    expect(created.action.apiKey).toBe(apiKey);
+    const read = expectOk(await s.api('GET', `/v1/sources/${created.id}`, { token: A.token }));
+    expect(read.action).toEqual({ ...action, apiKey: 'ktalk_****8765' });
+    expectOk(await s.api('PUT', `/v1/sources/${created.id}`, { token: A.token, body: { action: read.action } }));
+    const stored = await s.repos.store.db.selectFrom('sources').select('action').where('id', '=', created.id).executeTakeFirstOrThrow();
+    expect(stored.action).not.toContain(apiKey);
+    const again = await s.repos.sources.get(A.id, created.id);
+    expect((again!.action as Record<string, unknown>).apiKey).toBe(apiKey);
+  });
+
+  it("the meetings app's path (MEETINGS_PATH) cannot be taken by a source", async () => {
+    const r = await s.api('POST', '/v1/sources', { token: A.token, body: { name: 'x', path: 'kontur-create', action: { type: 'publish', eventType: 'message.created' } } });
+    expectError(r, 409, 'CONFLICT');
+  });
+
   it('deletes (204) with its stored requests', async () => {
     const src = expectOk(await s.api('POST', '/v1/sources', { token: A.token, body: { path: 'gone', action: { type: 'probe' } } }), 201);
     expect((await send(s, '/webhook/gone', { body: '{}' })).status).toBe(202);

@@ -85,7 +85,7 @@ export async function sourcePatch(ctx: AppContext, existing: Source, body: Updat
   const { verification, action, path, ...rest } = body;
   const patch: Partial<SourceInput> = { ...(rest as Partial<SourceInput>) };
   if (verification) patch.verification = checkVerification(verification, existing.verification);
-  if (action) patch.action = action as SourceInput['action'];
+  if (action) patch.action = keepActionSecrets(action as SourceInput['action'], existing.action);
   if (path !== undefined && path !== existing.path) patch.path = path;
   await checkSource(ctx, existing.projectId, patch, existing.id);
   return patch;
@@ -112,6 +112,10 @@ async function checkSource(ctx: AppContext, projectId: string, s: Partial<Source
   }
   if (details.length) throw invalid(details.map((d) => d.message).join('; '), details);
   if (s.path !== undefined) {
+    // The built-in meetings app owns its path: a source there would never be reached.
+    if (sourceUrlPath(s.path) === ctx.config.meetings.path) {
+      throw new AppError('CONFLICT', `${ctx.config.meetings.path} is the meetings app's path (MEETINGS_PATH)`, [{ field: 'path', message: 'is taken' }]);
+    }
     const taken = await ctx.repos.sources.getByPath(pathCandidates(sourceUrlPath(s.path)));
     if (taken && taken.id !== selfId) throw new AppError('CONFLICT', `Another source already uses the path ${sourceUrlPath(s.path)}`, [{ field: 'path', message: 'is taken' }]);
   }
@@ -196,6 +200,24 @@ export function checkVerification(body: VerificationBody, existing?: Verificatio
   return v;
 }
 
+/** Action settings that are credentials: masked on read, kept when sent back masked. */
+const ACTION_SECRET_FIELDS = ['apiKey', 'token', 'secret', 'password'] as const;
+
+function keepActionSecrets(given: SourceInput['action'], old: SourceInput['action']): SourceInput['action'] {
+  const out = { ...given };
+  for (const f of ACTION_SECRET_FIELDS) {
+    const prev = old[f];
+    if (typeof prev === 'string' && out[f] === maskSecret(prev)) out[f] = prev;
+  }
+  return out;
+}
+
+function actionView(a: SourceInput['action'], reveal: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  if (!reveal) for (const f of ACTION_SECRET_FIELDS) if (typeof out[f] === 'string') out[f] = maskSecret(out[f] as string);
+  return out;
+}
+
 /** Verification as reads show it: secrets masked unless `reveal` (create answers them once). */
 function verificationView(v: Verification, reveal: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = { ...v };
@@ -210,7 +232,7 @@ export function sourceView(s: Source, reveal = false) {
     path: s.path,
     url: sourceUrlPath(s.path),
     verification: verificationView(s.verification, reveal),
-    action: s.action,
+    action: actionView(s.action, reveal),
     allowedOrigins: s.allowedOrigins,
     rateLimit: s.rateLimit,
     dedupe: s.dedupe,
