@@ -1,0 +1,313 @@
+/**
+ * Process-level crash test (SPEC §4.3 at-least-once, issue 3 "Done when"): a real
+ * `node dist/cli.js serve` child delivers a few thousand events to a slow loopback
+ * receiver, is killed with SIGKILL while deliveries are claimed and in flight, and is
+ * restarted on the same database. Every event that was accepted (202) must reach the
+ * receiver at least once — duplicates allowed, losses not — and every delivery must end
+ * `delivered`. Publishing runs on while the server dies, so the events in flight at the
+ * kill are published again after the restart with the same id (idempotent: the first
+ * result if it was stored, a new event if not).
+ *
+ * SQLite: a fresh file; PostgreSQL (DATABASE_URL=postgres://…): a fresh schema, with a
+ * 3 s lease so the dead process's claims come back quickly.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/db.js';
+import { ADMIN_TOKEN, PG_URL, SECRET_KEY, freshDatabase, type TestDb } from '../helpers/server.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const EVENTS = 3000;
+const PUBLISH_CONCURRENCY = 24;
+
+/** Rebuilds dist/ when any src/**\/*.ts is newer than the .js it compiles to (or that .js is missing). */
+function ensureFreshBuild() {
+  const stale: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) {
+        const out = path.join(ROOT, 'dist', path.relative(path.join(ROOT, 'src'), p)).replace(/\.ts$/, '.js');
+        if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(p).mtimeMs) stale.push(p);
+      }
+    }
+  };
+  walk(path.join(ROOT, 'src'));
+  if (!stale.length) return;
+  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  // tsc emits even when a type error elsewhere in the tree fails the build; the crash test
+  // only needs the emitted JavaScript, so a non-zero exit is reported, not fatal.
+  if (r.status !== 0) console.warn(`[crash test] npm run build exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  if (!fs.existsSync(CLI)) throw new Error(`npm run build did not produce ${CLI}`);
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>, everyMs = 50) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+interface Child {
+  proc: ChildProcess;
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+let db: TestDb;
+let dataDir: string;
+let port: number;
+let baseUrl: string;
+let rcv: Receiver;
+let client: Pool;
+const children: Child[] = [];
+
+function spawnServer(): Child {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: db.url,
+    HOOKBRIDGE_ADMIN_TOKEN: ADMIN_TOKEN,
+    HOOKBRIDGE_SECRET_KEY: SECRET_KEY,
+    HOOKBRIDGE_ALLOW_PRIVATE_TARGETS: 'true',
+    HOOKBRIDGE_LEASE_SECONDS: '3',
+    HOOKBRIDGE_DATA_DIR: dataDir,
+    HOOKBRIDGE_ROLE: 'all',
+    LOG_LEVEL: 'warn',
+  };
+  // cwd is the scratch dir, so a developer's .env in the repo cannot leak into the child.
+  const proc = spawn(process.execPath, [CLI, 'serve'], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  proc.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  const child = { proc, output, exited };
+  children.push(child);
+  return child;
+}
+
+async function waitReady(child: Child) {
+  await until('the server to answer /ready', 20_000, async () => {
+    if (child.proc.exitCode !== null) throw new Error(`server exited with ${child.proc.exitCode}:\n${child.output.join('')}`);
+    try {
+      const r = await client.request({ path: '/ready', method: 'GET', headersTimeout: 2000, bodyTimeout: 2000 });
+      await r.body.dump();
+      return r.statusCode === 200;
+    } catch {
+      return false;
+    }
+  }, 100);
+}
+
+async function api(method: 'GET' | 'POST' | 'PUT', p: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const r = await client.request({
+    path: p,
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    headersTimeout: 15_000,
+    bodyTimeout: 15_000,
+  });
+  const text = await r.body.text();
+  return { status: r.statusCode, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Deliveries of this webhook the dead process had claimed (leased) and not finished, read straight from the database. */
+async function leasedPending(webhookId: string): Promise<number> {
+  const store = await openStore({ databaseUrl: db.url, poolSize: 1 });
+  try {
+    const r = await store.db
+      .selectFrom('deliveries')
+      .select((e) => e.fn.countAll<number>().as('n'))
+      .where('webhook_id', '=', webhookId)
+      .where('status', '=', 'pending')
+      .where('lease_until', 'is not', null)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Distinct event ids the receiver has seen (from the envelope `id`). */
+function receivedIds(): Set<string> {
+  const ids = new Set<string>();
+  for (const r of rcv.requests) ids.add(JSON.parse(r.body).id);
+  return ids;
+}
+
+beforeAll(async () => {
+  ensureFreshBuild();
+  db = freshDatabase();
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-crash-'));
+  port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  client = new Pool(baseUrl, { connections: PUBLISH_CONCURRENCY + 4 });
+  // Slow (2 concurrent requests × 25 ms ≈ 80/s) until the kill, so a backlog of accepted,
+  // claimed and in-flight deliveries exists when the server dies, whatever the publish rate.
+  rcv = await startReceiver(() => ({ status: 200, body: 'OK', delayMs: 25 }));
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+  await Promise.race([Promise.all(children.map((c) => c.exited)), sleep(5000)]);
+  await client?.close().catch(() => {});
+  await rcv?.close();
+  await db?.drop().catch(() => {});
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe(`crash recovery (${PG_URL ? 'PostgreSQL' : 'SQLite'})`, () => {
+  it('kill -9 mid-delivery, restart: every accepted event reaches the receiver', async () => {
+    const t0 = Date.now();
+    const first = spawnServer();
+    await waitReady(first);
+
+    const w = await api('POST', '/v1/webhooks', {
+      name: 'crash',
+      url: `${rcv.url}/hook`,
+      events: ['message.created'],
+      maxConcurrency: 2,
+      retryPolicy: { maxRetries: 5, retryDelay: 200, backoffMultiplier: 2, maxRetryDelay: 1000 },
+    });
+    expect(w.status, JSON.stringify(w.body)).toBe(201);
+    const webhookId: string = w.body.data.id;
+
+    const ids = Array.from({ length: EVENTS }, (_, i) => `evt_crash_${String(i).padStart(5, '0')}`);
+    const accepted = new Set<string>();
+    let next = 0;
+    let down = false;
+    const publishOne = async (id: string) => {
+      const r = await api('POST', '/v1/events', { id, type: 'message.created', data: { n: id } });
+      if (r.status !== 202) throw new Error(`publish ${id}: ${r.status} ${JSON.stringify(r.body)}`);
+      accepted.add(id);
+    };
+    // Phase 1: publish until the server dies under us (connection errors end a publisher).
+    let publishError: unknown;
+    const publishers = Array.from({ length: PUBLISH_CONCURRENCY }, async () => {
+      while (!down && next < ids.length) {
+        const id = ids[next++];
+        try {
+          await publishOne(id);
+        } catch (err) {
+          if (!down) publishError ??= err; // a failure while the server is up is a real one
+          return;
+        }
+      }
+    });
+    const publishing = Promise.all(publishers);
+
+    // Kill once a third is accepted and deliveries are flowing (and so in flight).
+    await until('a third of the events to be accepted and some delivered', 60_000, () => {
+      if (publishError) throw publishError;
+      return accepted.size >= EVENTS / 3 && rcv.requests.length >= 40;
+    }, 5);
+    down = true;
+    first.proc.kill('SIGKILL');
+    const killedAt = Date.now();
+    const phase1Ms = killedAt - t0;
+    expect(await first.exited).toBeNull(); // killed by a signal, no exit code
+    expect(first.proc.signalCode).toBe('SIGKILL');
+    await publishing;
+    if (publishError) throw publishError;
+    await sleep(50); // requests already on the wire land
+    const atKill = receivedIds();
+    // Requests that arrived within the receiver's 25 ms answer delay before the kill never got their answer back.
+    const unansweredAtKill = rcv.requests.filter((r) => r.at > killedAt - 25).length;
+    // Fast from now on: what matters after the restart is that nothing is missing.
+    rcv.respond = () => ({ status: 200, body: 'OK' });
+    const acceptedAtKill = accepted.size;
+    // The kill must have landed mid-run, or this test proves nothing.
+    expect(atKill.size).toBeLessThan(acceptedAtKill);
+    expect(atKill.size).toBeLessThan(EVENTS);
+    const missingAccepted = [...accepted].filter((id) => !atKill.has(id)).length;
+    expect(missingAccepted).toBeGreaterThan(0);
+    // ...and the dead process held claims that the restarted one has to take back.
+    const leasedAtKill = await leasedPending(webhookId);
+    expect(leasedAtKill).toBeGreaterThan(0);
+
+    // Phase 2: restart on the same database and publish the rest (and the ones whose
+    // publish was cut off — same id, so a stored one is not created twice).
+    const second = spawnServer();
+    await waitReady(second);
+    const restartMs = Date.now() - killedAt;
+    // More lanes for the drain (the new limit applies from the next claim).
+    expect((await api('PUT', `/v1/webhooks/${webhookId}`, { maxConcurrency: 16 })).status).toBe(200);
+    const rest = ids.filter((id) => !accepted.has(id));
+    let k = 0;
+    await Promise.all(
+      Array.from({ length: PUBLISH_CONCURRENCY }, async () => {
+        while (k < rest.length) await publishOne(rest[k++]);
+      }),
+    );
+    expect(accepted.size).toBe(EVENTS);
+
+    const drainFrom = Date.now();
+    await until('every event id at the receiver', 60_000, () => receivedIds().size >= EVENTS, 100).catch((err) => {
+      const seenNow = receivedIds();
+      const missing = ids.filter((id) => !seenNow.has(id));
+      throw new Error(
+        `${(err as Error).message}: ${missing.length} never arrived (${missing.slice(0, 10).join(' ')}…)\n` +
+          `server output:\n${first.output.join('').slice(-3000)}\n---\n${second.output.join('').slice(-3000)}`,
+      );
+    });
+    const drainMs = Date.now() - drainFrom;
+    const seen = receivedIds();
+    const lost = ids.filter((id) => !seen.has(id));
+    expect(lost).toEqual([]);
+    expect([...seen].every((id) => accepted.has(id))).toBe(true);
+
+    // Every delivery ends delivered: nothing pending, nothing failed, one per event.
+    await until('no pending deliveries', 30_000, async () => {
+      const r = await api('GET', `/v1/deliveries?status=pending&webhookId=${webhookId}&limit=1`);
+      return r.body.pagination.total === 0;
+    }, 200);
+    const failed = await api('GET', `/v1/deliveries?status=failed&webhookId=${webhookId}&limit=5`);
+    expect(failed.body.pagination.total, JSON.stringify(failed.body.data)).toBe(0);
+    const delivered = await api('GET', `/v1/deliveries?status=delivered&webhookId=${webhookId}&limit=1`);
+    expect(delivered.body.pagination.total).toBe(EVENTS);
+
+    const perId = new Map<string, number>();
+    for (const r of rcv.requests) {
+      const id = JSON.parse(r.body).id as string;
+      perId.set(id, (perId.get(id) ?? 0) + 1);
+    }
+    const duplicates = rcv.requests.length - seen.size;
+    const firstAt = new Map<string, number>();
+    for (const r of rcv.requests) if (!firstAt.has(JSON.parse(r.body).id)) firstAt.set(JSON.parse(r.body).id, r.at);
+    const dupLead = Math.max(0, ...[...perId].filter(([, n]) => n > 1).map(([id]) => killedAt - firstAt.get(id)!));
+    // At-least-once allows duplicates, but only of deliveries sent shortly before the kill
+    // whose results were not committed yet (a few to a few dozen: delivery rate × commit
+    // latency). Near one per event would mean rows are re-claimed and re-sent in normal
+    // operation, as when lost lease extensions let leases of queued rows run out.
+    expect(duplicates, `per-id counts: ${JSON.stringify(Object.fromEntries([...perId].filter(([, n]) => n > 1).slice(0, 20)))}`).toBeLessThanOrEqual(EVENTS / 10);
+    console.log(
+      `[crash test ${PG_URL ? 'pg' : 'sqlite'}] accepted at kill ${acceptedAtKill}/${EVENTS}, received at kill ${atKill.size} ` +
+        `(${missingAccepted} accepted but not yet received, ${unansweredAtKill} unanswered, ${leasedAtKill} leased), phase 1 ${phase1Ms} ms, restart ${restartMs} ms, ` +
+        `drain ${drainMs} ms, requests ${rcv.requests.length}, duplicates ${duplicates} (first sent ≤ ${dupLead} ms before the kill), total ${Date.now() - t0} ms`,
+    );
+    expect(second.proc.exitCode).toBeNull();
+  }, 120_000);
+});
