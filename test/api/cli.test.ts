@@ -1,7 +1,7 @@
 /**
  * The built `hookbridge` command (SPEC §1, issue 2 items 2–4): configuration errors,
  * the admin token printed once, `token create`, `migrate`, and processes started at once
- * on one fresh database. Runs `node dist/cli.js` after `npm run build`.
+ * on one fresh database. Runs `node dist/cli.js` (built by the global setup).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -164,21 +164,10 @@ async function appliedMigrations(d: TestDb): Promise<string[]> {
   }
 }
 
-beforeAll(async () => {
-  const build = await new Promise<{ code: number | null; out: string }>((resolve) => {
-    const child = spawn('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (out += b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 110_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-  if (build.code !== 0) throw new Error(`npm run build failed (${build.code}):\n${build.out}`);
+beforeAll(() => {
+  // dist/ is built once per run by test/helpers/global-setup.ts.
   expect(fs.existsSync(CLI)).toBe(true);
-}, 120_000);
+});
 
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');

@@ -29,25 +29,9 @@ const EVENTS = 3000;
 const PUBLISH_CONCURRENCY = 24;
 
 /** Rebuilds dist/ when any src/**\/*.ts is newer than the .js it compiles to (or that .js is missing). */
+/** dist/ is built once per run by test/helpers/global-setup.ts. */
 function ensureFreshBuild() {
-  const stale: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) {
-        const out = path.join(ROOT, 'dist', path.relative(path.join(ROOT, 'src'), p)).replace(/\.ts$/, '.js');
-        if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(p).mtimeMs) stale.push(p);
-      }
-    }
-  };
-  walk(path.join(ROOT, 'src'));
-  if (!stale.length) return;
-  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  // tsc emits even when a type error elsewhere in the tree fails the build; the crash test
-  // only needs the emitted JavaScript, so a non-zero exit is reported, not fatal.
-  if (r.status !== 0) console.warn(`[crash test] npm run build exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
-  if (!fs.existsSync(CLI)) throw new Error(`npm run build did not produce ${CLI}`);
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: the global setup builds it`);
 }
 
 async function freePort(): Promise<number> {
