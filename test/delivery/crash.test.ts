@@ -11,7 +11,7 @@
  * SQLite: a fresh file; PostgreSQL (DATABASE_URL=postgres://…): a fresh schema, with a
  * 3 s lease so the dead process's claims come back quickly.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
