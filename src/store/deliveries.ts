@@ -4,9 +4,34 @@
  * end, so the due-index scan never walks rows that are in flight, and a crashed
  * worker's rows simply become due again when the lease runs out.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { newId } from '../ids.js';
 import type { Capabilities } from './db.js';
 import type { AttemptsTable, DB, DeliveriesTable, DeliveryStatus } from './schema.js';
+
+/** A new pending delivery of one event to one webhook, due now. */
+export function newDeliveryRow(projectId: string, eventId: string, eventType: string, webhookId: string, now: number): Insertable<DeliveriesTable> {
+  return {
+    id: newId('dlv', now),
+    project_id: projectId,
+    event_id: eventId,
+    event_type: eventType,
+    webhook_id: webhookId,
+    status: 'pending',
+    attempts: 0,
+    attempt_base: 0,
+    next_attempt_at: now,
+    lease_until: null,
+    last_status_code: null,
+    last_error: null,
+    last_reason: null,
+    last_response_ms: null,
+    last_response_body: null,
+    delivered_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
 
 export type ClaimedDelivery = Selectable<DeliveriesTable> & { payload: string; space: string | null };
 

@@ -4,7 +4,7 @@
  */
 import { type Kysely, type Selectable } from 'kysely';
 import type { AttemptsTable, DB, DeliveriesTable, DeliveryStatus } from './schema.js';
-import { newId } from '../ids.js';
+import { newDeliveryRow } from './deliveries.js';
 import { webhookMatches } from '../core/matching.js';
 import type { Webhook } from './webhooks.js';
 
@@ -117,26 +117,7 @@ export function deliveryLogRepo(db: Kysely<DB>) {
         if (!events.length) break;
         const rows = events
           .filter((e) => webhookMatches(w, { type: e.type, space: e.space, channels: JSON.parse(e.channels), data: JSON.parse(e.payload).data }))
-          .map((e) => ({
-            id: newId('dlv', now),
-            project_id: w.projectId,
-            event_id: e.id,
-            event_type: e.type,
-            webhook_id: w.id,
-            status: 'pending' as const,
-            attempts: 0,
-            attempt_base: 0,
-            next_attempt_at: now,
-            lease_until: null,
-            last_status_code: null,
-            last_error: null,
-            last_reason: null,
-            last_response_ms: null,
-            last_response_body: null,
-            delivered_at: null,
-            created_at: now,
-            updated_at: now,
-          }));
+          .map((e) => newDeliveryRow(w.projectId, e.id, e.type, w.id, now));
         for (let i = 0; i < rows.length; i += 200) await db.insertInto('deliveries').values(rows.slice(i, i + 200)).execute();
         created += rows.length;
         const last = events[events.length - 1];

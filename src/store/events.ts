@@ -4,6 +4,7 @@ import type { WebhooksRepo, Webhook } from './webhooks.js';
 import { newId } from '../ids.js';
 import { webhookMatches } from '../core/matching.js';
 import { buildEnvelope } from '../core/envelope.js';
+import { newDeliveryRow } from './deliveries.js';
 
 export interface PublishInput {
   type: string;
@@ -67,33 +68,14 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo) {
       .where('event_id', '=', eventId)
       .orderBy('id')
       .execute();
-    return byId(rows.map((r) => ({ id: r.id, webhookId: r.webhook_id, status: r.status })));
+    return byId(rows.map((r) => ({ id: r.id as string, webhookId: r.webhook_id, status: r.status as string })));
   }
 
   async function insertDeliveries(tx: Transaction<DB>, projectId: string, eventId: string, type: string, targets: Webhook[], now: number) {
-    const rows = targets.map((w) => ({
-      id: newId('dlv', now),
-      project_id: projectId,
-      event_id: eventId,
-      event_type: type,
-      webhook_id: w.id,
-      status: 'pending' as const,
-      attempts: 0,
-      attempt_base: 0,
-      next_attempt_at: now,
-      lease_until: null,
-      last_status_code: null,
-      last_error: null,
-      last_reason: null,
-      last_response_ms: null,
-      last_response_body: null,
-      delivered_at: null,
-      created_at: now,
-      updated_at: now,
-    }));
+    const rows = targets.map((w) => newDeliveryRow(projectId, eventId, type, w.id, now));
     if (rows.length) await tx.insertInto('deliveries').values(rows).execute();
     // The same order deliveriesOf reads them in, so a replayed publish answers exactly the first result.
-    return byId(rows.map((r) => ({ id: r.id, webhookId: r.webhook_id, status: r.status })));
+    return byId(rows.map((r) => ({ id: r.id as string, webhookId: r.webhook_id, status: r.status as string })));
   }
 
   return {

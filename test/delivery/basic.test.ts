@@ -1,14 +1,8 @@
-import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { verifyWebhookSignature } from '../helpers/seed001.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 
-// Seed 001's own verifier, verbatim in logic.
-function verifyWebhookSignature(payload: string, signature: string, secret: string) {
-  const expectedSignature = crypto.createHmac('sha256', secret).update(payload).digest('hex');
-  const providedSignature = signature.replace('sha256=', '');
-  return crypto.timingSafeEqual(Buffer.from(expectedSignature, 'hex'), Buffer.from(providedSignature, 'hex'));
-}
 
 let s: TestServer;
 let rcv: Receiver;

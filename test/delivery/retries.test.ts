@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { waitForDelivery } from '../helpers/fixtures.js';
 
 let s: TestServer;
 const receivers: Receiver[] = [];
@@ -34,15 +35,6 @@ async function publish(data: unknown = { n: 1 }) {
   return r.body.data;
 }
 
-async function waitForStatus(deliveryId: string, status: string, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await s.api('GET', `/v1/deliveries/${deliveryId}`);
-    if (r.body.data.status === status) return r.body.data;
-    if (Date.now() > deadline) throw new Error(`delivery ${deliveryId} is ${r.body.data.status}, expected ${status}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
 
 describe('retries (seed 001 policy)', () => {
   it('fails 3 times then succeeds: attempts at ≈0, 1, 2, 4 s with retry headers; the log shows 4 attempts, delivered', async () => {
@@ -70,7 +62,7 @@ describe('retries (seed 001 policy)', () => {
     // The same body bytes on every attempt.
     expect(new Set(got.map((r) => r.body)).size).toBe(1);
 
-    const d = await waitForStatus(ev.deliveries[0].id, 'delivered');
+    const d = await waitForDelivery(s, ev.deliveries[0].id, 'delivered');
     expect(d.attempts).toBe(4);
     const logs = await s.api('GET', `/v1/webhooks/${w.id}/logs`);
     expect(logs.status).toBe(200);
@@ -91,7 +83,7 @@ describe('retries (seed 001 policy)', () => {
     const rcv = await receiver(() => ({ status: 503, body: 'down' }));
     await webhook(rcv.url, { retryPolicy: { maxRetries: 0 } });
     const ev = await publish();
-    const d = await waitForStatus(ev.deliveries[0].id, 'failed');
+    const d = await waitForDelivery(s, ev.deliveries[0].id, 'failed');
     await new Promise((r) => setTimeout(r, 1500));
     expect(rcv.requests).toHaveLength(1);
     expect(d.attempts).toBe(1);
@@ -115,7 +107,7 @@ describe('outcomes', () => {
     const rcv = await receiver(() => 'hang');
     await webhook(rcv.url, { timeout: 300, retryPolicy: { maxRetries: 0 } });
     const ev = await publish();
-    const d = await waitForStatus(ev.deliveries[0].id, 'failed');
+    const d = await waitForDelivery(s, ev.deliveries[0].id, 'failed');
     expect(d.error).toMatch(/timed out/i);
     expect(d.attemptLog[0].retryReason).toBe('timeout');
     expect(d.attemptLog[0].duration).toBeGreaterThanOrEqual(250);
@@ -127,7 +119,7 @@ describe('outcomes', () => {
     await rcv.close();
     await webhook(url, { retryPolicy: { maxRetries: 1, retryDelay: 100 } });
     const ev = await publish();
-    const d = await waitForStatus(ev.deliveries[0].id, 'failed');
+    const d = await waitForDelivery(s, ev.deliveries[0].id, 'failed');
     expect(d.attempts).toBe(2);
     expect(d.attemptLog.map((a: any) => a.retryReason)).toEqual(['connection', 'connection']);
     expect(d.error).toMatch(/ECONNREFUSED/);
@@ -138,7 +130,7 @@ describe('outcomes', () => {
     const rcv = await receiver(() => ({ status: 302, headers: { location: `${target.url}/elsewhere` } }));
     await webhook(rcv.url, { retryPolicy: { maxRetries: 0 } });
     const ev = await publish();
-    const d = await waitForStatus(ev.deliveries[0].id, 'failed');
+    const d = await waitForDelivery(s, ev.deliveries[0].id, 'failed');
     expect(d.attemptLog[0].response.statusCode).toBe(302);
     expect(target.requests).toHaveLength(0);
   });
@@ -147,7 +139,7 @@ describe('outcomes', () => {
     const rcv = await receiver(() => ({ status: 410, body: 'gone' }));
     const w = await webhook(rcv.url);
     const ev = await publish();
-    const d = await waitForStatus(ev.deliveries[0].id, 'failed');
+    const d = await waitForDelivery(s, ev.deliveries[0].id, 'failed');
     expect(d.attempts).toBe(1);
     const after = await s.api('GET', `/v1/webhooks/${w.id}`);
     expect(after.body.data.active).toBe(false);

@@ -3,14 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { verifyWebhookSignature } from '../helpers/seed001.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { channel } from '../helpers/fixtures.js';
 
-function verifyWebhookSignature(payload: string, signature: string, secret: string) {
-  const expectedSignature = crypto.createHmac('sha256', secret).update(payload).digest('hex');
-  const providedSignature = signature.replace('sha256=', '');
-  return crypto.timingSafeEqual(Buffer.from(expectedSignature, 'hex'), Buffer.from(providedSignature, 'hex'));
-}
 
 let s: TestServer;
 let rcv: Receiver;
