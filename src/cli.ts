@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import dotenv from 'dotenv';
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config.js';
+import { registerTools } from './cli-tools.js';
 
 // The server and the store are imported inside each command, after the configuration
 // checked out: a bad value (or `--help`) answers at once, without loading them.
@@ -92,6 +93,8 @@ token
       await store.close();
     }
   });
+
+registerTools(program);
 
 program.parseAsync().catch((err) => {
   console.error(err instanceof Error ? err.message : err);

@@ -1,0 +1,65 @@
+/** `hookbridge send-test` and `hookbridge verify`, run as a user would (node dist/cli.js). */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { verifyWebhookSignature } from '../helpers/seed001.js';
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
+
+function run(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (out += b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+let rcv: Receiver;
+beforeAll(async () => {
+  rcv = await startReceiver(() => ({ status: 200, body: 'thanks' }));
+});
+afterAll(async () => rcv?.close());
+
+describe('send-test and verify', () => {
+  it('send-test delivers a signed request; verify accepts it and rejects a changed body', async () => {
+    const sent = await run(['send-test', '--url', `${rcv.url}/hook`, '--secret', 'cli_secret_123', '--prefix', 'Katya']);
+    expect(sent.code, sent.out).toBe(0);
+    expect(sent.out).toMatch(/HTTP 200/);
+    const [r] = await rcv.waitFor(1);
+    expect(verifyWebhookSignature(JSON.stringify(JSON.parse(r.body)), r.headers['x-katya-signature'] as string, 'cli_secret_123')).toBe(true);
+
+    const headers = ['X-Katya-Signature', 'X-Katya-Timestamp'].flatMap((h) => ['--header', `${h}: ${r.headers[h.toLowerCase()]}`]);
+    const ok = await run(['verify', '--secret', 'cli_secret_123', '--prefix', 'Katya', '--body', r.body, ...headers]);
+    expect(ok.code, ok.out).toBe(0);
+    expect(ok.out).toMatch(/^valid/);
+    const bad = await run(['verify', '--secret', 'cli_secret_123', '--prefix', 'Katya', '--body', r.body.replace('Test', 'Fake'), ...headers]);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/INVALID/);
+  });
+
+  it('send-test with the standard scheme is accepted by verify --scheme standard', async () => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const before = rcv.requests.length;
+    const sent = await run(['send-test', '--url', `${rcv.url}/std`, '--secret', secret, '--signature', 'standard']);
+    expect(sent.code, sent.out).toBe(0);
+    await rcv.waitFor(before + 1);
+    const r = rcv.requests[before];
+    const headers = ['webhook-id', 'webhook-timestamp', 'webhook-signature'].flatMap((h) => ['--header', `${h}: ${r.headers[h]}`]);
+    const ok = await run(['verify', '--scheme', 'standard', '--secret', secret, '--body', r.body, ...headers]);
+    expect(ok.code, ok.out).toBe(0);
+  });
+
+  it('send-test reports a refused connection with a non-zero exit', async () => {
+    const res = await run(['send-test', '--url', 'http://127.0.0.1:9/nothing', '--timeout', '2000']);
+    expect(res.code).toBe(1);
+    expect(res.out).toMatch(/failed after/);
+  });
+});
