@@ -1,0 +1,159 @@
+/**
+ * Child processes of the benchmark: the receiver and Hookbridge itself. Every child is
+ * registered so that `killAll` (and the `exit` hook) can end it however the run ends.
+ */
+import { fork, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(here, '..');
+
+/**
+ * A private copy of dist/ for this run: other builds in the same working copy would
+ * otherwise swap modules under a starting child. It lives under node_modules/ (ignored
+ * by git) so the copy still resolves the project's packages. Returns its cli.js path.
+ */
+export function snapshotDist() {
+  const dir = path.join(ROOT, 'node_modules', '.cache', 'hookbridge-bench', String(process.pid));
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  return { cli: path.join(dir, 'dist', 'cli.js'), remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+const children = new Set();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once every child has exited. */
+export async function killAll(graceMs = 3000) {
+  const alive = [...children].filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(alive.map((c) => stopChild(c, graceMs)));
+}
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+/** Sends SIGTERM and waits for the exit, up to `graceMs`; then SIGKILL. Returns the exit code/signal. */
+export async function stopChild(child, graceMs) {
+  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
+  const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  const res = await exited;
+  clearTimeout(t);
+  return res;
+}
+
+/** User + system CPU seconds a process has used so far (Linux /proc; undefined elsewhere). */
+export function cpuSeconds(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
+  } catch {
+    return undefined;
+  }
+}
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startReceiver() {
+  const child = track(fork(path.join(here, 'receiver.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const port = await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('receiver did not start within 10 s')), 10_000);
+    child.once('message', (m) => {
+      clearTimeout(t);
+      resolve(m.port);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`receiver exited with ${code}`));
+    });
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  const call = async (method, p) => {
+    const res = await request(origin + p, { method, headersTimeout: 30_000, bodyTimeout: 30_000 });
+    return res.body.json();
+  };
+  return {
+    child,
+    origin,
+    stats: () => call('GET', '/__stats'),
+    times: () => call('GET', '/__times'),
+    reset: () => call('POST', '/__reset'),
+  };
+}
+
+/** The environment a Hookbridge child gets: ours, minus any Hookbridge settings of the caller. */
+function childEnv(extra) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(HOOKBRIDGE_|PORT$|HOST$|DATABASE_URL$|LOG_LEVEL$|REDIS_URL$)/.test(k)) continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+/**
+ * `node <cli> serve` (a dist/cli.js) with the given role; resolves once GET /health answers.
+ * `cwd` is a scratch directory, so a developer's `.env` in the repo is not picked up.
+ */
+export async function startHookbridge({ cli, role, databaseUrl, port, adminToken, secretKey, cwd, logLevel, cpuProfDir }) {
+  const args = [];
+  if (cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`);
+  args.push(cli, 'serve');
+  const env = childEnv({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    HOOKBRIDGE_ADMIN_TOKEN: adminToken,
+    HOOKBRIDGE_SECRET_KEY: secretKey,
+    HOOKBRIDGE_ALLOW_PRIVATE_TARGETS: 'true',
+    HOOKBRIDGE_ROLE: role,
+    LOG_LEVEL: logLevel,
+  });
+  const child = track(spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const tail = [];
+  const keep = (chunk) => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) tail.push(line);
+    if (tail.length > 40) tail.splice(0, tail.length - 40);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`hookbridge (${role}) exited during start-up:\n${tail.join('\n')}`);
+    }
+    try {
+      const res = await request(`${url}/health`, { headersTimeout: 1000, bodyTimeout: 1000 });
+      await res.body.dump();
+      if (res.statusCode === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`hookbridge (${role}) did not answer /health within 30 s:\n${tail.join('\n')}`);
+    await sleep(100);
+  }
+  return { child, url, tail, stop: (graceMs = 20_000) => stopChild(child, graceMs) };
+}
