@@ -57,6 +57,8 @@ export class DeliveryWorker {
   private running = false;
   private ticking = false;
   private again = false;
+  /** Saturated lanes at the last claim that found nothing else; undefined when a claim may find work. */
+  private idleSkip: string | undefined;
 
   constructor(private readonly d: WorkerDeps, opts: WorkerOptions = {}) {
     this.o = {
@@ -83,6 +85,11 @@ export class DeliveryWorker {
 
   /** New work may be due now (publish, retry, NOTIFY). Coalesces into one claim. */
   wake(): void {
+    this.idleSkip = undefined;
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (!this.running) return;
     if (this.ticking) {
       this.again = true;
@@ -103,6 +110,9 @@ export class DeliveryWorker {
         const rows = await this.d.repo.claim(Math.min(room, this.o.batchSize), now, this.o.leaseMs, skip);
         if (rows.length) await this.dispatch(rows);
         if (rows.length === Math.min(room, this.o.batchSize)) this.again = true;
+        // Nothing more outside the saturated lanes: until one of them has room (or an
+        // outside wake), claiming again would only rescan their due rows.
+        else this.idleSkip = skip.length ? skip.join('\u0000') : undefined;
       } while (this.again && this.running);
       await this.armDueTimer();
     } catch (err) {
@@ -117,7 +127,11 @@ export class DeliveryWorker {
   /** Sleep until the nearest scheduled retry (or the poll, whichever is first). */
   private async armDueTimer(): Promise<void> {
     const due = await this.d.repo.nextDue();
-    if (due !== undefined) this.armTimer(due - this.now());
+    if (due === undefined) return;
+    // Due already but not claimable: those rows sit behind saturated lanes, and their
+    // finishing sends wake the loop. A 0 ms timer here would spin on empty claims.
+    if (due <= this.now() && this.idleSkip !== undefined) return;
+    this.armTimer(due - this.now());
   }
 
   private armTimer(ms: number) {
@@ -261,7 +275,7 @@ export class DeliveryWorker {
         for (const r of batch) this.held.delete(r.deliveryId);
         if (disabled.length) await this.d.onDisabled?.(disabled);
         if (batch.some((r) => r.status === 'pending')) this.wake();
-        else if (this.held.size < this.o.maxHeld) this.wake();
+        else if (this.held.size < this.o.maxHeld && this.lanesChanged()) this.schedule();
       } catch (err) {
         // Not written means not done: put the batch back and try again shortly.
         this.d.logger.error({ err, count: batch.length }, 'recording delivery results failed; retrying');
@@ -271,6 +285,12 @@ export class DeliveryWorker {
     })();
     await this.flushing;
     this.flushing = undefined;
+  }
+
+  /** A lane that was saturated at the last fruitless claim now has room. */
+  private lanesChanged(): boolean {
+    if (this.idleSkip === undefined) return true;
+    return this.lanes.saturated((l) => Math.max(2 * l.maxConcurrency, 100)).join('\u0000') !== this.idleSkip;
   }
 
   private async extendLeases() {

@@ -6,6 +6,7 @@
  */
 import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { newId } from '../ids.js';
+import type { SqliteHotPaths } from './sqlite-hot.js';
 import type { Capabilities } from './db.js';
 import type { AttemptsTable, DB, DeliveriesTable, DeliveryStatus } from './schema.js';
 
@@ -55,10 +56,15 @@ export interface WebhookDisabled {
   reason: string;
 }
 
-export function deliveriesWorkerRepo(db: Kysely<DB>, caps: Capabilities) {
+/** `hot`: SQLite's prepared-statement paths (see sqlite-hot.ts); absent on PostgreSQL. */
+export function deliveriesWorkerRepo(db: Kysely<DB>, caps: Capabilities, hot?: SqliteHotPaths) {
   return {
     /** Up to `limit` due deliveries, leased until `now + leaseMs`, skipping saturated webhooks. */
     async claim(limit: number, now: number, leaseMs: number, skipWebhooks: string[] = []): Promise<ClaimedDelivery[]> {
+      if (hot) {
+        const rows = await db.connection().execute(async () => hot.claim(limit, now, now + leaseMs, skipWebhooks));
+        return rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+      }
       let due = db
         .selectFrom('deliveries')
         .select('id')
@@ -75,11 +81,18 @@ export function deliveriesWorkerRepo(db: Kysely<DB>, caps: Capabilities) {
         .returningAll()
         .execute();
       if (!rows.length) return [];
-      const payloads = await db
-        .selectFrom('events')
-        .select(['project_id', 'id', 'payload', 'space'])
-        .where('id', 'in', [...new Set(rows.map((r) => r.event_id))])
-        .execute();
+      // The events key is (project_id, id): without project_id the lookup would scan the table.
+      const byProject = new Map<string, Set<string>>();
+      for (const r of rows) {
+        if (!byProject.has(r.project_id)) byProject.set(r.project_id, new Set());
+        byProject.get(r.project_id)!.add(r.event_id);
+      }
+      const payloads = [];
+      for (const [projectId, ids] of byProject) {
+        payloads.push(
+          ...(await db.selectFrom('events').select(['project_id', 'id', 'payload', 'space']).where('project_id', '=', projectId).where('id', 'in', [...ids]).execute()),
+        );
+      }
       const byKey = new Map(payloads.map((p) => [`${p.project_id}\u0000${p.id}`, p]));
       return rows
         .sort((a, b) => (a.created_at - b.created_at) || (a.id < b.id ? -1 : 1))
@@ -153,37 +166,35 @@ export function deliveriesWorkerRepo(db: Kysely<DB>, caps: Capabilities) {
     async record(results: AttemptRecord[], now: number, disableAfterMs: number): Promise<WebhookDisabled[]> {
       if (!results.length) return [];
       return db.transaction().execute(async (tx) => {
-        for (let i = 0; i < results.length; i += 200) {
-          const chunk = results.slice(i, i + 200);
-          await tx
-            .insertInto('attempts')
-            .values(chunk.map((r) => ({ ...r.attempt, delivery_id: r.deliveryId, project_id: r.projectId, webhook_id: r.webhookId })))
-            .execute();
-        }
-        for (const r of results) {
-          const a = r.attempt;
-          await tx
-            .updateTable('deliveries')
-            .set({
-              status: r.status,
-              attempts: a.attempt,
-              next_attempt_at: r.nextAttemptAt,
-              lease_until: null,
-              last_status_code: a.response_status,
-              last_error: a.error,
-              last_reason: r.reason,
-              last_response_ms: a.duration_ms,
-              last_response_body: a.response_body,
-              delivered_at: r.status === 'delivered' ? a.created_at : null,
-              updated_at: now,
-            })
-            .where('id', '=', r.deliveryId)
-            .execute();
+        if (hot) hot.writeResults(results, now);
+        else {
+          for (let i = 0; i < results.length; i += 200) {
+            const chunk = results.slice(i, i + 200);
+            await tx
+              .insertInto('attempts')
+              .values(chunk.map((r) => ({ ...r.attempt, delivery_id: r.deliveryId, project_id: r.projectId, webhook_id: r.webhookId })))
+              .execute();
+          }
+          await updateDeliveriesPg(tx, results, now);
         }
         return updateWebhooks(tx, results, now, disableAfterMs);
       });
     },
   };
+}
+
+/** PostgreSQL: the state of a whole batch of deliveries in one round trip. */
+async function updateDeliveriesPg(tx: Kysely<DB>, results: AttemptRecord[], now: number) {
+  const col = <T>(f: (r: AttemptRecord) => T) => results.map(f);
+  await sql`update deliveries d set status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at, lease_until = null,
+      last_status_code = v.code, last_error = v.error, last_reason = v.reason, last_response_ms = v.ms, last_response_body = v.body,
+      delivered_at = v.delivered_at, updated_at = ${now}
+    from unnest(${col((r) => r.deliveryId)}::text[], ${col((r) => r.status)}::text[], ${col((r) => r.attempt.attempt)}::int[],
+      ${col((r) => r.nextAttemptAt)}::bigint[], ${col((r) => r.attempt.response_status)}::int[], ${col((r) => r.attempt.error)}::text[],
+      ${col((r) => r.reason)}::text[], ${col((r) => r.attempt.duration_ms)}::int[], ${col((r) => r.attempt.response_body)}::text[],
+      ${col((r) => (r.status === 'delivered' ? r.attempt.created_at : null))}::bigint[])
+      as v(id, status, attempts, next_attempt_at, code, error, reason, ms, body, delivered_at)
+    where d.id = v.id`.execute(tx);
 }
 
 async function updateWebhooks(tx: Kysely<DB>, results: AttemptRecord[], now: number, disableAfterMs: number) {

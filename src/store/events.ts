@@ -71,7 +71,7 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo) {
     return byId(rows.map((r) => ({ id: r.id as string, webhookId: r.webhook_id, status: r.status as string })));
   }
 
-  async function insertDeliveries(tx: Transaction<DB>, projectId: string, eventId: string, type: string, targets: Webhook[], now: number) {
+  async function insertDeliveries(tx: Transaction<DB>, projectId: string, eventId: string, type: string, targets: Array<{ id: string }>, now: number) {
     const rows = targets.map((w) => newDeliveryRow(projectId, eventId, type, w.id, now));
     if (rows.length) await tx.insertInto('deliveries').values(rows).execute();
     // The same order deliveriesOf reads them in, so a replayed publish answers exactly the first result.
@@ -106,9 +106,9 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo) {
               created_at: now,
             })
             .execute();
-          const candidates = input.onlyWebhookId
+          const candidates: Array<{ id: string }> = input.onlyWebhookId
             ? [await webhooks.get(projectId, input.onlyWebhookId, tx)].filter((w): w is Webhook => !!w)
-            : (await webhooks.all(projectId, { activeOnly: true }, tx)).filter((w) =>
+            : (await webhooks.matchTargets(projectId, tx)).filter((w) =>
                 webhookMatches(w, { type: input.type, space: input.space, channels: input.channels, data: input.data }),
               );
           return insertDeliveries(tx, projectId, id, input.type, candidates, now);

@@ -6,6 +6,7 @@ import { eventTypesRepo } from './event-types.js';
 import { webhooksRepo } from './webhooks.js';
 import { eventsRepo } from './events.js';
 import { deliveriesWorkerRepo } from './deliveries.js';
+import { sqliteHotPaths } from './sqlite-hot.js';
 import { deliveryLogRepo } from './delivery-log.js';
 import { sourcesRepo } from './sources.js';
 import { meetingsRepo } from './meetings.js';
@@ -20,7 +21,7 @@ export function createRepos(store: Store, box: SecretBox) {
     eventTypes: eventTypesRepo(store.db),
     webhooks,
     events: eventsRepo(store.db, webhooks),
-    deliveriesWorker: deliveriesWorkerRepo(store.db, store.caps),
+    deliveriesWorker: deliveriesWorkerRepo(store.db, store.caps, store.sqlite && sqliteHotPaths(store.sqlite)),
     deliveryLog: deliveryLogRepo(store.db),
     sources: sourcesRepo(store.db, box),
     meetings: meetingsRepo(store.db),

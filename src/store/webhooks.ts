@@ -123,6 +123,27 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
       const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       return { items: rows.map(decode), total: Number(n) };
     },
+    /**
+     * What publish needs to pick targets: the active webhooks' filters only — no secret
+     * is decrypted on the publish path.
+     */
+    async matchTargets(projectId: string, exec: Kysely<DB> = db) {
+      const rows = await exec
+        .selectFrom('webhooks')
+        .select(['id', 'events', 'spaces', 'channels', 'filter'])
+        .where('project_id', '=', projectId)
+        .where('active', '=', 1)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        events: JSON.parse(r.events) as string[],
+        spaces: JSON.parse(r.spaces) as string[],
+        channels: JSON.parse(r.channels) as string[],
+        filter: r.filter ? (JSON.parse(r.filter) as Record<string, unknown>) : null,
+      }));
+    },
     /** Every webhook of the project, oldest first (the order actions were added). */
     async all(projectId: string, opts: { activeOnly?: boolean } = {}, exec: Kysely<DB> = db): Promise<Webhook[]> {
       let q = exec.selectFrom('webhooks').selectAll().where('project_id', '=', projectId);
