@@ -9,6 +9,19 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
 export type IdPrefix = 'prj' | 'tok' | 'wh' | 'evt' | 'dlv' | 'att' | 'src' | 'req' | 'mtg' | 'rtg';
 
+// Random bytes are drawn 4 KiB at a time: one randomBytes call per id was a visible
+// share of the delivery loop's CPU.
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+function random16(): Buffer {
+  if (poolOffset + 16 > pool.length) {
+    pool = randomBytes(4096);
+    poolOffset = 0;
+  }
+  poolOffset += 16;
+  return pool.subarray(poolOffset - 16, poolOffset);
+}
+
 export function newId(prefix: IdPrefix, now = Date.now()): string {
   let time = '';
   let t = now;
@@ -16,7 +29,7 @@ export function newId(prefix: IdPrefix, now = Date.now()): string {
     time = ALPHABET[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const bytes = randomBytes(16);
+  const bytes = random16();
   let rand = '';
   for (let i = 0; i < 16; i++) rand += ALPHABET[bytes[i] & 31];
   return `${prefix}_${time}${rand}`;

@@ -34,7 +34,7 @@ export interface WorkerOptions {
   leaseMs?: number;
   /** Safety-net poll when nothing wakes the loop. Default: 1000 ms */
   pollMs?: number;
-  /** Results wait at most this long to be committed together. Default: 5 ms */
+  /** Results wait at most this long to be committed together (fewer, larger commits). Default: 20 ms */
   flushMs?: number;
   /** A webhook failing every attempt for this long is disabled. Default: 5 days */
   disableAfterMs?: number;
@@ -66,7 +66,7 @@ export class DeliveryWorker {
       maxHeld: 2000,
       leaseMs: 60_000,
       pollMs: 1000,
-      flushMs: 5,
+      flushMs: 20,
       disableAfterMs: 5 * 86400_000,
       shutdownGraceMs: 10_000,
       ...opts,

@@ -165,18 +165,17 @@ export function deliveriesWorkerRepo(db: Kysely<DB>, caps: Capabilities, hot?: S
      */
     async record(results: AttemptRecord[], now: number, disableAfterMs: number): Promise<WebhookDisabled[]> {
       if (!results.length) return [];
+      // SQLite: one synchronous transaction, so the connection is held for as short as possible.
+      if (hot) return db.connection().execute(async () => hot.record(results, now, disableAfterMs));
       return db.transaction().execute(async (tx) => {
-        if (hot) hot.writeResults(results, now);
-        else {
-          for (let i = 0; i < results.length; i += 200) {
-            const chunk = results.slice(i, i + 200);
-            await tx
-              .insertInto('attempts')
-              .values(chunk.map((r) => ({ ...r.attempt, delivery_id: r.deliveryId, project_id: r.projectId, webhook_id: r.webhookId })))
-              .execute();
-          }
-          await updateDeliveriesPg(tx, results, now);
+        for (let i = 0; i < results.length; i += 200) {
+          const chunk = results.slice(i, i + 200);
+          await tx
+            .insertInto('attempts')
+            .values(chunk.map((r) => ({ ...r.attempt, delivery_id: r.deliveryId, project_id: r.projectId, webhook_id: r.webhookId })))
+            .execute();
         }
+        await updateDeliveriesPg(tx, results, now);
         return updateWebhooks(tx, results, now, disableAfterMs);
       });
     },
@@ -197,19 +196,29 @@ async function updateDeliveriesPg(tx: Kysely<DB>, results: AttemptRecord[], now:
     where d.id = v.id`.execute(tx);
 }
 
-async function updateWebhooks(tx: Kysely<DB>, results: AttemptRecord[], now: number, disableAfterMs: number) {
-  const byWebhook = new Map<string, { projectId: string; ok: boolean; anyFail: boolean; disable?: string }>();
+/** Per webhook, what a batch of results means for it: the last result decides its streak. */
+export function webhookOutcomes(results: AttemptRecord[]) {
+  const byWebhook = new Map<string, { projectId: string; ok: boolean; disable?: string }>();
   for (const r of results) {
     if (r.webhookOutcome === null) continue;
-    const cur = byWebhook.get(r.webhookId) ?? { projectId: r.projectId, ok: false, anyFail: false };
-    // The last result of the batch for a webhook decides its streak.
+    const cur = byWebhook.get(r.webhookId) ?? { projectId: r.projectId, ok: false };
     cur.ok = r.webhookOutcome === 'success';
-    cur.anyFail ||= !cur.ok;
     if (r.disableWebhook) cur.disable = r.disableWebhook;
     byWebhook.set(r.webhookId, cur);
   }
+  return byWebhook;
+}
+
+/** Why a still-active, failing webhook must be disabled now, if it must. */
+export function disableReason(explicit: string | undefined, failingSince: number | null, now: number, disableAfterMs: number) {
+  if (explicit) return explicit;
+  if (failingSince != null && now - failingSince >= disableAfterMs) return `every attempt failed for ${Math.round((now - failingSince) / 3600_000)} h`;
+  return undefined;
+}
+
+async function updateWebhooks(tx: Kysely<DB>, results: AttemptRecord[], now: number, disableAfterMs: number) {
   const disabled: WebhookDisabled[] = [];
-  for (const [id, w] of byWebhook) {
+  for (const [id, w] of webhookOutcomes(results)) {
     if (w.ok && !w.disable) {
       await tx.updateTable('webhooks').set({ last_delivery_at: now, failing_since: null }).where('id', '=', id).execute();
       continue;
@@ -221,11 +230,7 @@ async function updateWebhooks(tx: Kysely<DB>, results: AttemptRecord[], now: num
       .execute();
     const row = await tx.selectFrom('webhooks').select(['active', 'failing_since']).where('id', '=', id).executeTakeFirst();
     if (!row || row.active !== 1) continue;
-    const reason =
-      w.disable ??
-      (row.failing_since != null && now - row.failing_since >= disableAfterMs
-        ? `every attempt failed for ${Math.round((now - row.failing_since) / 3600_000)} h`
-        : undefined);
+    const reason = disableReason(w.disable, row.failing_since, now, disableAfterMs);
     if (reason) {
       await tx.updateTable('webhooks').set({ active: 0, disabled_reason: reason, updated_at: now }).where('id', '=', id).execute();
       disabled.push({ projectId: w.projectId, webhookId: id, reason });

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from './schema.js';
+import { TtlCache } from '../core/ttl-cache.js';
 
 export interface EventType {
   name: string;
@@ -16,7 +17,17 @@ export function eventTypesRepo(db: Kysely<DB>) {
     category: r.category,
     createdAt: new Date(r.created_at).toISOString(),
   });
+  // Publish checks the type on every call; a deleted type may linger this long in other processes.
+  const known = new TtlCache<true>(2000);
   return {
+    /** Whether the project's catalog has this name (the publish check). */
+    async exists(projectId: string, name: string): Promise<boolean> {
+      const key = `${projectId}\u0000${name}`;
+      if (known.get(key)) return true;
+      const r = await db.selectFrom('event_types').select('name').where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst();
+      if (r) known.set(key, true);
+      return !!r;
+    },
     async list(projectId: string, opts: { category?: string; limit: number; offset: number }) {
       let q = db.selectFrom('event_types').where('project_id', '=', projectId);
       if (opts.category) q = q.where('category', '=', opts.category);
@@ -52,6 +63,7 @@ export function eventTypesRepo(db: Kysely<DB>) {
       return this.get(projectId, name);
     },
     async delete(projectId: string, name: string): Promise<boolean> {
+      known.deleteWhere((_v, key) => key === `${projectId}\u0000${name}`);
       const r = await db
         .deleteFrom('event_types')
         .where('project_id', '=', projectId)

@@ -2,7 +2,8 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DB } from './schema.js';
 import type { WebhooksRepo, Webhook } from './webhooks.js';
 import { newId } from '../ids.js';
-import { webhookMatches } from '../core/matching.js';
+import { webhookMatches, type MatchTarget } from '../core/matching.js';
+import type { SqliteHotPaths } from './sqlite-hot.js';
 import { buildEnvelope } from '../core/envelope.js';
 import { newDeliveryRow } from './deliveries.js';
 
@@ -47,7 +48,8 @@ const isUniqueViolation = (err: unknown) => {
 /** Deliveries in id order, compared in JS so both dialects' collations agree. */
 const byId = (refs: DeliveryRef[]) => refs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
-export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo) {
+/** `hot`: SQLite's prepared-statement paths (see sqlite-hot.ts); absent on PostgreSQL. */
+export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteHotPaths) {
   async function findExisting(projectId: string, input: PublishInput): Promise<PublishedEvent | undefined> {
     const q = db.selectFrom('events').select(['id', 'type', 'created_at']).where('project_id', '=', projectId);
     // By id, then by key: with both given, a key already used under another id must
@@ -91,26 +93,28 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo) {
       const id = input.id ?? newId('evt', now);
       const createdAt = new Date(now).toISOString();
       const payload = buildEnvelope({ id, type: input.type, createdAt, data: input.data });
+      const row = {
+        project_id: projectId,
+        id,
+        type: input.type,
+        payload,
+        space: input.space ?? null,
+        channels: JSON.stringify(input.channels ?? []),
+        idempotency_key: input.idempotencyKey ?? null,
+        created_at: now,
+      };
+      const matches = (w: MatchTarget) => webhookMatches(w, { type: input.type, space: input.space, channels: input.channels, data: input.data });
       try {
+        if (hot && !input.onlyWebhookId) {
+          // SQLite: one synchronous transaction while Kysely lends us the connection.
+          const deliveries = byId(await db.connection().execute(async () => hot.publish(row, matches)));
+          return { event: { id, type: input.type, createdAt, deliveries }, created: true };
+        }
         const deliveries = await db.transaction().execute(async (tx) => {
-          await tx
-            .insertInto('events')
-            .values({
-              project_id: projectId,
-              id,
-              type: input.type,
-              payload,
-              space: input.space ?? null,
-              channels: JSON.stringify(input.channels ?? []),
-              idempotency_key: input.idempotencyKey ?? null,
-              created_at: now,
-            })
-            .execute();
+          await tx.insertInto('events').values(row).execute();
           const candidates: Array<{ id: string }> = input.onlyWebhookId
             ? [await webhooks.get(projectId, input.onlyWebhookId, tx)].filter((w): w is Webhook => !!w)
-            : (await webhooks.matchTargets(projectId, tx)).filter((w) =>
-                webhookMatches(w, { type: input.type, space: input.space, channels: input.channels, data: input.data }),
-              );
+            : (await webhooks.matchTargets(projectId, tx)).filter(matches);
           return insertDeliveries(tx, projectId, id, input.type, candidates, now);
         });
         return { event: { id, type: input.type, createdAt, deliveries }, created: true };

@@ -14,14 +14,15 @@ import { meetingsRepo } from './meetings.js';
 /** Every repository over one store: what the HTTP layer and the worker are handed. */
 export function createRepos(store: Store, box: SecretBox) {
   const webhooks = webhooksRepo(store.db, box);
+  const hot = store.sqlite && sqliteHotPaths(store.sqlite);
   return {
     store,
     projects: projectsRepo(store.db),
     tokens: tokensRepo(store.db),
     eventTypes: eventTypesRepo(store.db),
     webhooks,
-    events: eventsRepo(store.db, webhooks),
-    deliveriesWorker: deliveriesWorkerRepo(store.db, store.caps, store.sqlite && sqliteHotPaths(store.sqlite)),
+    events: eventsRepo(store.db, webhooks, hot),
+    deliveriesWorker: deliveriesWorkerRepo(store.db, store.caps, hot),
     deliveryLog: deliveryLogRepo(store.db),
     sources: sourcesRepo(store.db, box),
     meetings: meetingsRepo(store.db),

@@ -29,7 +29,8 @@ export async function migrateToLatest(db: Kysely<any>, schema?: string): Promise
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-    const busy = /SQLITE_BUSY|database is locked|already exists/i.test(String((error as Error)?.message ?? error));
+    // Losers of the race see busy errors, or a duplicate row in Kysely's own lock/migration tables.
+    const busy = /SQLITE_BUSY|database is locked|already exists|UNIQUE constraint failed|duplicate key/i.test(String((error as Error)?.message ?? error));
     if (!busy || attempt >= 20) throw new Error(`migration failed: ${(error as Error)?.message ?? error}`, { cause: error });
     await new Promise((r) => setTimeout(r, 100 * attempt));
   }

@@ -8,14 +8,25 @@
  * Kysely transaction. They are synchronous, so nothing else runs meanwhile.
  */
 import type SQLite from 'better-sqlite3';
-import type { ClaimedDelivery, AttemptRecord } from './deliveries.js';
+import { disableReason, newDeliveryRow, webhookOutcomes, type ClaimedDelivery, type AttemptRecord, type WebhookDisabled } from './deliveries.js';
+import type { EventsTable } from './schema.js';
+
+/** An active webhook's filters, as publish matches them. */
+export interface MatchRow {
+  id: string;
+  events: string[];
+  spaces: string[];
+  channels: string[];
+  filter: Record<string, unknown> | null;
+}
 
 export function sqliteHotPaths(sqlite: SQLite.Database) {
   const claimSql = (skip: number) =>
     `update deliveries set next_attempt_at = ?, lease_until = ?, updated_at = ? where id in (
        select id from deliveries where status = 'pending' and next_attempt_at <= ?` +
     (skip ? ` and webhook_id not in (${new Array(skip).fill('?').join(',')})` : '') +
-    ` order by next_attempt_at limit ?) returning *`;
+    ` order by next_attempt_at limit ?)
+     returning id, project_id, event_id, event_type, webhook_id, attempts, attempt_base, next_attempt_at, last_reason, created_at`;
   const claims = new Map<number, SQLite.Statement>();
   const payload = sqlite.prepare('select payload, space from events where project_id = ? and id = ?');
   const insertAttempt = sqlite.prepare(
@@ -28,7 +39,81 @@ export function sqliteHotPaths(sqlite: SQLite.Database) {
        last_reason = ?, last_response_ms = ?, last_response_body = ?, delivered_at = ?, updated_at = ? where id = ?`,
   );
 
+  const webhookOk = sqlite.prepare('update webhooks set last_delivery_at = ?, failing_since = null where id = ?');
+  const webhookFailed = sqlite.prepare(
+    'update webhooks set last_delivery_at = ?, failing_since = coalesce(failing_since, ?) where id = ? returning active, failing_since',
+  );
+  const webhookDisable = sqlite.prepare('update webhooks set active = 0, disabled_reason = ?, updated_at = ? where id = ?');
+
+  const writeResults = (results: AttemptRecord[], now: number) => {
+    for (const r of results) {
+      const a = r.attempt;
+      insertAttempt.run(
+        a.id, r.deliveryId, r.projectId, r.webhookId, a.attempt, a.status, a.request_url, a.request_method, a.request_headers,
+        a.request_body, a.response_status, a.response_headers, a.response_body, a.duration_ms, a.error, a.retry_reason, a.notes, a.created_at,
+      );
+      updateDelivery.run(
+        r.status, a.attempt, r.nextAttemptAt, a.response_status, a.error, r.reason, a.duration_ms, a.response_body,
+        r.status === 'delivered' ? a.created_at : null, now, r.deliveryId,
+      );
+    }
+  };
+
+  /** Attempts, delivery state and webhook bookkeeping of a batch, in one transaction. */
+  const record = sqlite.transaction((results: AttemptRecord[], now: number, disableAfterMs: number): WebhookDisabled[] => {
+    writeResults(results, now);
+    const disabled: WebhookDisabled[] = [];
+    for (const [id, w] of webhookOutcomes(results)) {
+      if (w.ok && !w.disable) {
+        webhookOk.run(now, id);
+        continue;
+      }
+      const row = webhookFailed.get(now, now, id) as { active: number; failing_since: number | null } | undefined;
+      if (!row || row.active !== 1) continue;
+      const reason = disableReason(w.disable, row.failing_since, now, disableAfterMs);
+      if (reason) {
+        webhookDisable.run(reason, now, id);
+        disabled.push({ projectId: w.projectId, webhookId: id, reason });
+      }
+    }
+    return disabled;
+  });
+
+  const insertEvent = sqlite.prepare(
+    'insert into events (project_id, id, type, payload, space, channels, idempotency_key, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const targets = sqlite.prepare(
+    'select id, events, spaces, channels, filter from webhooks where project_id = ? and active = 1 order by created_at, id',
+  );
+  const insertDelivery = sqlite.prepare(
+    `insert into deliveries (id, project_id, event_id, event_type, webhook_id, status, attempts, attempt_base, next_attempt_at, created_at, updated_at)
+     values (?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?)`,
+  );
+
+  /** The event and one pending delivery per matching active webhook, in one transaction. */
+  const publish = sqlite.transaction((ev: EventsTable, matches: (w: MatchRow) => boolean) => {
+    insertEvent.run(ev.project_id, ev.id, ev.type, ev.payload, ev.space, ev.channels, ev.idempotency_key, ev.created_at);
+    const out: Array<{ id: string; webhookId: string; status: string }> = [];
+    for (const r of targets.all(ev.project_id) as Array<Record<string, string | null>>) {
+      const w: MatchRow = {
+        id: r.id!,
+        events: JSON.parse(r.events!),
+        spaces: JSON.parse(r.spaces!),
+        channels: JSON.parse(r.channels!),
+        filter: r.filter ? JSON.parse(r.filter) : null,
+      };
+      if (!matches(w)) continue;
+      const d = newDeliveryRow(ev.project_id, ev.id, ev.type, w.id, ev.created_at);
+      insertDelivery.run(d.id, ev.project_id, ev.id, ev.type, w.id, ev.created_at, ev.created_at, ev.created_at);
+      out.push({ id: d.id as string, webhookId: w.id, status: 'pending' });
+    }
+    return out;
+  });
+
   return {
+    publish: (ev: EventsTable, matches: (w: MatchRow) => boolean) => publish(ev, matches),
+    record: (results: AttemptRecord[], now: number, disableAfterMs: number) => record(results, now, disableAfterMs),
+    /** Only the columns the worker reads come back: materialising every column cost more than the update. */
     claim(limit: number, now: number, leased: number, skip: string[]): ClaimedDelivery[] {
       let st = claims.get(skip.length);
       if (!st) claims.set(skip.length, (st = sqlite.prepare(claimSql(skip.length))));
@@ -41,19 +126,6 @@ export function sqliteHotPaths(sqlite: SQLite.Database) {
       return rows;
     },
 
-    writeResults(results: AttemptRecord[], now: number): void {
-      for (const r of results) {
-        const a = r.attempt;
-        insertAttempt.run(
-          a.id, r.deliveryId, r.projectId, r.webhookId, a.attempt, a.status, a.request_url, a.request_method, a.request_headers,
-          a.request_body, a.response_status, a.response_headers, a.response_body, a.duration_ms, a.error, a.retry_reason, a.notes, a.created_at,
-        );
-        updateDelivery.run(
-          r.status, a.attempt, r.nextAttemptAt, a.response_status, a.error, r.reason, a.duration_ms, a.response_body,
-          r.status === 'delivered' ? a.created_at : null, now, r.deliveryId,
-        );
-      }
-    },
   };
 }
 export type SqliteHotPaths = ReturnType<typeof sqliteHotPaths>;

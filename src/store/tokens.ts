@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from './schema.js';
 import { newId } from '../ids.js';
 import { hashToken } from '../core/secretbox.js';
+import { TtlCache } from '../core/ttl-cache.js';
 
 export interface TokenInfo {
   id: string;
@@ -17,7 +18,11 @@ export interface TokenInfo {
 /** `hb_` + 32 random bytes in base64url: the only time the full token exists is in the answer. */
 export const generateToken = (admin = false) => `${admin ? 'hba_' : 'hb_'}${randomBytes(32).toString('base64url')}`;
 
+/** A revoked token stops working at once in this process and within this long in others. */
+export const TOKEN_CACHE_MS = 5000;
+
 export function tokensRepo(db: Kysely<DB>) {
+  const cache = new TtlCache<{ id: string; project_id: string | null; is_admin: number }>(TOKEN_CACHE_MS);
   return {
     /** Stores the hash of `token` (generated when absent) and returns the plain token once. */
     async create(input: { projectId: string | null; isAdmin?: boolean; name: string; token?: string }, now = Date.now()) {
@@ -48,11 +53,12 @@ export function tokensRepo(db: Kysely<DB>) {
       return { token, info };
     },
     async findByToken(token: string) {
-      return db
-        .selectFrom('tokens')
-        .select(['id', 'project_id', 'is_admin'])
-        .where('token_hash', '=', hashToken(token))
-        .executeTakeFirst();
+      const hash = hashToken(token);
+      const hit = cache.get(hash);
+      if (hit) return hit;
+      const row = await db.selectFrom('tokens').select(['id', 'project_id', 'is_admin']).where('token_hash', '=', hash).executeTakeFirst();
+      if (row) cache.set(hash, row);
+      return row;
     },
     async hasAdmin(): Promise<boolean> {
       const r = await db.selectFrom('tokens').select('id').where('is_admin', '=', 1).limit(1).executeTakeFirst();
@@ -62,6 +68,7 @@ export function tokensRepo(db: Kysely<DB>) {
       return db.selectFrom('tokens').select(['id', 'project_id', 'is_admin']).where('id', '=', id).executeTakeFirst();
     },
     async delete(id: string): Promise<boolean> {
+      cache.deleteWhere((v) => v.id === id);
       const r = await db.deleteFrom('tokens').where('id', '=', id).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },

@@ -31,7 +31,7 @@ const eventRoutes: RouteModule = (app, ctx) => {
       const { projectId } = req.caller;
       const body = req.body;
       if (!('data' in body) || body.data === undefined) throw invalid('data is required (any JSON value)', [{ field: 'data', message: 'is required' }]);
-      if (!(await ctx.repos.eventTypes.get(projectId, body.type))) {
+      if (!(await ctx.repos.eventTypes.exists(projectId, body.type))) {
         throw invalid(`unknown event type ${body.type}; add it with POST /v1/event-types first`, [{ field: 'type', message: 'is not in the catalog' }]);
       }
       const { event, created } = await ctx.repos.events.publish(projectId, {

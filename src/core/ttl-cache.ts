@@ -1,0 +1,32 @@
+/**
+ * A small positive-hit cache with a time limit, for lookups on the publish hot path
+ * (tokens, event types). Only hits are cached, so something created is seen at once;
+ * something deleted is forgotten at once in this process and within `ttlMs` elsewhere.
+ */
+export class TtlCache<V> {
+  private readonly map = new Map<string, { value: V; until: number }>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly max = 10_000,
+  ) {}
+
+  get(key: string, now = Date.now()): V | undefined {
+    const e = this.map.get(key);
+    if (!e) return undefined;
+    if (e.until <= now) {
+      this.map.delete(key);
+      return undefined;
+    }
+    return e.value;
+  }
+
+  set(key: string, value: V, now = Date.now()): void {
+    if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value!);
+    this.map.set(key, { value, until: now + this.ttlMs });
+  }
+
+  /** Drops every entry whose value matches (e.g. a deleted token's id). */
+  deleteWhere(pred: (v: V, key: string) => boolean): void {
+    for (const [k, e] of this.map) if (pred(e.value, k)) this.map.delete(k);
+  }
+}
