@@ -40,7 +40,11 @@ export function resolveSecretKey(config: Config): string {
 }
 
 export async function openRepos(config: Config, logger: Logger): Promise<{ store: Store; repos: Repos }> {
-  const store = await openStore({ databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    sqliteSynchronous: config.sqliteSynchronous,
+    onWarning: (msg) => logger.warn(msg),
+  });
   const applied = await migrateToLatest(store.db, store.schema);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const repos = createRepos(store, createSecretBox(resolveSecretKey(config)));

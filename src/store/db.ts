@@ -8,6 +8,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { DB } from './schema.js';
+import { startCheckpointer } from './checkpointer.js';
 
 export interface Capabilities {
   dialect: 'sqlite' | 'postgres';
@@ -34,6 +35,8 @@ export interface StoreOptions {
   databaseUrl: string;
   sqliteSynchronous?: 'NORMAL' | 'FULL';
   poolSize?: number;
+  /** Problems worth a log line that do not stop the store (e.g. the checkpoint thread). */
+  onWarning?: (msg: string) => void;
 }
 
 // int8/bigint columns hold millisecond times and counts well inside 2^53.
@@ -52,11 +55,14 @@ function openSqlite(opts: StoreOptions): Store {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });
+  const checkpointer =
+    file === ':memory:' ? undefined : startCheckpointer(sqlite, path.resolve(file), (msg) => opts.onWarning?.(msg));
   return {
     db,
     sqlite,
     caps: { dialect: 'sqlite', skipLocked: false, notify: false },
     async close() {
+      await checkpointer?.stop();
       await db.destroy();
     },
   };
