@@ -26,10 +26,30 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
 
   const worker = config.role === 'api' ? undefined : await startWorker(config, repos, metrics, logger);
   const pool = store.caps.notify ? store.pool : undefined;
+  // Other processes' workers hear about new deliveries through NOTIFY (PostgreSQL only),
+  // coalesced: one in flight at a time, plus one more if publishes came in meanwhile.
+  let notifying = false;
+  let notifyAgain = false;
+  const notify = () => {
+    if (!pool) return;
+    if (notifying) {
+      notifyAgain = true;
+      return;
+    }
+    notifying = true;
+    notifyDeliveries(pool)
+      .catch((err) => logger.warn({ err }, 'NOTIFY failed'))
+      .finally(() => {
+        notifying = false;
+        if (notifyAgain) {
+          notifyAgain = false;
+          notify();
+        }
+      });
+  };
   const wake = () => {
     worker?.worker.wake();
-    // Other processes' workers hear about it through NOTIFY (PostgreSQL only).
-    if (pool) notifyDeliveries(pool).catch((err) => logger.warn({ err }, 'NOTIFY failed'));
+    notify();
   };
   const app = await buildApp({ config, repos, metrics, defaultProjectId: () => defaultProjectId, wake }, logger);
   await app.listen({ port: config.port, host: config.host });

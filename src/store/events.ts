@@ -1,9 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { DB } from './schema.js';
+import type { DB, EventsTable } from './schema.js';
 import type { WebhooksRepo, Webhook } from './webhooks.js';
 import { newId } from '../ids.js';
 import { webhookMatches, type MatchTarget } from '../core/matching.js';
 import type { SqliteHotPaths } from './sqlite-hot.js';
+import { publishBatcher } from './publish-batch.js';
 import { buildEnvelope } from '../core/envelope.js';
 import { newDeliveryRow } from './deliveries.js';
 
@@ -80,6 +81,18 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteH
     return byId(rows.map((r) => ({ id: r.id as string, webhookId: r.webhook_id, status: r.status as string })));
   }
 
+  /** One event in its own transaction (Kysely), for PostgreSQL and the `test` route. */
+  async function storeOne(row: EventsTable, matches: (w: MatchTarget) => boolean, onlyWebhookId?: string): Promise<DeliveryRef[]> {
+    return db.transaction().execute(async (tx) => {
+      await tx.insertInto('events').values(row).execute();
+      const candidates: Array<{ id: string }> = onlyWebhookId
+        ? [await webhooks.get(row.project_id, onlyWebhookId, tx)].filter((w): w is Webhook => !!w)
+        : (await webhooks.matchTargets(row.project_id, tx)).filter(matches);
+      return insertDeliveries(tx, row.project_id, row.id, row.type, candidates, row.created_at);
+    });
+  }
+  const batched = publishBatcher(db, webhooks, (item) => storeOne(item.row, item.matches));
+
   return {
     /**
      * Stores the event and one pending delivery per matching active webhook in one
@@ -110,13 +123,9 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteH
           const deliveries = byId(await db.connection().execute(async () => hot.publish(row, matches)));
           return { event: { id, type: input.type, createdAt, deliveries }, created: true };
         }
-        const deliveries = await db.transaction().execute(async (tx) => {
-          await tx.insertInto('events').values(row).execute();
-          const candidates: Array<{ id: string }> = input.onlyWebhookId
-            ? [await webhooks.get(projectId, input.onlyWebhookId, tx)].filter((w): w is Webhook => !!w)
-            : (await webhooks.matchTargets(projectId, tx)).filter(matches);
-          return insertDeliveries(tx, projectId, id, input.type, candidates, now);
-        });
+        // Fresh ids cannot collide, so those events may share a commit with others.
+        const fresh = !input.id && !input.idempotencyKey && !input.onlyWebhookId;
+        const deliveries = byId(fresh ? await batched({ row, matches }) : await storeOne(row, matches, input.onlyWebhookId));
         return { event: { id, type: input.type, createdAt, deliveries }, created: true };
       } catch (err) {
         // A concurrent publish with the same id/key won the race: answer its result.
