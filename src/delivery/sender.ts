@@ -41,6 +41,8 @@ export function createSender(opts: { allowPrivate: boolean; connectTimeoutMs?: n
           body: req.body,
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
+          // headers/body timeouts restart on every chunk; this bounds the whole attempt.
+          signal: AbortSignal.timeout(timeoutMs),
         });
         const body = await readCapped(res.body, MAX_STORED_BODY);
         return {
@@ -86,7 +88,7 @@ function classifyError(err: unknown): Pick<SendResult, 'errorKind' | 'error'> {
   const code = e.code ?? e.cause?.code ?? '';
   const message = e.message ?? String(err);
   if (code === 'ESSRF') return { errorKind: 'ssrf', error: message };
-  if (/TIMEOUT|ETIMEDOUT/.test(code)) return { errorKind: 'timeout', error: `timed out: ${message}` };
+  if (/TIMEOUT|ETIMEDOUT/.test(code) || (err as Error)?.name === 'TimeoutError') return { errorKind: 'timeout', error: `timed out: ${message}` };
   if (code === 'ERR_INVALID_URL' || code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_ARG_TYPE') {
     return { errorKind: 'invalid', error: message };
   }

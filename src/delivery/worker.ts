@@ -10,7 +10,10 @@ import { classifyOutcome, delayWithRetryAfter, parseRetryAfter, retryDelayMs, sh
 import { newId } from '../ids.js';
 import { buildRequest, type ProjectSettings } from './request.js';
 import type { Sender, SendResult } from './sender.js';
-import { Lanes } from './lanes.js';
+import { Lanes, type LaneLimits } from './lanes.js';
+
+/** PostgreSQL refuses NUL in text: a binary response body must not block recording. */
+const noNul = (s: string | null) => (s !== null && s.includes('\u0000') ? s.replace(/\u0000/g, '\uFFFD') : s);
 
 export interface WorkerDeps {
   repo: DeliveriesWorkerRepo;
@@ -57,6 +60,7 @@ export class DeliveryWorker {
   private running = false;
   private ticking = false;
   private again = false;
+  private failedFlushes = 0;
   /** Saturated lanes at the last claim that found nothing else; undefined when a claim may find work. */
   private idleSkip: string | undefined;
 
@@ -105,7 +109,7 @@ export class DeliveryWorker {
         this.again = false;
         const room = this.o.maxHeld - this.held.size;
         if (room <= 0 || !this.running) break;
-        const skip = this.lanes.saturated((l) => Math.max(2 * l.maxConcurrency, 100));
+        const skip = this.lanes.saturated(this.laneCap);
         const now = this.now();
         const rows = await this.d.repo.claim(Math.min(room, this.o.batchSize), now, this.o.leaseMs, skip);
         if (rows.length) await this.dispatch(rows);
@@ -203,12 +207,12 @@ export class DeliveryWorker {
         request_url: req.url,
         request_method: req.method,
         request_headers: JSON.stringify(req.headers),
-        request_body: req.body === row.payload ? null : (req.body ?? null),
+        request_body: req.body === row.payload ? null : noNul(req.body ?? null),
         response_status: res.statusCode ?? null,
         response_headers: res.headers ? JSON.stringify(res.headers) : null,
-        response_body: res.body ?? null,
+        response_body: noNul(res.body ?? null),
         duration_ms: res.durationMs,
-        error: res.error ?? (outcome.ok ? null : `HTTP ${res.statusCode}`),
+        error: noNul(res.error ?? (outcome.ok ? null : `HTTP ${res.statusCode}`)),
         retry_reason: outcome.reason ?? null,
         notes: req.missing?.length ? `template placeholders without a value (sent empty): ${req.missing.join(', ')}` : null,
         created_at: nowMs,
@@ -270,27 +274,70 @@ export class DeliveryWorker {
     const batch = this.results;
     this.results = [];
     this.flushing = (async () => {
+      let disabled: WebhookDisabled[];
       try {
-        const disabled = await this.d.repo.record(batch, this.now(), this.o.disableAfterMs);
-        for (const r of batch) this.held.delete(r.deliveryId);
-        if (disabled.length) await this.d.onDisabled?.(disabled);
-        if (batch.some((r) => r.status === 'pending')) this.wake();
-        else if (this.held.size < this.o.maxHeld && this.lanesChanged()) this.schedule();
+        disabled = await this.recordBatch(batch);
       } catch (err) {
         // Not written means not done: put the batch back and try again shortly.
         this.d.logger.error({ err, count: batch.length }, 'recording delivery results failed; retrying');
         this.results = batch.concat(this.results);
-        this.flushTimer ??= setTimeout(() => void this.flush(), 200);
+        if (this.running) this.flushTimer ??= setTimeout(() => void this.flush(), 200);
+        return;
       }
+      // Committed: from here on nothing may put the batch back.
+      if (disabled.length) {
+        try {
+          await this.d.onDisabled?.(disabled);
+        } catch (err) {
+          this.d.logger.error({ err, disabled }, 'recording webhook.disabled failed (the webhooks are disabled)');
+        }
+      }
+      if (batch.some((r) => r.status === 'pending')) this.wake();
+      else if (this.held.size < this.o.maxHeld && this.lanesChanged()) this.schedule();
     })();
     await this.flushing;
     this.flushing = undefined;
   }
 
+  /**
+   * One transaction for the batch. After a failure, results are recorded one by one, so
+   * a single row the database refuses cannot hold up everyone else's: that one is given
+   * back (released, so it is sent again later) and logged.
+   */
+  private async recordBatch(batch: AttemptRecord[]): Promise<WebhookDisabled[]> {
+    const done = (rs: AttemptRecord[]) => rs.forEach((r) => this.held.delete(r.deliveryId));
+    if (this.failedFlushes < 2 || batch.length === 1) {
+      try {
+        const disabled = await this.d.repo.record(batch, this.now(), this.o.disableAfterMs);
+        this.failedFlushes = 0;
+        done(batch);
+        return disabled;
+      } catch (err) {
+        this.failedFlushes++;
+        throw err;
+      }
+    }
+    const disabled: WebhookDisabled[] = [];
+    for (const r of batch) {
+      try {
+        disabled.push(...(await this.d.repo.record([r], this.now(), this.o.disableAfterMs)));
+      } catch (err) {
+        this.d.logger.error({ err, deliveryId: r.deliveryId }, 'a delivery result cannot be recorded; the delivery will be sent again');
+        await this.d.repo.release([r.deliveryId], this.now()).catch(() => undefined);
+      }
+      done([r]);
+    }
+    this.failedFlushes = 0;
+    return disabled;
+  }
+
+  /** Rows one endpoint may hold: enough to keep it busy, never a big share of the budget. */
+  private laneCap = (l: LaneLimits) => Math.min(Math.max(2 * l.maxConcurrency, 100), Math.floor(this.o.maxHeld / 8));
+
   /** A lane that was saturated at the last fruitless claim now has room. */
   private lanesChanged(): boolean {
     if (this.idleSkip === undefined) return true;
-    return this.lanes.saturated((l) => Math.max(2 * l.maxConcurrency, 100)).join('\u0000') !== this.idleSkip;
+    return this.lanes.saturated(this.laneCap).join('\u0000') !== this.idleSkip;
   }
 
   private async extendLeases() {

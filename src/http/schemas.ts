@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 
 export const PageQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-  offset: Type.Integer({ minimum: 0, default: 0 }),
+  offset: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
 });
 export type PageQuery = Static<typeof PageQuery>;
 

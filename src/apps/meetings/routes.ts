@@ -156,20 +156,24 @@ const guardedAgent = (allowPrivate: boolean) => {
 const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
 /**
- * Action settings, each falling back to the environment's: `provider` (mock|ktalk),
- * `space`, `apiUrl`, `apiKey`, `rateLimit` (new rooms per user per minute).
+ * Action settings: `provider` (mock|ktalk), `space`, `apiUrl`, `apiKey`, `rateLimit`
+ * (new rooms per user per minute). Hazard: the operator's KTALK_API_KEY only ever goes
+ * to the operator's own Talk, and only for the default project's sources — a source
+ * that names another space or URL, or belongs to another project, brings its own key,
+ * and its requests go through the SSRF guard.
  */
 export function appFromAction(ctx: AppContext, projectId: string, sourceId: string, action: Record<string, unknown>): MeetingsApp | string {
   const m: MeetingsConfig = ctx.config.meetings;
   const kind = action.provider ?? m.provider;
   if (kind !== 'mock' && kind !== 'ktalk') return `provider must be mock or ktalk, not ${JSON.stringify(kind)}`;
-  const space = str(action.space) ?? m.ktalkSpace;
+  const ownSpace = str(action.space);
   const ownUrl = str(action.apiUrl);
-  const apiUrl = ownUrl ?? (str(action.space) ? undefined : m.ktalkApiUrl);
-  const provider = buildProvider(
-    { provider: kind, space, apiUrl, apiKey: str(action.apiKey) ?? m.ktalkApiKey },
-    ownUrl ? guardedAgent(ctx.config.allowPrivateTargets) : undefined,
-  );
+  if (ownSpace && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(ownSpace)) return 'space must be a Kontur.Talk space name (lowercase letters, digits and -)';
+  const operatorTalk = !ownSpace && !ownUrl && projectId === ctx.defaultProjectId();
+  const space = ownSpace ?? (operatorTalk || kind === 'mock' ? m.ktalkSpace : undefined);
+  const apiUrl = ownUrl ?? (operatorTalk ? m.ktalkApiUrl : undefined);
+  const apiKey = str(action.apiKey) ?? (operatorTalk ? m.ktalkApiKey : undefined);
+  const provider = buildProvider({ provider: kind, space, apiUrl, apiKey }, operatorTalk ? undefined : guardedAgent(ctx.config.allowPrivateTargets));
   if (typeof provider === 'string') return provider;
   const rl = action.rateLimit;
   const rateLimit = typeof rl === 'number' && Number.isInteger(rl) && rl >= 1 ? rl : m.rateLimit;

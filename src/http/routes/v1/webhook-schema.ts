@@ -141,7 +141,9 @@ function defaultName(url: string): string {
 }
 
 export function toPatch(body: UpdateWebhook, existing: Webhook): Partial<WebhookInput> {
-  const { retryPolicy, events, ...rest } = body;
+  const { retryPolicy, events, ...given } = body;
+  // Only the schema's own fields: an undeclared key (e.g. spaceId) must never reach the store.
+  const rest = Object.fromEntries(Object.entries(given).filter(([k]) => k in fields));
   return {
     ...rest,
     ...(events && { events: [...new Set(events)] }),
