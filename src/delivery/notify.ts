@@ -29,6 +29,10 @@ export function listenForDeliveries(config: pg.ClientConfig, onNotify: () => voi
     try {
       await c.connect();
       await c.query(`LISTEN ${CHANNEL}`);
+      if (closed) {
+        await c.end().catch(() => {});
+        return;
+      }
       client = c;
       delay = 250;
       onNotify(); // anything published while we were away

@@ -21,7 +21,7 @@ export interface SendResult {
 
 export interface Sender {
   send(req: OutboundRequest, timeoutMs: number): Promise<SendResult>;
-  close(): Promise<void>;
+  close(graceMs?: number): Promise<void>;
 }
 
 export function createSender(opts: { allowPrivate: boolean; connectTimeoutMs?: number }): Sender {
@@ -55,8 +55,10 @@ export function createSender(opts: { allowPrivate: boolean; connectTimeoutMs?: n
         return { ...classifyError(err), durationMs: Math.round(performance.now() - started) };
       }
     },
-    async close() {
-      await agent.close();
+    /** Waits for in-flight requests at most `graceMs`, then drops their sockets. */
+    async close(graceMs = 2000) {
+      await Promise.race([agent.close(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      await agent.destroy().catch(() => {});
     },
   };
 }

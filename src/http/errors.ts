@@ -15,8 +15,14 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   PAYLOAD_TOO_LARGE: 'The request body is larger than this server accepts',
 };
 
+/** PostgreSQL refusing the bytes of a value (NUL in text, bad encoding): the input's fault. */
+const PG_BAD_INPUT = new Set(['22021', '22P05', '22001', '22003']);
+
 export function toAppError(err: FastifyError): AppError {
   if (err instanceof AppError) return err;
+  if (PG_BAD_INPUT.has((err as { code?: string }).code ?? '')) {
+    return new AppError('VALIDATION_ERROR', `A value cannot be stored: ${err.message} (NUL characters are not allowed in text)`, [], { status: 400 });
+  }
   if (err.validation) {
     const where = err.validationContext ?? 'body';
     const details: ErrorDetail[] = err.validation.map((v) => {

@@ -193,7 +193,7 @@ async function updateDeliveriesPg(tx: Kysely<DB>, results: AttemptRecord[], now:
       ${col((r) => r.reason)}::text[], ${col((r) => r.attempt.duration_ms)}::int[], ${col((r) => r.attempt.response_body)}::text[],
       ${col((r) => (r.status === 'delivered' ? r.attempt.created_at : null))}::bigint[])
       as v(id, status, attempts, next_attempt_at, code, error, reason, ms, body, delivered_at)
-    where d.id = v.id`.execute(tx);
+    where d.id = v.id and d.status = 'pending'`.execute(tx); // a late result never overwrites a finished delivery
 }
 
 /** Per webhook, what a batch of results means for it: the last result decides its streak. */
@@ -218,7 +218,8 @@ export function disableReason(explicit: string | undefined, failingSince: number
 
 async function updateWebhooks(tx: Kysely<DB>, results: AttemptRecord[], now: number, disableAfterMs: number) {
   const disabled: WebhookDisabled[] = [];
-  for (const [id, w] of webhookOutcomes(results)) {
+  // Webhook rows in id order, so two workers' batches lock them in the same order (no deadlock).
+  for (const [id, w] of [...webhookOutcomes(results)].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (w.ok && !w.disable) {
       await tx.updateTable('webhooks').set({ last_delivery_at: now, failing_since: null }).where('id', '=', id).execute();
       continue;

@@ -36,7 +36,8 @@ export function sqliteHotPaths(sqlite: SQLite.Database) {
   );
   const updateDelivery = sqlite.prepare(
     `update deliveries set status = ?, attempts = ?, next_attempt_at = ?, lease_until = null, last_status_code = ?, last_error = ?,
-       last_reason = ?, last_response_ms = ?, last_response_body = ?, delivered_at = ?, updated_at = ? where id = ?`,
+       last_reason = ?, last_response_ms = ?, last_response_body = ?, delivered_at = ?, updated_at = ?
+     where id = ? and status = 'pending'`, // a late result never overwrites a finished delivery
   );
 
   const webhookOk = sqlite.prepare('update webhooks set last_delivery_at = ?, failing_since = null where id = ?');

@@ -242,3 +242,19 @@ describe('review findings', () => {
     }
   });
 });
+
+describe('NUL characters', () => {
+  it('a NUL in an event type or path id is a 4xx on every database, never a 500', async () => {
+    const s = await startTestServer({ HOOKBRIDGE_ROLE: 'api' });
+    try {
+      const pub = await s.api('POST', '/v1/events', { body: { type: 'message.\u0000created', data: {} } });
+      expect(pub.status).toBeGreaterThanOrEqual(400);
+      expect(pub.status).toBeLessThan(500);
+      const get = await s.api('GET', '/v1/webhooks/wh_%00x');
+      expect(get.status).toBeGreaterThanOrEqual(400);
+      expect(get.status).toBeLessThan(500);
+    } finally {
+      await s.stop();
+    }
+  });
+});
