@@ -41,10 +41,9 @@ export function createSender(opts: { allowPrivate: boolean; connectTimeoutMs?: n
           body: req.body,
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
-          // headers/body timeouts restart on every chunk; this bounds the whole attempt.
-          signal: AbortSignal.timeout(timeoutMs),
         });
-        const body = await readCapped(res.body, MAX_STORED_BODY);
+        // bodyTimeout restarts on every chunk, so a trickling body is also held to the attempt's deadline.
+        const body = await readCapped(res.body, MAX_STORED_BODY, started + timeoutMs);
         return {
           statusCode: res.statusCode,
           headers: flattenHeaders(res.headers),
@@ -64,10 +63,14 @@ export function createSender(opts: { allowPrivate: boolean; connectTimeoutMs?: n
 }
 
 /** Keeps the first `max` bytes, then stops reading and drops the rest of the stream. */
-async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
+async function readCapped(body: Dispatcher.ResponseData['body'], max: number, deadline: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
+    if (performance.now() > deadline) {
+      body.destroy();
+      throw Object.assign(new Error('the response body took longer than the timeout'), { code: 'UND_ERR_BODY_TIMEOUT' });
+    }
     const buf = chunk as Buffer;
     if (size < max) chunks.push(buf.subarray(0, max - size));
     size += buf.length;

@@ -113,6 +113,34 @@ describe('outcomes', () => {
     expect(d.attemptLog[0].duration).toBeGreaterThanOrEqual(250);
   });
 
+  it('a body trickled slower than the timeout ends as a timeout (the deadline covers the whole attempt)', async () => {
+    const http = await import('node:http');
+    const timers = new Set<NodeJS.Timeout>();
+    const srv = http.createServer((_req, res) => {
+      res.writeHead(200);
+      const t = setInterval(() => res.write('.'), 100);
+      timers.add(t);
+      setTimeout(() => {
+        clearInterval(t);
+        res.end();
+      }, 3000).unref();
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const port = (srv.address() as { port: number }).port;
+      await webhook(`http://127.0.0.1:${port}/slow`, { timeout: 500, retryPolicy: { maxRetries: 0 } });
+      const t0 = Date.now();
+      const ev = await publish();
+      const d = await waitForDelivery(s, ev.deliveries[0].id, 'failed');
+      expect(d.attemptLog[0].retryReason).toBe('timeout');
+      expect(Date.now() - t0).toBeLessThan(2500);
+    } finally {
+      timers.forEach(clearInterval);
+      srv.closeAllConnections();
+      srv.close();
+    }
+  });
+
   it('a refused connection is retried with reason connection, then failed', async () => {
     const rcv = await receiver(() => ({ status: 200 }));
     const url = rcv.url;
