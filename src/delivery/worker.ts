@@ -181,6 +181,9 @@ export class DeliveryWorker {
       nowMs,
     });
     const res = await this.d.sender.send(req, w.timeout);
+    // A template may put {{webhook.secret}} into the URL, headers or body: the attempt log
+    // (stored, and shown by the API) keeps "****" in its place.
+    const hide = <T extends string | null>(text: T): T => (w.request && text ? (text.split(w.secret).join('****') as T) : text);
     const outcome = classifyOutcome(res);
     this.d.onAttempt?.(outcome.ok ? 'success' : 'failure', res.durationMs);
     let status: AttemptRecord['status'] = 'pending';
@@ -204,10 +207,10 @@ export class DeliveryWorker {
         id: newId('att', nowMs),
         attempt: attemptNumber,
         status: outcome.ok ? 'success' : 'failure',
-        request_url: req.url,
+        request_url: hide(req.url),
         request_method: req.method,
-        request_headers: JSON.stringify(req.headers),
-        request_body: req.body === row.payload ? null : noNul(req.body ?? null),
+        request_headers: hide(JSON.stringify(req.headers)),
+        request_body: req.body === row.payload ? null : noNul(hide(req.body ?? null)),
         response_status: res.statusCode ?? null,
         response_headers: res.headers ? JSON.stringify(res.headers) : null,
         response_body: noNul(res.body ?? null),

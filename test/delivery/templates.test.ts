@@ -104,6 +104,14 @@ describe('request templates (seed 003) through the real pipeline', () => {
     expect(got.headers['x-hookbridge-signature']).toBe(`sha256=${crypto.createHmac('sha256', SECRET).update('').digest('hex')}`);
   });
 
+  it('a secret rendered by {{webhook.secret}} is sent, but the attempt log shows **** in its place', async () => {
+    const { got, ev } = await roundTrip({ method: 'GET', params: [{ name: 'key', type: 'text', value: '{{webhook.secret}}' }] });
+    expect(got.url).toContain(`key=${SECRET}`);
+    const d = await waitForDelivery(s, ev.deliveries[0].id, 'delivered');
+    expect(d.attemptLog[0].request.url).toContain('key=****');
+    expect(JSON.stringify(d.attemptLog)).not.toContain(SECRET);
+  });
+
   it('removes Content-Type when asked, and reports missing placeholders in the attempt log', async () => {
     const { got, ev } = await roundTrip({
       format: 'json',
