@@ -7,10 +7,12 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import * as m001 from './migrations/001_init.js';
 import * as m002 from './migrations/002_inbound.js';
+import * as m003 from './migrations/003_claim_index.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_init': m001,
   '002_inbound': m002,
+  '003_claim_index': m003,
 };
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1)!;

@@ -21,13 +21,16 @@ export interface MatchRow {
 }
 
 export function sqliteHotPaths(sqlite: SQLite.Database) {
-  const claimSql = (skip: number) =>
+  const RETURNING = 'returning id, project_id, event_id, event_type, webhook_id, attempts, attempt_base, next_attempt_at, last_reason, created_at';
+  const claimAny = sqlite.prepare(
     `update deliveries set next_attempt_at = ?, lease_until = ?, updated_at = ? where id in (
-       select id from deliveries where status = 'pending' and next_attempt_at <= ?` +
-    (skip ? ` and webhook_id not in (${new Array(skip).fill('?').join(',')})` : '') +
-    ` order by next_attempt_at limit ?)
-     returning id, project_id, event_id, event_type, webhook_id, attempts, attempt_base, next_attempt_at, last_reason, created_at`;
-  const claims = new Map<number, SQLite.Statement>();
+       select id from deliveries where status = 'pending' and next_attempt_at <= ? order by next_attempt_at limit ?) ${RETURNING}`,
+  );
+  const allWebhooks = sqlite.prepare('select id from webhooks');
+  const claimOne = sqlite.prepare(
+    `update deliveries set next_attempt_at = ?, lease_until = ?, updated_at = ? where id in (
+       select id from deliveries where status = 'pending' and webhook_id = ? and next_attempt_at <= ? order by next_attempt_at limit ?) ${RETURNING}`,
+  );
   const payload = sqlite.prepare('select payload, space from events where project_id = ? and id = ?');
   const insertAttempt = sqlite.prepare(
     `insert into attempts (id, delivery_id, project_id, webhook_id, attempt, status, request_url, request_method, request_headers,
@@ -116,9 +119,19 @@ export function sqliteHotPaths(sqlite: SQLite.Database) {
     record: (results: AttemptRecord[], now: number, disableAfterMs: number) => record(results, now, disableAfterMs),
     /** Only the columns the worker reads come back: materialising every column cost more than the update. */
     claim(limit: number, now: number, leased: number, skip: string[]): ClaimedDelivery[] {
-      let st = claims.get(skip.length);
-      if (!st) claims.set(skip.length, (st = sqlite.prepare(claimSql(skip.length))));
-      const rows = st.all(leased, leased, now, now, ...skip, limit) as ClaimedDelivery[];
+      let rows: ClaimedDelivery[];
+      if (!skip.length) {
+        rows = claimAny.all(leased, leased, now, now, limit) as ClaimedDelivery[];
+      } else {
+        // Some lanes are full: ask every other webhook for its due rows through the
+        // (status, webhook_id, next_attempt_at) index — O(webhooks), not O(their backlog).
+        const skipped = new Set(skip);
+        rows = [];
+        for (const { id } of allWebhooks.all() as Array<{ id: string }>) {
+          if (skipped.has(id) || rows.length >= limit) continue;
+          rows.push(...(claimOne.all(leased, leased, now, id, now, limit - rows.length) as ClaimedDelivery[]));
+        }
+      }
       for (const r of rows) {
         const ev = payload.get(r.project_id, r.event_id) as { payload: string; space: string | null } | undefined;
         r.payload = ev?.payload ?? '';
