@@ -26,14 +26,6 @@ export class InboundPipeline {
     // The route's stream limit already stopped larger bodies; this covers any other path in.
     if (raw.length > source.bodyLimit) throw tooLarge(source.bodyLimit);
 
-    if (source.rateLimit) {
-      const wait = this.limiter.take(source.id, source.rateLimit, now);
-      if (wait > 0) {
-        reply.header('Retry-After', String(wait));
-        throw new AppError('RATE_LIMITED', `Too many requests to this source (limit ${source.rateLimit.requests} per ${source.rateLimit.perSeconds} s); retry in ${wait} s`);
-      }
-    }
-
     const query = queryOf(req.url);
     const verdict = verifyRequest(source.verification, { headers, query, body: raw }, Math.floor(now / 1000));
     if (!verdict.ok) {
@@ -41,6 +33,15 @@ export class InboundPipeline {
       throw new AppError('UNAUTHORIZED', `Verification failed (${verdict.type}, ${verdict.check}): ${verdict.message}`, [
         { field: verdict.check, message: verdict.message },
       ]);
+    }
+
+    // Rate-limited after verification: unsigned junk must not use up the real sender's budget.
+    if (source.rateLimit) {
+      const wait = this.limiter.take(source.id, source.rateLimit, now);
+      if (wait > 0) {
+        reply.header('Retry-After', String(wait));
+        throw new AppError('RATE_LIMITED', `Too many requests to this source (limit ${source.rateLimit.requests} per ${source.rateLimit.perSeconds} s); retry in ${wait} s`);
+      }
     }
 
     const json = parseBodyJson(raw, headers['content-type']);

@@ -118,6 +118,19 @@ describe('limits', () => {
     expect((await requestsOf(src.id)).pagination.total).toBe(3);
   });
 
+  it('requests failing verification do not use up the rate limit of the real sender', async () => {
+    const src = await createSource(s, { verification: { type: 'github', secret: 'right' }, rateLimit: { requests: 2, perSeconds: 60 } });
+    const body = '{"a":1}';
+    for (let i = 0; i < 5; i++) {
+      expect((await send(s, src.url, { body, headers: { 'x-hub-signature-256': githubSignature('wrong', body) } })).status).toBe(401);
+    }
+    const good = async (n: number) => {
+      const b = JSON.stringify({ n });
+      return (await send(s, src.url, { body: b, headers: { 'x-hub-signature-256': githubSignature('right', b), 'x-github-delivery': `d-${n}` } })).status;
+    };
+    expect([await good(1), await good(2), await good(3)]).toEqual([202, 202, 429]);
+  });
+
   it('a bad signature is neither stored nor run; an unknown or inactive source is 404', async () => {
     const src = await createSource(s, { verification: { type: 'github', secret: 'right' } });
     const body = '{"a":1}';
