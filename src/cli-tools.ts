@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Verification } from './store/sources.js';
 import type { SignatureScheme } from './core/signing.js';
-import type { Webhook } from './store/webhooks.js';
 
 // Modules are loaded inside each command, so `hookbridge serve` does not pay for them.
 
@@ -63,26 +62,15 @@ export function registerTools(program: Command): void {
     .option('--user-agent <ua>', 'User-Agent', 'Hookbridge-Webhooks/1.0')
     .option('--timeout <ms>', 'request timeout', '10000')
     .action(async (opts) => {
-      const [{ buildEnvelope }, { DEFAULT_RETRY_POLICY }, { buildRequest }, { createSender }, { newId }] = await Promise.all([
+      const [{ buildEnvelope }, { unsavedWebhook }, { buildRequest }, { createSender }, { newId }] = await Promise.all([
         import('./core/envelope.js'),
-        import('./core/retry.js'),
+        import('./store/webhooks.js'),
         import('./delivery/request.js'),
         import('./delivery/sender.js'),
         import('./ids.js'),
       ]);
       const now = Date.now();
-      const w = {
-        id: 'wh_cli',
-        url: opts.url,
-        secret: opts.secret,
-        oldSecret: null,
-        oldSecretExpiresAt: null,
-        signature: opts.signature as SignatureScheme,
-        headers: {},
-        request: null,
-        spaceId: null,
-        retryPolicy: DEFAULT_RETRY_POLICY,
-      } as unknown as Webhook;
+      const w = unsavedWebhook({ url: opts.url, secret: opts.secret, signature: opts.signature as SignatureScheme }, now);
       const payload = buildEnvelope({ id: newId('evt', now), type: opts.type, createdAt: new Date(now).toISOString(), data: JSON.parse(opts.data) });
       const req = buildRequest(w, { headerPrefix: opts.prefix, userAgent: opts.userAgent }, { deliveryId: newId('dlv', now), eventType: opts.type, payload, attemptNumber: 1, nowMs: now });
       // The operator names the target explicitly, so private addresses are allowed here.

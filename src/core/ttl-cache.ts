@@ -25,6 +25,10 @@ export class TtlCache<V> {
     this.map.set(key, { value, until: now + this.ttlMs });
   }
 
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+
   /** Drops every entry whose value matches (e.g. a deleted token's id). */
   deleteWhere(pred: (v: V, key: string) => boolean): void {
     for (const [k, e] of this.map) if (pred(e.value, k)) this.map.delete(k);

@@ -90,14 +90,12 @@ export class Lanes {
     return out;
   }
 
-  /** Queued (not yet started) jobs are removed and returned to the caller. */
-  drainQueued(): Job[] {
-    const out: Job[] = [];
+  /** Drops queued (not yet started) jobs; their rows stay held and are released by the caller. */
+  dropQueued(): void {
     for (const lane of this.lanes.values()) {
-      out.push(...lane.queue.splice(0));
+      lane.queue.length = 0;
       lane.clearTimer();
     }
-    return out;
   }
 
   get inFlight(): number {

@@ -358,7 +358,7 @@ export class DeliveryWorker {
     this.running = false;
     for (const t of [this.pollTimer, this.extendTimer]) if (t) clearInterval(t);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.lanes.drainQueued();
+    this.lanes.dropQueued();
     const deadline = Date.now() + this.o.shutdownGraceMs;
     while (this.lanes.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await this.flush();

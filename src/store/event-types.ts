@@ -63,7 +63,7 @@ export function eventTypesRepo(db: Kysely<DB>) {
       return this.get(projectId, name);
     },
     async delete(projectId: string, name: string): Promise<boolean> {
-      known.deleteWhere((_v, key) => key === `${projectId}\u0000${name}`);
+      known.delete(`${projectId}\u0000${name}`);
       const r = await db
         .deleteFrom('event_types')
         .where('project_id', '=', projectId)

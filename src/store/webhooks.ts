@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, WebhooksTable } from './schema.js';
 import type { SecretBox } from '../core/secretbox.js';
-import type { RetryPolicy } from '../core/retry.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry.js';
 import type { SignatureScheme } from '../core/signing.js';
 import { newId } from '../ids.js';
 
@@ -40,6 +40,37 @@ export type WebhookInput = Omit<
   Webhook,
   'id' | 'projectId' | 'oldSecret' | 'oldSecretExpiresAt' | 'disabledReason' | 'failingSince' | 'lastDeliveryAt' | 'createdAt' | 'updatedAt'
 >;
+
+/** A webhook that is not stored: for rendering a request without sending it (preview, send-test). */
+export function unsavedWebhook(fields: Pick<Webhook, 'url' | 'secret'> & Partial<Webhook>, now = Date.now()): Webhook {
+  return {
+    id: 'wh_unsaved',
+    projectId: '',
+    name: 'unsaved',
+    description: '',
+    events: ['*'],
+    oldSecret: null,
+    oldSecretExpiresAt: null,
+    active: true,
+    retryPolicy: { ...DEFAULT_RETRY_POLICY },
+    signature: 'hmac-sha256',
+    headers: {},
+    request: null,
+    timeout: 10_000,
+    rateLimit: null,
+    maxConcurrency: 1,
+    spaces: [],
+    channels: [],
+    filter: null,
+    spaceId: null,
+    disabledReason: null,
+    failingSince: null,
+    lastDeliveryAt: null,
+    createdAt: now,
+    updatedAt: now,
+    ...fields,
+  };
+}
 
 export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
   const decode = (r: Selectable<WebhooksTable>): Webhook => ({
@@ -97,11 +128,6 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
       const r = await exec.selectFrom('webhooks').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
       return r && decode(r);
     },
-    /** Any project's webhook by id: for the worker, which is not scoped to a caller. */
-    async getById(id: string): Promise<Webhook | undefined> {
-      const r = await db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
-      return r && decode(r);
-    },
     async byIds(ids: string[]): Promise<Map<string, Webhook>> {
       if (!ids.length) return new Map();
       const rows = await db.selectFrom('webhooks').selectAll().where('id', 'in', ids).execute();
@@ -145,10 +171,8 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
       }));
     },
     /** Every webhook of the project, oldest first (the order actions were added). */
-    async all(projectId: string, opts: { activeOnly?: boolean } = {}, exec: Kysely<DB> = db): Promise<Webhook[]> {
-      let q = exec.selectFrom('webhooks').selectAll().where('project_id', '=', projectId);
-      if (opts.activeOnly) q = q.where('active', '=', 1);
-      const rows = await q.orderBy('created_at').orderBy('id').execute();
+    async all(projectId: string): Promise<Webhook[]> {
+      const rows = await db.selectFrom('webhooks').selectAll().where('project_id', '=', projectId).orderBy('created_at').orderBy('id').execute();
       return rows.map(decode);
     },
     async create(projectId: string, w: WebhookInput, now = Date.now()): Promise<Webhook> {

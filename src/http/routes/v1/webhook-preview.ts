@@ -3,10 +3,9 @@ import type { RouteModule } from '../../context.js';
 import { invalid, type ErrorDetail } from '../../../errors.js';
 import { buildEnvelope } from '../../../core/envelope.js';
 import { validateTemplate } from '../../../core/templates.js';
-import { DEFAULT_RETRY_POLICY } from '../../../core/retry.js';
 import { SIGNATURE_SCHEMES } from '../../../core/signing.js';
 import { buildRequest } from '../../../delivery/request.js';
-import type { Webhook } from '../../../store/webhooks.js';
+import { unsavedWebhook } from '../../../store/webhooks.js';
 import { ok } from '../../schemas.js';
 
 const PreviewBody = Type.Object({
@@ -45,34 +44,18 @@ const webhookPreviewRoutes: RouteModule = (app, ctx) => {
 
       const project = (await ctx.repos.projects.get(req.caller.projectId))!;
       const now = Date.now();
-      const webhook: Webhook = {
-        id: 'wh_preview',
-        projectId: project.id,
-        name: 'preview',
-        description: '',
-        url: b.url,
-        events: [b.event.type],
-        secret: b.secret ?? SAMPLE_SECRET,
-        oldSecret: null,
-        oldSecretExpiresAt: null,
-        active: true,
-        retryPolicy: { ...DEFAULT_RETRY_POLICY },
-        signature: b.signature ?? 'hmac-sha256',
-        headers: b.headers ?? {},
-        request: b.request ?? null,
-        timeout: 10_000,
-        rateLimit: null,
-        maxConcurrency: 1,
-        spaces: [],
-        channels: [],
-        filter: null,
-        spaceId: null,
-        disabledReason: null,
-        failingSince: null,
-        lastDeliveryAt: null,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const webhook = unsavedWebhook(
+        {
+          projectId: project.id,
+          url: b.url,
+          events: [b.event.type],
+          secret: b.secret ?? SAMPLE_SECRET,
+          signature: b.signature ?? 'hmac-sha256',
+          headers: b.headers ?? {},
+          request: b.request ?? null,
+        },
+        now,
+      );
       const payload = buildEnvelope({ id: b.event.id ?? 'evt_preview', type: b.event.type, createdAt: new Date(now).toISOString(), data: b.event.data ?? {} });
       const out = buildRequest(webhook, project, { deliveryId: 'dlv_preview', eventType: b.event.type, payload, attemptNumber: 1, nowMs: now });
       return ok({ method: out.method, url: out.url, headers: out.headers, body: out.body ?? null, missing: out.missing ?? [] });
