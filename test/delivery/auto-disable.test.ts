@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import type { TestServer } from '../helpers/server.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { channel, waitForDelivery } from '../helpers/fixtures.js';
+import { channel, waitForDelivery, withReceiver, withServer } from '../helpers/fixtures.js';
 
 let s: TestServer;
 let rcv: Receiver;
-beforeAll(async () => {
-  // The default period is 5 days; one second keeps the test short.
-  s = await startTestServer({ HOOKBRIDGE_DISABLE_AFTER_SECONDS: '1' });
-  rcv = await startReceiver(() => ({ status: 500 }));
-});
-afterAll(async () => {
-  await s?.stop();
-  await rcv?.close();
-});
+// The default period is 5 days; one second keeps the test short.
+withServer((x) => (s = x), { HOOKBRIDGE_DISABLE_AFTER_SECONDS: '1' });
+withReceiver((x) => (rcv = x), () => ({ status: 500 }));
 
 describe('auto-disable', () => {
   it('a webhook failing every attempt for the configured period is disabled and webhook.disabled recorded', async () => {

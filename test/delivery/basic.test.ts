@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import type { TestServer } from '../helpers/server.js';
 import { verifyWebhookSignature } from '../helpers/seed001.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import type { Receiver } from '../helpers/receiver.js';
+import { withReceiver, withServer } from '../helpers/fixtures.js';
 
 
 let s: TestServer;
 let rcv: Receiver;
-beforeAll(async () => {
-  s = await startTestServer();
-  rcv = await startReceiver();
-});
-afterAll(async () => {
-  await s?.stop();
-  await rcv?.close();
-});
+withServer((x) => (s = x));
+withReceiver((x) => (rcv = x));
 
 describe('delivery', () => {
   it('delivers a signed seed-001 request that the seed verifier accepts', async () => {

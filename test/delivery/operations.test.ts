@@ -1,22 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { startReceiver, type Receiver, type Responder } from '../helpers/receiver.js';
-import { channel, waitForDelivery } from '../helpers/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import type { TestServer } from '../helpers/server.js';
+import { channel, receiverPool, waitForDelivery, withServer } from '../helpers/fixtures.js';
 
 let s: TestServer;
-const receivers: Receiver[] = [];
-beforeAll(async () => {
-  s = await startTestServer();
-});
-afterAll(async () => {
-  await s?.stop();
-  await Promise.all(receivers.map((r) => r.close()));
-});
-const receiver = async (respond?: Responder) => {
-  const r = await startReceiver(respond);
-  receivers.push(r);
-  return r;
-};
+withServer((x) => (s = x));
+const receiver = receiverPool();
 
 describe('test send, logs and stats', () => {
   it('POST /test sends to this webhook only and answers with the attempt result', async () => {

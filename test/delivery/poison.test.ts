@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { channel, waitForDelivery } from '../helpers/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import type { TestServer } from '../helpers/server.js';
+import type { Receiver } from '../helpers/receiver.js';
+import { channel, waitForDelivery, withReceiver, withServer } from '../helpers/fixtures.js';
 
 let s: TestServer;
 let rcv: Receiver;
-beforeAll(async () => {
-  s = await startTestServer();
-  // A binary answer with NUL bytes: PostgreSQL refuses NUL in text columns.
-  rcv = await startReceiver((r) => (JSON.parse(r.body).data.binary ? { status: 500, body: 'bad\u0000bytes' } : { status: 200, body: 'OK' }));
-});
-afterAll(async () => {
-  await s?.stop();
-  await rcv?.close();
-});
+// A binary answer with NUL bytes: PostgreSQL refuses NUL in text columns.
+withServer((x) => (s = x));
+withReceiver((x) => (rcv = x), (r) => (JSON.parse(r.body).data.binary ? { status: 500, body: 'bad\u0000bytes' } : { status: 200, body: 'OK' }));
 
 describe('results the database might refuse', () => {
   it('a response body with NUL bytes is recorded, and deliveries after it keep flowing', async () => {

@@ -1,23 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { waitForDelivery } from '../helpers/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import type { TestServer } from '../helpers/server.js';
+import { receiverPool, waitForDelivery, withServer } from '../helpers/fixtures.js';
 
 let s: TestServer;
-const receivers: Receiver[] = [];
-beforeAll(async () => {
-  s = await startTestServer();
-});
-afterAll(async () => {
-  await s?.stop();
-  await Promise.all(receivers.map((r) => r.close()));
-});
-
-async function receiver(respond: Parameters<typeof startReceiver>[0]) {
-  const r = await startReceiver(respond);
-  receivers.push(r);
-  return r;
-}
+withServer((x) => (s = x));
+const receiver = receiverPool();
 
 // Each test's webhook listens on its own channel, so earlier tests' webhooks stay out of the way.
 let channel = '';

@@ -1,23 +1,17 @@
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
 import { verifyWebhookSignature } from '../helpers/seed001.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { channel } from '../helpers/fixtures.js';
+import type { Receiver } from '../helpers/receiver.js';
+import { channel, withReceiver, withServer } from '../helpers/fixtures.js';
 
 
 let s: TestServer;
 let rcv: Receiver;
-beforeAll(async () => {
-  s = await startTestServer();
-  rcv = await startReceiver();
-});
-afterAll(async () => {
-  await s?.stop();
-  await rcv?.close();
-});
+withServer((x) => (s = x));
+withReceiver((x) => (rcv = x));
 
 const last = () => rcv.requests[rcv.requests.length - 1];
 

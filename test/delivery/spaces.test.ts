@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import type { TestServer } from '../helpers/server.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { waitForDelivery } from '../helpers/fixtures.js';
+import { waitForDelivery, withReceiver, withServer } from '../helpers/fixtures.js';
 
 // Seed 002's receiver check, as its Node snippet computes it.
 const livedigitalSignature = (secret: string, body: unknown) =>
@@ -10,14 +10,8 @@ const livedigitalSignature = (secret: string, body: unknown) =>
 
 let s: TestServer;
 let rcv: Receiver;
-beforeAll(async () => {
-  s = await startTestServer();
-  rcv = await startReceiver();
-});
-afterAll(async () => {
-  await s?.stop();
-  await rcv?.close();
-});
+withServer((x) => (s = x));
+withReceiver((x) => (rcv = x));
 
 /** Like seed 002's curl: `Content-Type: text/plain` with a JSON body. */
 const plain = (method: string, path: string, body?: unknown) =>

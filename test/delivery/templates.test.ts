@@ -1,20 +1,14 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { channel, waitForDelivery } from '../helpers/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import type { TestServer } from '../helpers/server.js';
+import type { Receiver } from '../helpers/receiver.js';
+import { channel, waitForDelivery, withReceiver, withServer } from '../helpers/fixtures.js';
 
 let s: TestServer;
 let rcv: Receiver;
-beforeAll(async () => {
-  s = await startTestServer();
-  rcv = await startReceiver();
-});
-afterAll(async () => {
-  await s?.stop();
-  await rcv?.close();
-});
+withServer((x) => (s = x));
+withReceiver((x) => (rcv = x));
 
 const data = { call: { id: 'c-77', duration: 65, tags: ['a', 'b'] }, caller: '+380441234567' };
 const md5 = (v: string) => crypto.createHash('md5').update(v).digest('hex');

@@ -1,6 +1,40 @@
 /** Small API helpers shared by delivery tests: webhooks on their own channel, publish, wait. */
-import { expect } from 'vitest';
-import type { TestServer } from './server.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startTestServer, type TestServer } from './server.js';
+import { startReceiver, type Receiver, type Responder } from './receiver.js';
+
+/** A server (fresh database) for the whole test file: `set` gets it once it is up; stopped and dropped after. */
+export function withServer(set: (s: TestServer) => void, env: Record<string, string> = {}): void {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(env);
+    set(server);
+  });
+  afterAll(async () => server?.stop());
+}
+
+/** A loopback receiver for the whole test file, closed after it. */
+export function withReceiver(set: (r: Receiver) => void, respond?: Responder): void {
+  let rcv: Receiver | undefined;
+  beforeAll(async () => {
+    rcv = await startReceiver(respond);
+    set(rcv);
+  });
+  afterAll(async () => rcv?.close());
+}
+
+/** Receivers made by tests as they need them, all closed after the file. */
+export function receiverPool(): (respond?: Responder) => Promise<Receiver> {
+  const all: Receiver[] = [];
+  afterAll(async () => {
+    await Promise.all(all.map((r) => r.close()));
+  });
+  return async (respond) => {
+    const r = await startReceiver(respond);
+    all.push(r);
+    return r;
+  };
+}
 
 export interface Channel {
   name: string;
