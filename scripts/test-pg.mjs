@@ -9,30 +9,14 @@
  * Extra arguments go to vitest (`npm run test:pg -- test/api`).
  */
 import { spawn } from 'node:child_process';
-import pg from 'pg';
+import { DEFAULT_PG_URL, probePostgres, shown } from './pg-probe.mjs';
 
-const url = process.env.HOOKBRIDGE_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const shownUrl = url.replace(/\/\/[^@]*@/, '//');
+const url = process.env.HOOKBRIDGE_TEST_PG_URL || DEFAULT_PG_URL;
+const shownUrl = shown(url);
 const ci = process.env.CI === 'true';
 
-/** Undefined when PostgreSQL answers `select 1`, else why not. */
-async function probe() {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  client.on('error', () => {
-    /* a late socket error after a failed connect; the rejection below already says why */
-  });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (err) {
-    return `${shownUrl} is not reachable (${[err?.code, err?.message].filter(Boolean).join(': ') || String(err)})`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
-const reason = await probe();
+const reason = await probePostgres(url);
 if (reason) {
   if (ci) {
     console.error(`PostgreSQL suite cannot run and CI=true requires it: ${reason}`);

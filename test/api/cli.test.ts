@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { PG_URL, SECRET_KEY, freshDatabase, type TestDb } from '../helpers/serve
 import { loadConfig } from '../../src/config.js';
 import { ensureAdminToken, ensureDefaultProject, openRepos } from '../../src/bootstrap.js';
 import { LATEST_MIGRATION } from '../../src/store/migrate.js';
+import { freePort } from '../helpers/wait.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -87,16 +87,6 @@ async function run(args: string[], env: NodeJS.ProcessEnv, ms = 20_000, dir = cw
   return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls `url` until it answers 200 (or the process dies, or `ms` pass). */
 async function waitReady(p: Proc, base: string, ms = 20_000): Promise<void> {

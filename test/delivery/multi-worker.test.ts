@@ -11,8 +11,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_URL, freshDatabase, startTestServer, type TestDb, type TestServer } from '../helpers/server.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { sleep, until } from '../helpers/wait.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 if (!PG_URL) console.log('[multi-worker test] skipped: multi-worker test needs PostgreSQL (set DATABASE_URL=postgres://…)');
 const describePg = PG_URL ? describe : describe.skip;
@@ -24,14 +24,6 @@ async function successfulAttempts(s: TestServer): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
-async function until(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>, everyMs = 50) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 describePg('two workers over one PostgreSQL database', () => {
   const EVENTS = 1000;

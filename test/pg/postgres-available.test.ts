@@ -13,33 +13,17 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/db.js';
 import { LATEST_MIGRATION, migrateToLatest, migrationsApplied } from '../../src/store/migrate.js';
+import { DEFAULT_PG_URL, probePostgres, shown } from '../../scripts/pg-probe.mjs';
 
-const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 /** The suite's own database when it runs on PostgreSQL, else the one `npm run test:pg` would use. */
 const PG_URL = process.env.DATABASE_URL?.startsWith('postgres')
   ? process.env.DATABASE_URL
   : (process.env.HOOKBRIDGE_TEST_PG_URL ?? DEFAULT_PG_URL);
 const CI = process.env.CI === 'true';
-const shownUrl = PG_URL.replace(/\/\/[^@]*@/, '//');
+const shownUrl = shown(PG_URL);
 
-async function probe(url: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  client.on('error', () => {
-    /* a late socket error after a failed connect; the connect rejection already says why */
-  });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    return `${shownUrl} is not reachable (${[e.code, e.message].filter(Boolean).join(': ') || String(err)})`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
-const unreachable = await probe(PG_URL);
+const unreachable = await probePostgres(PG_URL);
 if (unreachable && !CI) console.log(`PostgreSQL tests skipped: ${unreachable}`);
 
 const schemas: string[] = [];
