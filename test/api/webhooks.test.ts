@@ -59,7 +59,7 @@ describe('POST /v1/webhooks', () => {
   });
 
   it('keeps the Hookbridge fields it is given', async () => {
-    const w = await createWebhook(s, {
+    const fields = {
       description: 'orders',
       signature: 'standard',
       headers: { 'X-Custom': 'yes' },
@@ -70,19 +70,9 @@ describe('POST /v1/webhooks', () => {
       channels: ['c1'],
       filter: { 'order.status': 'paid' },
       active: false,
-    });
-    expect(w).toMatchObject({
-      description: 'orders',
-      signature: 'standard',
-      headers: { 'X-Custom': 'yes' },
-      timeout: 2500,
-      rateLimit: 5,
-      maxConcurrency: 3,
-      spaces: ['s1'],
-      channels: ['c1'],
-      filter: { 'order.status': 'paid' },
-      active: false,
-    });
+    };
+    const w = await createWebhook(s, fields);
+    expect(w).toMatchObject(fields);
     expect(w.secret).toMatch(/^whsec_/);
   });
 
