@@ -11,6 +11,9 @@ import { openStore, type Store } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
 import { createRepos, type Repos } from './store/index.js';
 import { createSecretBox } from './core/secretbox.js';
+import type { Migration } from 'kysely';
+import { BUILTIN_APPS } from './apps/index.js';
+import type { BuiltinApp } from './apps/app.js';
 
 export const DEFAULT_PROJECT_ID = 'prj_default';
 
@@ -39,13 +42,18 @@ export function resolveSecretKey(config: Config): string {
   return key;
 }
 
-export async function openRepos(config: Config, logger: Logger): Promise<{ store: Store; repos: Repos }> {
+/** Every registered app's migrations, keyed by their unique names. */
+export function appMigrations(apps: BuiltinApp<any>[] = BUILTIN_APPS): Record<string, Migration> {
+  return Object.assign({}, ...apps.map((a) => a.migrations ?? {}));
+}
+
+export async function openRepos(config: Config, logger: Logger, apps: BuiltinApp<any>[] = BUILTIN_APPS): Promise<{ store: Store; repos: Repos }> {
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     sqliteSynchronous: config.sqliteSynchronous,
     onWarning: (msg) => logger.warn(msg),
   });
-  const applied = await migrateToLatest(store.db, store.schema);
+  const applied = await migrateToLatest(store.db, store.schema, appMigrations(apps));
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const repos = createRepos(store, createSecretBox(resolveSecretKey(config)));
   return { store, repos };

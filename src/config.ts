@@ -4,6 +4,8 @@
  * This is the only module that reads `process.env`.
  */
 import path from 'node:path';
+import { envReader, type Env } from './core/env.js';
+import { BUILTIN_APPS } from './apps/index.js';
 
 export type Role = 'api' | 'worker' | 'all';
 export type SqliteSync = 'NORMAL' | 'FULL';
@@ -39,25 +41,14 @@ export interface Config {
   disableAfterFailingMs: number;
   /** How long a worker's claim on a delivery lasts before another may retake it (ms). Default: 60 s */
   leaseMs: number;
-  /** The built-in meetings app (seed 000), mounted for the default project. */
-  meetings: MeetingsConfig;
-}
-
-export interface MeetingsConfig {
-  /** Default: /webhook/kontur-create */
-  path: string;
-  /** When set, `?token=` must match. */
-  token?: string;
-  /** Default: mock */
-  provider: 'mock' | 'ktalk';
-  ktalkSpace?: string;
-  /** Default: https://{KTALK_SPACE}.ktalk.ru/api */
-  ktalkApiUrl?: string;
-  ktalkApiKey?: string;
-  /** Origins allowed by CORS. Default: ['*'] */
-  allowedOrigins: string[];
-  /** New rooms per user per minute. Default: 1 */
-  rateLimit: number;
+  /** Attempts before an app job (a Telegram send, a helpdesk comment) fails for good. Default: 20 */
+  jobMaxAttempts: number;
+  /** First retry delay of an app job (ms), doubling up to jobMaxRetryDelayMs. Default: 2000 */
+  jobRetryDelayMs: number;
+  /** Longest wait between an app job's attempts (ms). Default: 10 min */
+  jobMaxRetryDelayMs: number;
+  /** Each built-in app's settings by app name; absent when the app is off. */
+  apps: Record<string, unknown>;
 }
 
 export class ConfigError extends Error {
@@ -66,40 +57,9 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
-
 export function loadConfig(env: Env = process.env): Config {
-  const problems: string[] = [];
-  const str = (k: string, d: string) => {
-    const v = env[k];
-    return v === undefined || v === '' ? d : v;
-  };
-  const int = (k: string, d: number, min: number, max: number) => {
-    const raw = env[k];
-    if (raw === undefined || raw === '') return d;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${k}=${JSON.stringify(raw)}: expected an integer from ${min} to ${max}`);
-      return d;
-    }
-    return n;
-  };
-  const bool = (k: string, d: boolean) => {
-    const raw = env[k];
-    if (raw === undefined || raw === '') return d;
-    if (/^(true|1|yes)$/i.test(raw)) return true;
-    if (/^(false|0|no)$/i.test(raw)) return false;
-    problems.push(`${k}=${JSON.stringify(raw)}: expected true or false`);
-    return d;
-  };
-  const oneOf = <T extends string>(k: string, d: T, allowed: readonly T[]): T => {
-    const raw = str(k, d);
-    if (!(allowed as readonly string[]).includes(raw)) {
-      problems.push(`${k}=${JSON.stringify(raw)}: expected one of ${allowed.join(', ')}`);
-      return d;
-    }
-    return raw as T;
-  };
+  const r = envReader(env);
+  const { problems, str, int, bool, oneOf } = r;
 
   const databaseUrl = str('DATABASE_URL', 'sqlite:./data/hookbridge.db');
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
@@ -135,9 +95,16 @@ export function loadConfig(env: Env = process.env): Config {
     rotationGraceMs: int('HOOKBRIDGE_ROTATION_GRACE_SECONDS', 86400, 0, 30 * 86400) * 1000,
     disableAfterFailingMs: int('HOOKBRIDGE_DISABLE_AFTER_SECONDS', 5 * 86400, 1, 365 * 86400) * 1000,
     leaseMs: int('HOOKBRIDGE_LEASE_SECONDS', 60, 2, 3600) * 1000,
-    meetings: undefined as unknown as MeetingsConfig,
+    jobMaxAttempts: int('HOOKBRIDGE_JOB_MAX_ATTEMPTS', 20, 1, 1000),
+    jobRetryDelayMs: int('HOOKBRIDGE_JOB_RETRY_DELAY_MS', 2000, 10, 3_600_000),
+    jobMaxRetryDelayMs: int('HOOKBRIDGE_JOB_MAX_RETRY_DELAY_MS', 600_000, 10, 86_400_000),
+    apps: {},
   };
-  config.meetings = meetingsConfig(env, problems, str, int);
+  // Each built-in app reads its own variables in the same pass, so every problem is listed at once.
+  for (const app of BUILTIN_APPS) {
+    const c = app.config(r);
+    if (c !== undefined) config.apps[app.name] = c;
+  }
   if (problems.length) throw new ConfigError(problems);
   return config;
 }
@@ -148,44 +115,4 @@ function defaultDataDir(databaseUrl: string): string {
     return path.dirname(databaseUrl.slice('sqlite:'.length));
   }
   return './data';
-}
-
-function meetingsConfig(
-  env: Env,
-  problems: string[],
-  str: (k: string, d: string) => string,
-  int: (k: string, d: number, min: number, max: number) => number,
-): MeetingsConfig {
-  const path = str('MEETINGS_PATH', '/webhook/kontur-create');
-  if (!/^\/[A-Za-z0-9/_.-]*$/.test(path)) problems.push(`MEETINGS_PATH=${JSON.stringify(path)}: expected an absolute URL path like /webhook/kontur-create`);
-  const provider = str('MEETINGS_PROVIDER', 'mock');
-  if (provider !== 'mock' && provider !== 'ktalk') problems.push(`MEETINGS_PROVIDER=${JSON.stringify(provider)}: expected mock or ktalk`);
-  const ktalkSpace = env.KTALK_SPACE || undefined;
-  const ktalkApiKey = env.KTALK_API_KEY || undefined;
-  let ktalkApiUrl = env.KTALK_API_URL || (ktalkSpace ? `https://${ktalkSpace}.ktalk.ru/api` : undefined);
-  if (provider === 'ktalk') {
-    if (!ktalkSpace) problems.push('KTALK_SPACE: required with MEETINGS_PROVIDER=ktalk (your space: https://{space}.ktalk.ru)');
-    if (!ktalkApiKey) problems.push('KTALK_API_KEY: required with MEETINGS_PROVIDER=ktalk (Talk API key, sent as X-Auth-Token)');
-  }
-  if (ktalkApiUrl) {
-    try {
-      ktalkApiUrl = new URL(ktalkApiUrl).toString().replace(/\/$/, '');
-    } catch {
-      problems.push(`KTALK_API_URL=${JSON.stringify(ktalkApiUrl)}: expected a URL like https://space.ktalk.ru/api`);
-    }
-  }
-  const origins = str('MEETINGS_ALLOWED_ORIGINS', '*')
-    .split(',')
-    .map((o) => o.trim())
-    .filter(Boolean);
-  return {
-    path,
-    token: env.MEETINGS_TOKEN || undefined,
-    provider: provider === 'ktalk' ? 'ktalk' : 'mock',
-    ktalkSpace,
-    ktalkApiUrl,
-    ktalkApiKey,
-    allowedOrigins: origins.length ? origins : ['*'],
-    rateLimit: int('MEETINGS_RATE_LIMIT', 1, 1, 10_000),
-  };
 }

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export type IdPrefix = 'prj' | 'tok' | 'wh' | 'evt' | 'dlv' | 'att' | 'src' | 'req' | 'mtg' | 'rtg';
+/** The core's prefixes; apps bring their own (two to four lowercase letters). */
+export type IdPrefix = 'prj' | 'tok' | 'wh' | 'evt' | 'dlv' | 'att' | 'src' | 'req' | 'job' | (string & {});
 
 // Random bytes are drawn 4 KiB at a time: one randomBytes call per id was a visible
 // share of the delivery loop's CPU.

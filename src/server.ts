@@ -1,61 +1,94 @@
-/** `hookbridge serve`: API and/or worker in one process, with graceful shutdown. */
+/** `hookbridge serve`: the composition root. API and/or worker in one process, with graceful shutdown. */
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
+import type { AppContext, RouteModule } from './context.js';
 import type { Repos } from './store/index.js';
 import { buildApp } from './http/app.js';
-import { createMetrics } from './http/metrics.js';
-import { ensureAdminToken, ensureDefaultProject, openRepos } from './bootstrap.js';
+import { createMetrics } from './metrics.js';
+import { appMigrations, ensureAdminToken, ensureDefaultProject, openRepos } from './bootstrap.js';
 import { startWorker } from './delivery/index.js';
 import { notifyDeliveries } from './delivery/notify.js';
+import { createPublisher } from './delivery/publisher.js';
+import { createJobQueue, type JobKind } from './delivery/jobs.js';
+import { publish } from './inbound/publish.js';
+import { envReader } from './core/env.js';
+import { BUILTIN_APPS } from './apps/index.js';
+import type { AppInstance, BuiltinApp } from './apps/app.js';
 
 export interface RunningServer {
   url: string;
   app: FastifyInstance;
   repos: Repos;
+  /** What routes, actions and apps are handed (tests call actions through it). */
+  ctx: AppContext;
   /** The admin token when this start generated it (printed once). */
   generatedAdminToken?: string;
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
-  const { store, repos } = await openRepos(config, logger);
+export interface ServerOptions {
+  /** Apps beyond the built-in ones (embedders, tests); configured from an empty environment. */
+  apps?: BuiltinApp<any>[];
+}
+
+export async function startServer(config: Config, logger: Logger = pino({ level: config.logLevel }), opts: ServerOptions = {}): Promise<RunningServer> {
+  const apps = [...BUILTIN_APPS, ...(opts.apps ?? [])];
+  const { store, repos } = await openRepos(config, logger, apps);
   const defaultProjectId = await ensureDefaultProject(repos);
   const generatedAdminToken = await ensureAdminToken(repos, config);
   const metrics = createMetrics();
+  const runsWorker = config.role !== 'api';
 
-  const worker = config.role === 'api' ? undefined : await startWorker(config, repos, metrics, logger);
-  const pool = store.caps.notify ? store.pool : undefined;
-  // Other processes' workers hear about new deliveries through NOTIFY (PostgreSQL only),
-  // coalesced: one in flight at a time, plus one more if publishes came in meanwhile.
-  let notifying = false;
-  let notifyAgain = false;
-  const notify = () => {
-    if (!pool) return;
-    if (notifying) {
-      notifyAgain = true;
-      return;
-    }
-    notifying = true;
-    notifyDeliveries(pool)
-      .catch((err) => logger.warn({ err }, 'NOTIFY failed'))
-      .finally(() => {
-        notifying = false;
-        if (notifyAgain) {
-          notifyAgain = false;
-          notify();
-        }
-      });
-  };
+  let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+  const notify = coalescedNotify(store.caps.notify ? store.pool : undefined, logger);
   const wake = () => {
     worker?.worker.wake();
     notify();
   };
-  const app = await buildApp({ config, repos, metrics, defaultProjectId: () => defaultProjectId, wake }, logger);
+  const wakeJobs = () => {
+    worker?.jobs.wake();
+    notify();
+  };
+  const publisher = createPublisher(repos.events, () => metrics.eventsPublished.inc(), wake);
+  const ctx: AppContext = {
+    config,
+    repos,
+    metrics,
+    logger,
+    defaultProjectId: () => defaultProjectId,
+    wake,
+    publisher,
+    jobs: createJobQueue(repos.jobs, wakeJobs, { maxAttempts: config.jobMaxAttempts }),
+    actions: new Map([['publish', publish]]),
+    reservedPaths: new Map(),
+    migrations: appMigrations(apps),
+  };
+
+  // Each enabled app adds its routes, actions, job kinds and paths.
+  const instances: AppInstance[] = [];
+  const jobKinds = new Map<string, JobKind>();
+  const root: RouteModule[] = [];
+  const v1: RouteModule[] = [];
+  for (const app of apps) {
+    const settings = app.name in config.apps ? config.apps[app.name] : BUILTIN_APPS.includes(app) ? undefined : app.config(envReader({}));
+    if (settings === undefined) continue;
+    const inst = app.create(ctx, settings);
+    instances.push(inst);
+    if (inst.root) root.push(inst.root);
+    if (inst.v1) v1.push(inst.v1);
+    for (const [type, spec] of Object.entries(inst.actions ?? {})) ctx.actions.set(type, spec);
+    for (const [kind, spec] of Object.entries(inst.jobs ?? {})) jobKinds.set(kind, spec);
+    for (const [path, owner] of Object.entries(inst.paths ?? {})) ctx.reservedPaths.set(path, owner);
+  }
+
+  if (runsWorker) worker = await startWorker({ config, repos, metrics, logger, publisher, jobKinds });
+  const app = await buildApp(ctx, logger, { root, v1 });
   await app.listen({ port: config.port, host: config.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  for (const inst of instances) await inst.start?.({ runsWorker });
   logger.info({ url, role: config.role, database: store.caps.dialect }, 'hookbridge listening');
 
   let closed = false;
@@ -63,13 +96,42 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
     url,
     app,
     repos,
+    ctx,
     generatedAdminToken,
     async close() {
       if (closed) return;
       closed = true;
+      for (const inst of instances) await inst.stop?.();
       await app.close();
       await worker?.stop();
       await store.close();
     },
   };
+}
+
+/**
+ * Other processes' workers hear about new work through NOTIFY (PostgreSQL only),
+ * coalesced: one in flight at a time, plus one more if work came in meanwhile.
+ */
+function coalescedNotify(pool: Parameters<typeof notifyDeliveries>[0] | undefined, logger: Logger) {
+  let notifying = false;
+  let again = false;
+  const notify = () => {
+    if (!pool) return;
+    if (notifying) {
+      again = true;
+      return;
+    }
+    notifying = true;
+    notifyDeliveries(pool)
+      .catch((err) => logger.warn({ err }, 'NOTIFY failed'))
+      .finally(() => {
+        notifying = false;
+        if (again) {
+          again = false;
+          notify();
+        }
+      });
+  };
+  return notify;
 }

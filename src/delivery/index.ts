@@ -1,13 +1,26 @@
-/** Assembles the worker from the store, the sender and the config. */
+/** Assembles the worker role: the delivery loop and the app-job loop, from the store, the sender and the config. */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Repos } from '../store/index.js';
-import type { Metrics } from '../http/metrics.js';
+import type { Metrics } from '../metrics.js';
+import type { Publisher } from './publisher.js';
 import { DeliveryWorker } from './worker.js';
+import { JobWorker, type JobKind } from './jobs.js';
 import { createSender } from './sender.js';
 import { listenForDeliveries } from './notify.js';
 
-export async function startWorker(config: Config, repos: Repos, metrics: Metrics, logger: Logger) {
+export interface WorkerRoleDeps {
+  config: Config;
+  repos: Repos;
+  metrics: Metrics;
+  logger: Logger;
+  /** How `webhook.disabled` events are published. */
+  publisher: Publisher;
+  /** App job kinds this process runs. */
+  jobKinds: Map<string, JobKind>;
+}
+
+export async function startWorker({ config, repos, metrics, logger, publisher, jobKinds }: WorkerRoleDeps) {
   const { store } = repos;
   if (store.caps.dialect === 'sqlite') {
     const n = await repos.deliveriesWorker.releaseAllLeases(Date.now());
@@ -23,7 +36,7 @@ export async function startWorker(config: Config, repos: Repos, metrics: Metrics
       onDisabled: async (list) => {
         for (const d of list) {
           logger.warn(d, 'webhook disabled');
-          await repos.events.publish(d.projectId, {
+          await publisher.publish(d.projectId, {
             type: 'webhook.disabled',
             data: { webhookId: d.webhookId, reason: d.reason, disabledAt: new Date().toISOString() },
           });
@@ -37,13 +50,29 @@ export async function startWorker(config: Config, repos: Repos, metrics: Metrics
     },
     { leaseMs: config.leaseMs, disableAfterMs: config.disableAfterFailingMs },
   );
+  const jobs = new JobWorker(repos.jobs, jobKinds, logger.child({ component: 'jobs' }), {
+    leaseMs: config.leaseMs,
+    retry: { retryDelay: config.jobRetryDelayMs, backoffMultiplier: 2, maxRetryDelay: config.jobMaxRetryDelayMs },
+  });
   worker.start();
-  const listener = store.caps.notify && store.pgConnection ? listenForDeliveries(store.pgConnection, () => worker.wake(), logger) : undefined;
+  jobs.start();
+  const listener =
+    store.caps.notify && store.pgConnection
+      ? listenForDeliveries(
+          store.pgConnection,
+          () => {
+            worker.wake();
+            jobs.wake();
+          },
+          logger,
+        )
+      : undefined;
   return {
     worker,
+    jobs,
     async stop() {
       await listener?.close();
-      await worker.stop();
+      await Promise.all([worker.stop(), jobs.stop()]);
       await sender.close();
     },
   };

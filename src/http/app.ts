@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
-import type { AppContext, RouteModule } from './context.js';
+import type { AppContext, RouteModule } from '../context.js';
 import { validatorCompiler } from './validation.js';
 import { frameworkErrors, registerErrorHandling } from './errors.js';
 import { makeAuthenticate } from './auth.js';
@@ -19,8 +19,7 @@ import spaceRoutes from './routes/v1/spaces.js';
 import webhookActivityRoutes from './routes/v1/webhook-activity.js';
 import sourceRoutes from './routes/v1/sources.js';
 import inboundRoutes from '../inbound/routes.js';
-import meetingRoutes from './routes/v1/meetings.js';
-import meetingsAppRoutes from '../apps/meetings/routes.js';
+import jobRoutes from './routes/v1/jobs.js';
 import webhookPreviewRoutes from './routes/v1/webhook-preview.js';
 
 /** Route modules under /v1 (authenticated). Later features add theirs here. */
@@ -35,11 +34,11 @@ export const V1_ROUTES: RouteModule[] = [
   deliveryRoutes,
   spaceRoutes,
   sourceRoutes,
-  meetingRoutes,
+  jobRoutes,
 ];
 
-/** Route modules at the root (inbound sources, built-in apps). Features add theirs here. */
-export const ROOT_ROUTES: RouteModule[] = [inboundRoutes, meetingsAppRoutes];
+/** Route modules at the root (inbound sources); built-in apps bring theirs through `buildApp`. */
+export const ROOT_ROUTES: RouteModule[] = [inboundRoutes];
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -48,7 +47,8 @@ declare module 'fastify' {
   }
 }
 
-export async function buildApp(ctx: AppContext, logger: Logger, extra: { v1?: RouteModule[]; root?: RouteModule[] } = {}) {
+/** `apps`: the enabled built-in apps' own routes, at the root and under /v1. */
+export async function buildApp(ctx: AppContext, logger: Logger, apps: { v1: RouteModule[]; root: RouteModule[] } = { v1: [], root: [] }) {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: ctx.config.bodyLimit,
@@ -81,11 +81,11 @@ export async function buildApp(ctx: AppContext, logger: Logger, extra: { v1?: Ro
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await opsRoutes(app, ctx);
-  for (const mod of [...ROOT_ROUTES, ...(extra.root ?? [])]) await mod(app, ctx);
+  for (const mod of [...ROOT_ROUTES, ...apps.root]) await mod(app, ctx);
   const authenticate = makeAuthenticate(ctx.repos, ctx.defaultProjectId);
   await app.register(async (v1) => {
     v1.addHook('onRequest', authenticate);
-    for (const mod of [...V1_ROUTES, ...(extra.v1 ?? [])]) await mod(v1, ctx);
+    for (const mod of [...V1_ROUTES, ...apps.v1]) await mod(v1, ctx);
   });
   return app;
 }

@@ -1,10 +1,11 @@
 /**
  * What an inbound source hands an accepted request to. `publish` is built in; apps
- * (meetings, okdesk-rating) register their own type. An action answers the HTTP
- * request itself when it has something to say (the meetings app returns the room);
- * otherwise the pipeline answers 202.
+ * (meetings, okdesk-rating) add their own types, collected per server in
+ * `AppContext.actions`. An action answers the HTTP request itself when it has
+ * something to say (the meetings app returns the room); otherwise the pipeline answers 202.
  */
-import type { AppContext } from '../http/context.js';
+import type { AppContext } from '../context.js';
+import type { ErrorDetail } from '../errors.js';
 
 export interface InboundRequest {
   /** inbound_requests.id of the stored request. */
@@ -39,16 +40,8 @@ export interface ActionResult {
 /** An action's own settings are whatever follows `type` in the source's `action` object. */
 export type ActionHandler = (ctx: AppContext, action: Record<string, unknown>, req: InboundRequest) => Promise<ActionResult>;
 
-const handlers = new Map<string, ActionHandler>();
-
-export function registerAction(type: string, handler: ActionHandler): void {
-  handlers.set(type, handler);
-}
-
-export function actionHandler(type: string): ActionHandler | undefined {
-  return handlers.get(type);
-}
-
-export function actionTypes(): string[] {
-  return [...handlers.keys()];
+export interface ActionSpec {
+  handle: ActionHandler;
+  /** Save-time check of the action's settings (422 details); empty when they are fine. */
+  check?(ctx: AppContext, projectId: string, action: Record<string, unknown>): Promise<ErrorDetail[]>;
 }

@@ -6,11 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../http/context.js';
+import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
-import { ok } from '../http/schemas.js';
 import type { DedupeRule, Source, StoredRequest } from '../store/sources.js';
-import { actionHandler, type InboundRequest } from './actions.js';
+import type { InboundRequest } from './actions.js';
 import { naturalDedupe, verifyRequest } from './verify.js';
 import { RateLimiter, corsFor, preflightHeaders } from './limits.js';
 
@@ -96,7 +95,7 @@ export class InboundPipeline {
 
   private async runAction(req: FastifyRequest, reply: FastifyReply, source: Source, inbound: InboundRequest): Promise<FastifyReply> {
     const repo = this.ctx.repos.sources;
-    const handler = actionHandler(source.action.type);
+    const handler = this.ctx.actions.get(source.action.type)?.handle;
     try {
       if (!handler) throw new AppError('SERVICE_UNAVAILABLE', `The ${source.action.type} action is not available on this server`);
       const out = await handler(this.ctx, source.action, inbound);
@@ -107,7 +106,7 @@ export class InboundPipeline {
         result: { status, result: out.result ?? null },
         error: status >= 500 ? `the action answered ${status}` : null,
       });
-      if (!out.answer) return reply.status(202).send(ok({ id: inbound.id, received: true }));
+      if (!out.answer) return reply.status(202).send({ success: true, data: { id: inbound.id, received: true } });
       if (out.answer.headers) reply.headers(out.answer.headers);
       return reply.status(status).send(out.answer.body);
     } catch (err) {
@@ -129,7 +128,7 @@ export class InboundPipeline {
   }
 }
 
-const duplicate = (reply: FastifyReply, firstId: string) => reply.status(200).send(ok({ id: firstId, received: true, duplicate: true }));
+const duplicate = (reply: FastifyReply, firstId: string) => reply.status(200).send({ success: true, data: { id: firstId, received: true, duplicate: true } });
 
 export const tooLarge = (limit: number) =>
   new AppError('PAYLOAD_TOO_LARGE', `The body is larger than this source accepts (${limit} bytes)`, [{ field: 'body', message: `at most ${limit} bytes` }]);

@@ -2,9 +2,9 @@
  * The built-in `publish` action: a relay. The inbound JSON body becomes the `data` of
  * an outbound event of the source's project, fanned out to its webhooks like any other.
  */
-import type { AppContext } from '../http/context.js';
+import type { AppContext } from '../context.js';
 import { AppError, type ErrorDetail } from '../errors.js';
-import { registerAction, type ActionHandler } from './actions.js';
+import type { ActionHandler, ActionSpec } from './actions.js';
 
 export const publishAction: ActionHandler = async (ctx, action, req) => {
   const eventType = String(action.eventType);
@@ -13,15 +13,11 @@ export const publishAction: ActionHandler = async (ctx, action, req) => {
   }
   // The inbound request id is the idempotency key: if the action runs again for the same
   // stored request (the sender retried after a failure), the first event is answered.
-  const { event, created } = await ctx.repos.events.publish(req.projectId, {
+  const { event } = await ctx.publisher.publish(req.projectId, {
     type: eventType,
     data: req.json,
     idempotencyKey: `inbound:${req.id}`,
   });
-  if (created) {
-    ctx.metrics.eventsPublished.inc();
-    if (event.deliveries.length) ctx.wake();
-  }
   return { result: { eventId: event.id, eventType, deliveries: event.deliveries.length } };
 };
 
@@ -38,4 +34,4 @@ export async function checkPublishAction(ctx: AppContext, projectId: string, act
   return [];
 }
 
-registerAction('publish', publishAction);
+export const publish: ActionSpec = { handle: publishAction, check: checkPublishAction };

@@ -1,16 +1,14 @@
 /**
  * Where inbound sources are mounted: `ALL /webhook/*` (a source with path `x` or
- * `/webhook/x`), plus any absolute path a built-in app mounts with `mountInboundPaths`.
- * Each mount is an encapsulated plugin that reads any content type as raw bytes (the
+ * `/webhook/x`). The mount is an encapsulated plugin that reads any content type as raw bytes (the
  * root app parses only JSON), because signatures are over the exact bytes sent.
  */
 import { Transform } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext, RouteModule } from '../http/context.js';
+import type { AppContext, RouteModule } from '../context.js';
 import { AppError } from '../errors.js';
 import type { Source } from '../store/sources.js';
 import { InboundPipeline, applyCors, tooLarge } from './pipeline.js';
-import './publish.js';
 
 /** The largest per-source body limit a source may set (its default is 256 KiB). */
 export const MAX_SOURCE_BODY_LIMIT = 16 * 1024 * 1024;
@@ -63,16 +61,6 @@ async function mount(app: FastifyInstance, ctx: AppContext, paths: string[]): Pr
 /** Mounts `/webhook/*`. Listed in ROOT_ROUTES. */
 const inboundRoutes: RouteModule = (app, ctx) => mount(app, ctx, ['/webhook/*']);
 export default inboundRoutes;
-
-/**
- * For built-in apps whose configured path lies outside /webhook/ (e.g. `/okdesk-webhook`):
- * serve those paths through the same pipeline. The app stores a source with that
- * absolute path; paths under /webhook/ need no mount.
- */
-export async function mountInboundPaths(app: FastifyInstance, ctx: AppContext, paths: string[]): Promise<void> {
-  const outside = [...new Set(paths)].filter((p) => !p.startsWith(WEBHOOK_PREFIX));
-  if (outside.length) await mount(app, ctx, outside);
-}
 
 function safeDecode(p: string): string {
   try {

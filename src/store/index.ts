@@ -9,7 +9,7 @@ import { deliveriesWorkerRepo } from './deliveries.js';
 import { sqliteHotPaths } from './sqlite-hot.js';
 import { deliveryLogRepo } from './delivery-log.js';
 import { sourcesRepo } from './sources.js';
-import { meetingsRepo } from './meetings.js';
+import { jobsRepo } from './jobs.js';
 
 /** Every repository over one store: what the HTTP layer and the worker are handed. */
 export function createRepos(store: Store, box: SecretBox) {
@@ -25,7 +25,7 @@ export function createRepos(store: Store, box: SecretBox) {
     deliveriesWorker: deliveriesWorkerRepo(store.db, store.caps, hot),
     deliveryLog: deliveryLogRepo(store.db),
     sources: sourcesRepo(store.db, box),
-    meetings: meetingsRepo(store.db),
+    jobs: jobsRepo(store.db, store.caps),
   };
 }
 export type Repos = ReturnType<typeof createRepos>;

@@ -8,24 +8,38 @@ import { Migrator, type Kysely, type Migration } from 'kysely';
 import * as m001 from './migrations/001_init.js';
 import * as m002 from './migrations/002_inbound.js';
 import * as m003 from './migrations/003_claim_index.js';
+import * as m004 from './migrations/004_jobs.js';
 
-const MIGRATIONS: Record<string, Migration> = {
+/** The core's migrations; built-in apps bring their own (named `app_<name>_…`). */
+export const CORE_MIGRATIONS: Record<string, Migration> = {
   '001_init': m001,
   '002_inbound': m002,
   '003_claim_index': m003,
+  '004_jobs': m004,
 };
 
-export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1)!;
+export const LATEST_MIGRATION = Object.keys(CORE_MIGRATIONS).sort().at(-1)!;
+
+/**
+ * The core's and the apps' migrations in one set. Apps' names sort after the core's
+ * today, but a later core migration sorts before an app's applied one: the migrator
+ * allows that order (each migration stands alone; apps touch only their own tables).
+ */
+function provider(extra: Record<string, Migration>) {
+  const all = { ...CORE_MIGRATIONS, ...extra };
+  return { getMigrations: async () => all };
+}
 
 /**
  * `schema`: on PostgreSQL, where the migration bookkeeping tables live. Kysely looks
  * for them across every schema, so without it a `kysely_migration` table in `public`
  * would be mistaken for ours.
  */
-export async function migrateToLatest(db: Kysely<any>, schema?: string): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<any>, schema?: string, extra: Record<string, Migration> = {}): Promise<string[]> {
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: async () => MIGRATIONS },
+    provider: provider(extra),
+    allowUnorderedMigrations: true,
     ...(schema && { migrationTableSchema: schema }),
   });
   for (let attempt = 1; ; attempt++) {
@@ -39,8 +53,8 @@ export async function migrateToLatest(db: Kysely<any>, schema?: string): Promise
 }
 
 /** True when every known migration has been applied (used by /ready). */
-export async function migrationsApplied(db: Kysely<any>, schema?: string): Promise<boolean> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS }, ...(schema && { migrationTableSchema: schema }) });
+export async function migrationsApplied(db: Kysely<any>, schema?: string, extra: Record<string, Migration> = {}): Promise<boolean> {
+  const migrator = new Migrator({ db, provider: provider(extra), allowUnorderedMigrations: true, ...(schema && { migrationTableSchema: schema }) });
   const all = await migrator.getMigrations();
   return all.every((m) => m.executedAt !== undefined);
 }

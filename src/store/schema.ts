@@ -157,26 +157,26 @@ export interface InboundRequestsTable {
   received_at: number;
 }
 
-export interface MeetingsTable {
+export type JobStatus = 'pending' | 'done' | 'failed';
+
+export interface JobsTable {
   id: string;
   project_id: string;
-  source_id: string | null;
-  channel_id: string;
-  channel_name: string | null;
-  channel_type: string | null;
-  user_id: string;
-  username: string | null;
-  operation_type: string | null;
-  title: string | null;
-  provider: string;
-  room_id: string | null;
-  room_name: string | null;
-  room_url: string | null;
-  /** `pending` while the provider is asked (it reserves the user's slot across processes). */
-  status: 'pending' | 'created' | 'failed';
-  error: string | null;
-  request: Json;
+  kind: string;
+  payload: Json;
+  status: JobStatus;
+  attempts: number;
+  /** Attempts made before the last manual retry; the attempt budget counts from here. */
+  attempt_base: number;
+  max_attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_error: string | null;
+  log: Json;
+  result: Json | null;
   created_at: number;
+  updated_at: number;
+  finished_at: number | null;
 }
 
 export interface DB {
@@ -189,5 +189,5 @@ export interface DB {
   attempts: AttemptsTable;
   sources: SourcesTable;
   inbound_requests: InboundRequestsTable;
-  meetings: MeetingsTable;
+  jobs: JobsTable;
 }

@@ -10,6 +10,10 @@ import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import type { BuiltinApp } from '../../src/apps/app.js';
+
+/** Apps beyond the built-in ones that every test server of this process runs (e.g. the inbound `probe` action). */
+export const testApps: BuiltinApp<any>[] = [];
 
 export const ADMIN_TOKEN = 'hba_test_admin_token_0123456789';
 export const SECRET_KEY = 'test-secret-key-0123456789abcdef';
@@ -78,7 +82,7 @@ export async function startTestServer(env: Record<string, string> = {}, db = fre
     ...env,
   };
   const config = loadConfig(fullEnv);
-  const server = await startServer(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  const server = await startServer(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { apps: testApps });
   const api: TestServer['api'] = async (method, p, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     const token = opts.token === undefined ? ADMIN_TOKEN : opts.token;

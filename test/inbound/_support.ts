@@ -1,7 +1,8 @@
 /** Shared helpers for the inbound suites (not a test file itself). */
 import { createHmac } from 'node:crypto';
 import { expect } from 'vitest';
-import { registerAction, type InboundRequest } from '../../src/inbound/actions.js';
+import type { InboundRequest } from '../../src/inbound/actions.js';
+import { testApps } from '../helpers/server.js';
 import type { TestServer } from '../helpers/server.js';
 
 /** Creates a source through the API (admin token unless given) and returns its data. */
@@ -52,13 +53,23 @@ export const stripeSignature = (secret: string, body: string, t = nowSec()) =>
 
 /**
  * The `probe` action: records every request that reaches it, so tests can prove that
- * refused requests never do. Registered in this process, which is the server's too.
+ * refused requests never do. A test app: every test server of this process gets it.
  */
 export const probeCalls: InboundRequest[] = [];
-registerAction('probe', async (_ctx, action, req) => {
-  probeCalls.push(req);
-  if (action.fail === true) throw new Error('probe asked to fail');
-  if (typeof action.answer === 'number') return { result: { probed: true }, answer: { status: action.answer, body: { probed: req.id } } };
-  return { result: { probed: true } };
+testApps.push({
+  name: 'probe',
+  config: () => ({}),
+  create: () => ({
+    actions: {
+      probe: {
+        async handle(_ctx, action, req) {
+          probeCalls.push(req);
+          if (action.fail === true) throw new Error('probe asked to fail');
+          if (typeof action.answer === 'number') return { result: { probed: true }, answer: { status: action.answer, body: { probed: req.id } } };
+          return { result: { probed: true } };
+        },
+      },
+    },
+  }),
 });
 export const probesFor = (sourceId: string) => probeCalls.filter((r) => r.sourceId === sourceId);

@@ -7,7 +7,6 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { channel, waitForDelivery } from '../helpers/fixtures.js';
 import { publishAction } from '../../src/inbound/publish.js';
-import type { AppContext } from '../../src/http/context.js';
 import { createSource, githubSignature, probesFor, send } from './_support.js';
 
 let a: TestServer;
@@ -65,7 +64,7 @@ describe('publish action', () => {
   });
 
   it('running the action twice for one stored request publishes one event', async () => {
-    const ctx = { repos: b.repos, metrics: { eventsPublished: { inc() {} } }, wake() {} } as unknown as AppContext;
+    const ctx = b.ctx;
     const req = { id: `req_twice_${Date.now()}`, sourceId: 'src_x', projectId: 'prj_default', method: 'POST', url: '/', query: {}, headers: {}, raw: Buffer.from('{}'), json: { n: 1 }, receivedAt: Date.now() };
     const first = await publishAction(ctx, { type: 'publish', eventType: 'github.push' }, req);
     const second = await publishAction(ctx, { type: 'publish', eventType: 'github.push' }, req);

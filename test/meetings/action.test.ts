@@ -5,12 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { loadConfig } from '../../src/config.js';
-import { createMetrics } from '../../src/http/metrics.js';
-import { actionHandler, type InboundRequest } from '../../src/inbound/actions.js';
-import type { AppContext } from '../../src/http/context.js';
+import type { ActionHandler, InboundRequest } from '../../src/inbound/actions.js';
+import type { AppContext } from '../../src/context.js';
 import { API_KEY, SPACE, seedBody, startFakeTalk, type FakeTalk } from './_support.js';
 
+
+/** The action as the server registered it for sources of type `meetings`. */
+const meetingsAction = (): ActionHandler => ctx.actions.get('meetings')!.handle;
 let s: TestServer;
 let fake: FakeTalk;
 let ctx: AppContext;
@@ -19,7 +20,7 @@ let projectToken: string;
 beforeAll(async () => {
   fake = await startFakeTalk();
   s = await startTestServer({});
-  ctx = { config: loadConfig(s.env), repos: s.repos, metrics: createMetrics(), defaultProjectId: () => 'prj_default', wake: () => {} };
+  ctx = s.ctx;
   const p = await s.api('POST', '/v1/projects', { body: { name: 'mm-source' } });
   projectId = p.body.data.id;
   projectToken = p.body.data.token.token;
@@ -46,12 +47,12 @@ function inbound(body: unknown, raw = JSON.stringify(body)): InboundRequest {
 
 describe('registerAction("meetings")', () => {
   it('is registered', () => {
-    expect(actionHandler('meetings')).toBeTypeOf('function');
+    expect(meetingsAction()).toBeTypeOf('function');
   });
 
   it('mock provider: answers the room and records it in the source\'s project', async () => {
     const body = seedBody();
-    const out = await actionHandler('meetings')!(ctx, { type: 'meetings', provider: 'mock', space: 'acme' }, inbound(body));
+    const out = await meetingsAction()(ctx, { type: 'meetings', provider: 'mock', space: 'acme' }, inbound(body));
     expect(out.answer?.status).toBe(200);
     const room = out.answer!.body as Record<string, string>;
     expect(room.room_url).toMatch(/^https:\/\/acme\.ktalk\.ru\/test123[a-z0-9]{8}$/);
@@ -66,34 +67,34 @@ describe('registerAction("meetings")', () => {
   it('ktalk provider with the source\'s own space, apiUrl and apiKey', async () => {
     const action = { type: 'meetings', provider: 'ktalk', space: SPACE, apiUrl: `${fake.url}/api`, apiKey: API_KEY, rateLimit: 2 };
     const user = seedBody();
-    const first = await actionHandler('meetings')!(ctx, action, inbound({ ...user, channel_id: 'one' }));
+    const first = await meetingsAction()(ctx, action, inbound({ ...user, channel_id: 'one' }));
     expect(first.answer?.status).toBe(200);
     expect((first.answer!.body as any).room_url).toMatch(new RegExp(`^https://${SPACE}\\.ktalk\\.ru/one[a-z0-9]{8}$`));
     expect(fake.rooms().at(-1)!.headers['x-auth-token']).toBe(API_KEY);
     // rateLimit: 2 → a second channel is fine, a third is not.
-    expect((await actionHandler('meetings')!(ctx, action, inbound({ ...user, channel_id: 'two' }))).answer?.status).toBe(200);
-    expect((await actionHandler('meetings')!(ctx, action, inbound({ ...user, channel_id: 'three' }))).answer?.status).toBe(429);
+    expect((await meetingsAction()(ctx, action, inbound({ ...user, channel_id: 'two' }))).answer?.status).toBe(200);
+    expect((await meetingsAction()(ctx, action, inbound({ ...user, channel_id: 'three' }))).answer?.status).toBe(429);
   });
 
   it('a source\'s own apiUrl goes through the SSRF guard', async () => {
     const strict = { ...ctx, config: { ...ctx.config, allowPrivateTargets: false } };
     const action = { type: 'meetings', provider: 'ktalk', space: SPACE, apiUrl: `${fake.url}/api`, apiKey: API_KEY };
     const before = fake.rooms().length;
-    const out = await actionHandler('meetings')!(strict, action, inbound(seedBody()));
+    const out = await meetingsAction()(strict, action, inbound(seedBody()));
     expect(out.answer?.status).toBe(502);
     expect(fake.rooms()).toHaveLength(before);
   });
 
   it('bad bodies and bad settings answer with a message', async () => {
-    const notJson = await actionHandler('meetings')!(ctx, { type: 'meetings' }, inbound(undefined, 'channel_id=1'));
+    const notJson = await meetingsAction()(ctx, { type: 'meetings' }, inbound(undefined, 'channel_id=1'));
     expect(notJson.answer?.status).toBe(400);
     expect((notJson.answer!.body as any).message).toMatch(/not valid JSON/);
-    const missing = await actionHandler('meetings')!(ctx, { type: 'meetings' }, inbound({ channel_id: 'x' }));
+    const missing = await meetingsAction()(ctx, { type: 'meetings' }, inbound({ channel_id: 'x' }));
     expect(missing.answer?.status).toBe(400);
-    const misconfigured = await actionHandler('meetings')!(ctx, { type: 'meetings', provider: 'ktalk', space: 'x' }, inbound(seedBody()));
+    const misconfigured = await meetingsAction()(ctx, { type: 'meetings', provider: 'ktalk', space: 'x' }, inbound(seedBody()));
     expect(misconfigured.answer?.status).toBe(500);
     expect((misconfigured.answer!.body as any).message).toMatch(/API key/);
-    const wrong = await actionHandler('meetings')!(ctx, { type: 'meetings', provider: 'zoom' }, inbound(seedBody()));
+    const wrong = await meetingsAction()(ctx, { type: 'meetings', provider: 'zoom' }, inbound(seedBody()));
     expect((wrong.answer!.body as any).message).toMatch(/mock or ktalk/);
   });
 });

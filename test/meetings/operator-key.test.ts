@@ -6,13 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { loadConfig } from '../../src/config.js';
-import { createMetrics } from '../../src/http/metrics.js';
-import { actionHandler, type InboundRequest } from '../../src/inbound/actions.js';
-import type { AppContext } from '../../src/http/context.js';
+import type { ActionHandler, InboundRequest } from '../../src/inbound/actions.js';
+import type { AppContext } from '../../src/context.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { API_KEY, ktalkEnv, seedBody, startFakeTalk, type FakeTalk } from './_support.js';
 
+
+/** The action as the server registered it for sources of type `meetings`. */
+const meetingsAction = (): ActionHandler => ctx.actions.get('meetings')!.handle;
 let s: TestServer;
 let operatorTalk: FakeTalk;
 let attacker: Receiver;
@@ -21,7 +22,7 @@ beforeAll(async () => {
   operatorTalk = await startFakeTalk();
   attacker = await startReceiver(() => ({ status: 200, body: '{}' }));
   s = await startTestServer(ktalkEnv(operatorTalk));
-  ctx = { config: loadConfig(s.env), repos: s.repos, metrics: createMetrics(), defaultProjectId: () => 'prj_default', wake: () => {} };
+  ctx = s.ctx;
 });
 afterAll(async () => {
   await s?.stop();
@@ -45,7 +46,7 @@ const inbound = (projectId: string, body: unknown): InboundRequest => ({
 describe('the operator key stays with the operator', () => {
   it('a source pointing at another apiUrl without its own key gets no key, and sends nothing', async () => {
     const p = await s.api('POST', '/v1/projects', { body: { name: 'tenant' } });
-    const out = await actionHandler('meetings')!(ctx, { type: 'meetings', provider: 'ktalk', apiUrl: `${attacker.url}/api` }, inbound(p.body.data.id, seedBody()));
+    const out = await meetingsAction()(ctx, { type: 'meetings', provider: 'ktalk', apiUrl: `${attacker.url}/api` }, inbound(p.body.data.id, seedBody()));
     expect(out.answer!.status).toBeGreaterThanOrEqual(500);
     expect(attacker.requests.some((r) => r.headers['x-auth-token'] === API_KEY)).toBe(false);
   });
@@ -53,19 +54,19 @@ describe('the operator key stays with the operator', () => {
   it("another project's source without settings does not use the operator's Talk", async () => {
     const p = await s.api('POST', '/v1/projects', { body: { name: 'tenant2' } });
     const before = operatorTalk.rooms().length;
-    const out = await actionHandler('meetings')!(ctx, { type: 'meetings', provider: 'ktalk' }, inbound(p.body.data.id, seedBody({ channel_id: 'tenantchan' })));
+    const out = await meetingsAction()(ctx, { type: 'meetings', provider: 'ktalk' }, inbound(p.body.data.id, seedBody({ channel_id: 'tenantchan' })));
     expect(out.answer!.status).toBeGreaterThanOrEqual(500);
     expect(operatorTalk.rooms().length).toBe(before);
   });
 
   it("the default project's source uses the operator's Talk", async () => {
-    const out = await actionHandler('meetings')!(ctx, { type: 'meetings', provider: 'ktalk' }, inbound('prj_default', seedBody({ channel_id: 'opchan' })));
+    const out = await meetingsAction()(ctx, { type: 'meetings', provider: 'ktalk' }, inbound('prj_default', seedBody({ channel_id: 'opchan' })));
     expect(out.answer!.status).toBe(200);
     expect(operatorTalk.rooms().at(-1)!.headers['x-auth-token']).toBe(API_KEY);
   });
 
   it('a space with URL syntax in it is refused', async () => {
-    const out = await actionHandler('meetings')!(ctx, { type: 'meetings', provider: 'ktalk', space: '10.0.0.5:8443/x?', apiKey: 'k' }, inbound('prj_default', seedBody({ channel_id: 'x2' })));
+    const out = await meetingsAction()(ctx, { type: 'meetings', provider: 'ktalk', space: '10.0.0.5:8443/x?', apiKey: 'k' }, inbound('prj_default', seedBody({ channel_id: 'x2' })));
     expect(out.answer!.status).toBe(500);
     expect(JSON.stringify(out.answer!.body)).toMatch(/space must be/);
   });

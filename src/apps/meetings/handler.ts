@@ -6,10 +6,10 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
-import type { AppContext } from '../../http/context.js';
+import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
-import type { MeetingRow } from '../../store/meetings.js';
+import type { MeetingRow, MeetingsRepo } from './store.js';
 import { parseMeetingRequest, startOf, type MeetingInput } from './request.js';
 import { roomNameFor, type MeetingProvider, type Room } from './providers/index.js';
 
@@ -21,6 +21,8 @@ export interface MeetingsApp {
   provider: MeetingProvider;
   /** New rooms per user per minute. Default: 1 */
   rateLimit: number;
+  /** The meetings history (and rate-limit window). */
+  repo: MeetingsRepo;
 }
 
 export interface MeetingAnswer {
@@ -94,7 +96,7 @@ type Decision =
 async function decide(ctx: AppContext, app: MeetingsApp, mine: MeetingRow, input: MeetingInput, deadline: number): Promise<Decision> {
   for (;;) {
     const now = Date.now();
-    const rows = await ctx.repos.meetings.window(app.projectId, app.sourceId, input.userId, now - WINDOW_MS);
+    const rows = await app.repo.window(app.projectId, app.sourceId, input.userId, now - WINDOW_MS);
     const live = rows.filter((r) => r.id === mine.id || r.status === 'created' || r.created_at > now - PENDING_STALE_MS);
     const at = live.findIndex((r) => r.id === mine.id);
     const earlier = at < 0 ? live : live.slice(0, at);
@@ -154,13 +156,13 @@ export async function handleMeetingRequest(ctx: AppContext, app: MeetingsApp, bo
     request: JSON.stringify(input.raw),
     created_at: started,
   };
-  await ctx.repos.meetings.insert(mine);
+  await app.repo.insert(mine);
 
   const deadline = started + ANSWER_BUDGET_MS;
   let decision = await decide(ctx, app, mine, input, deadline);
   // After waiting on another request that then failed, too little time may be left to ask the provider.
   if (decision.kind === 'create' && deadline - Date.now() < MIN_PROVIDER_MS) decision = { kind: 'busy' };
-  if (decision.kind !== 'create') await ctx.repos.meetings.remove(id);
+  if (decision.kind !== 'create') await app.repo.remove(id);
   if (decision.kind === 'reuse') {
     const r = decision.row;
     log.info({ ...ids, meeting_id: r.id, room_id: r.room_id, room_url: r.room_url }, 'meeting room reused (repeat click inside the window)');
@@ -192,14 +194,14 @@ export async function handleMeetingRequest(ctx: AppContext, app: MeetingsApp, bo
         ? err
         : new AppError('BAD_GATEWAY', 'Could not create the meeting room: the meeting provider failed.', [{ message: String((err as Error)?.message ?? err) }], { cause: err });
     const detail = e.details[0]?.message;
-    await ctx.repos.meetings.fail(id, detail && detail !== e.message ? `${e.message} (${detail})` : e.message);
+    await app.repo.fail(id, detail && detail !== e.message ? `${e.message} (${detail})` : e.message);
     // A provider's own AppError says all there is; anything else keeps its stack.
     log.error({ ...ids, provider: app.provider.name, status: e.status, detail, ...(e === err ? {} : { err }) }, 'meeting room not created');
     const retryAfter = e.details[0]?.retryAfter;
     return errorAnswer(e.status, e.message, typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {});
   }
 
-  await ctx.repos.meetings.complete(id, room);
+  await app.repo.complete(id, room);
   log.info({ ...ids, room_id: room.roomId, room_url: room.roomUrl, provider: app.provider.name }, 'meeting room created');
   await publishRoomCreated(ctx, app, id, input, room, started, log);
   return successAnswer({ room_url: room.roomUrl, room_id: room.roomId, room_name: input.title, created_at: started });
@@ -225,17 +227,13 @@ async function publishRoomCreated(ctx: AppContext, app: MeetingsApp, id: string,
     created_at: new Date(at).toISOString(),
   };
   try {
-    const { event, created } = await ctx.repos.events.publish(app.projectId, {
+    await ctx.publisher.publish(app.projectId, {
       type: 'room.created',
       data,
       // Webhooks may filter on Mattermost channels (their `channels` field).
       channels: [input.channelId],
       idempotencyKey: `meeting:${id}`,
     });
-    if (created) {
-      ctx.metrics.eventsPublished.inc();
-      if (event.deliveries.length) ctx.wake();
-    }
   } catch (err) {
     log.error({ meeting_id: id, room_id: room.roomId, err }, 'room.created could not be published');
   }

@@ -5,13 +5,13 @@
  * client, reads them), and the `meetings` action for sources made through /v1/sources.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import pino from 'pino';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent } from 'undici';
-import type { MeetingsConfig } from '../../config.js';
-import type { AppContext, RouteModule } from '../../http/context.js';
-import { registerAction, type ActionHandler } from '../../inbound/actions.js';
+import type { AppContext, RouteModule } from '../../context.js';
+import type { ActionHandler } from '../../inbound/actions.js';
 import { guardedConnector } from '../../delivery/ssrf.js';
+import type { MeetingsConfig } from './config.js';
+import type { MeetingsRepo } from './store.js';
 import { errorAnswer, handleMeetingRequest, type MeetingAnswer, type MeetingsApp } from './handler.js';
 import { MeetingRequestBody } from './request.js';
 import type { MeetingProvider } from './providers/index.js';
@@ -20,10 +20,6 @@ import { ktalkProvider } from './providers/ktalk.js';
 
 /** Meeting requests are small; the published plugin's largest (participants listed) stays far below. */
 const BODY_LIMIT = 256 * 1024;
-
-/** Each server's logger, for actions (the action registry hands them only the context). */
-const loggers = new WeakMap<AppContext, FastifyBaseLogger>();
-const silent = pino({ level: 'silent' });
 
 interface ProviderSettings {
   provider: 'mock' | 'ktalk';
@@ -67,8 +63,7 @@ function parseJsonBody(_req: FastifyRequest, body: string, done: (err: Error | n
   }
 }
 
-async function meetingsPlugin(scope: FastifyInstance, ctx: AppContext, app: MeetingsApp | string) {
-  const m = ctx.config.meetings;
+async function meetingsPlugin(scope: FastifyInstance, ctx: AppContext, m: MeetingsConfig, app: MeetingsApp | string) {
   const cors = corsFor(m.allowedOrigins);
 
   // The root parser answers text/plain with 415; the plugin sends application/json, but
@@ -133,15 +128,14 @@ async function meetingsPlugin(scope: FastifyInstance, ctx: AppContext, app: Meet
 }
 
 /** The env-configured app at MEETINGS_PATH, for the default project. */
-const meetingsRoutes: RouteModule = async (app, ctx) => {
-  loggers.set(ctx, app.log);
-  const m = ctx.config.meetings;
-  const provider = buildProvider({ provider: m.provider, space: m.ktalkSpace, apiUrl: m.ktalkApiUrl, apiKey: m.ktalkApiKey });
-  const settings: MeetingsApp | string =
-    typeof provider === 'string' ? provider : { projectId: ctx.defaultProjectId(), sourceId: null, provider, rateLimit: m.rateLimit };
-  await app.register(async (scope) => meetingsPlugin(scope, ctx, settings));
-};
-export default meetingsRoutes;
+export const meetingsRoutes =
+  (m: MeetingsConfig, repo: MeetingsRepo): RouteModule =>
+  async (app, ctx) => {
+    const provider = buildProvider({ provider: m.provider, space: m.ktalkSpace, apiUrl: m.ktalkApiUrl, apiKey: m.ktalkApiKey });
+    const settings: MeetingsApp | string =
+      typeof provider === 'string' ? provider : { projectId: ctx.defaultProjectId(), sourceId: null, provider, rateLimit: m.rateLimit, repo };
+    await app.register(async (scope) => meetingsPlugin(scope, ctx, m, settings));
+  };
 
 // ---- `{type: "meetings", …}` actions of sources made through /v1/sources -------------
 
@@ -162,8 +156,14 @@ const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim()
  * that names another space or URL, or belongs to another project, brings its own key,
  * and its requests go through the SSRF guard.
  */
-export function appFromAction(ctx: AppContext, projectId: string, sourceId: string, action: Record<string, unknown>): MeetingsApp | string {
-  const m: MeetingsConfig = ctx.config.meetings;
+export function appFromAction(
+  ctx: AppContext,
+  m: MeetingsConfig,
+  repo: MeetingsRepo,
+  projectId: string,
+  sourceId: string,
+  action: Record<string, unknown>,
+): MeetingsApp | string {
   const kind = action.provider ?? m.provider;
   if (kind !== 'mock' && kind !== 'ktalk') return `provider must be mock or ktalk, not ${JSON.stringify(kind)}`;
   const ownSpace = str(action.space);
@@ -177,12 +177,14 @@ export function appFromAction(ctx: AppContext, projectId: string, sourceId: stri
   if (typeof provider === 'string') return provider;
   const rl = action.rateLimit;
   const rateLimit = typeof rl === 'number' && Number.isInteger(rl) && rl >= 1 ? rl : m.rateLimit;
-  return { projectId, sourceId, provider, rateLimit };
+  return { projectId, sourceId, provider, rateLimit, repo };
 }
 
-export const meetingsAction: ActionHandler = async (ctx, action, req) => {
-  const log = (loggers.get(ctx) ?? silent).child({ source_id: req.sourceId, inbound_request_id: req.id });
-  const app = appFromAction(ctx, req.projectId, req.sourceId, action);
+export const meetingsAction =
+  (m: MeetingsConfig, repo: MeetingsRepo): ActionHandler =>
+  async (ctx, action, req) => {
+  const log = ctx.logger.child({ source_id: req.sourceId, inbound_request_id: req.id });
+  const app = appFromAction(ctx, m, repo, req.projectId, req.sourceId, action);
   let answer: MeetingAnswer;
   if (typeof app === 'string') {
     log.error({ problem: app }, 'meetings source misconfigured');
@@ -194,5 +196,3 @@ export const meetingsAction: ActionHandler = async (ctx, action, req) => {
   }
   return { result: { httpStatus: answer.status, ...answer.body }, answer };
 };
-
-registerAction('meetings', meetingsAction);

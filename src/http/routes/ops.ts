@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { RouteModule } from '../context.js';
+import type { RouteModule } from '../../context.js';
 import { migrationsApplied } from '../../store/migrate.js';
 
 /** Liveness, readiness, Prometheus metrics and the OpenAPI document. No auth. */
@@ -9,7 +9,7 @@ const opsRoutes: RouteModule = (app, ctx) => {
   app.get('/ready', { schema: { hide: true } }, async (_req, reply) => {
     try {
       await sql`select 1`.execute(ctx.repos.store.db);
-      if (!(await migrationsApplied(ctx.repos.store.db, ctx.repos.store.schema))) {
+      if (!(await migrationsApplied(ctx.repos.store.db, ctx.repos.store.schema, ctx.migrations))) {
         return reply.status(503).send({ status: 'not ready', database: 'ok', migrations: 'pending' });
       }
       return { status: 'ready', database: 'ok', migrations: 'applied' };

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-/** Inbound sources, the requests they accepted, and the meetings app's history. */
+/** Inbound sources and the requests they accepted. */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('sources')
@@ -48,31 +48,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .where(sql.ref('dedupe_key'), 'is not', null)
     .execute();
   await db.schema.createIndex('inbound_requests_source_idx').on('inbound_requests').columns(['source_id', 'received_at']).execute();
-
-  await db.schema
-    .createTable('meetings')
-    .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
-    .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
-    .addColumn('source_id', 'varchar(64)')
-    .addColumn('channel_id', 'varchar(200)', (c) => c.notNull())
-    .addColumn('channel_name', 'text')
-    .addColumn('channel_type', 'varchar(8)')
-    .addColumn('user_id', 'varchar(200)', (c) => c.notNull())
-    .addColumn('username', 'text')
-    .addColumn('operation_type', 'varchar(32)')
-    .addColumn('title', 'text')
-    .addColumn('provider', 'varchar(32)', (c) => c.notNull())
-    .addColumn('room_id', 'varchar(200)')
-    .addColumn('room_name', 'text')
-    .addColumn('room_url', 'text')
-    .addColumn('status', 'varchar(16)', (c) => c.notNull())
-    .addColumn('error', 'text')
-    /** The plugin's whole request body, unknown fields included. */
-    .addColumn('request', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .execute();
-  await db.schema.createIndex('meetings_project_idx').on('meetings').columns(['project_id', 'created_at']).execute();
-  await db.schema.createIndex('meetings_user_idx').on('meetings').columns(['project_id', 'user_id', 'created_at']).execute();
+  // The meetings app's table moved to the meetings app's own migration,
+  // which creates it only where this migration, in its first form, did not.
 }
 
 export async function down(): Promise<void> {

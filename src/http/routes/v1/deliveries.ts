@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { RouteModule } from '../../context.js';
+import type { RouteModule } from '../../../context.js';
 import { AppError, notFound } from '../../../errors.js';
 import type { AttemptRow, DeliveryRow } from '../../../store/delivery-log.js';
 import { IdParams, PageQuery, iso, ok, page } from '../../schemas.js';

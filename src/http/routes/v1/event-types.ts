@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { RouteModule } from '../../context.js';
+import type { RouteModule } from '../../../context.js';
 import { AppError, notFound } from '../../../errors.js';
 import { PageQuery, ok, page } from '../../schemas.js';
 import { categoryOf } from '../../../core/catalog.js';

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { RouteModule } from '../../context.js';
+import type { RouteModule } from '../../../context.js';
 import { invalid, notFound } from '../../../errors.js';
 import { IdParams, PageQuery, ok, page } from '../../schemas.js';
 
@@ -34,7 +34,7 @@ const eventRoutes: RouteModule = (app, ctx) => {
       if (!(await ctx.repos.eventTypes.exists(projectId, body.type))) {
         throw invalid(`unknown event type ${body.type}; add it with POST /v1/event-types first`, [{ field: 'type', message: 'is not in the catalog' }]);
       }
-      const { event, created } = await ctx.repos.events.publish(projectId, {
+      const { event, created } = await ctx.publisher.publish(projectId, {
         type: body.type,
         data: body.data,
         id: body.id,
@@ -42,10 +42,6 @@ const eventRoutes: RouteModule = (app, ctx) => {
         space: body.space ?? null,
         channels: body.channels,
       });
-      if (created) {
-        ctx.metrics.eventsPublished.inc();
-        if (event.deliveries.length) ctx.wake();
-      }
       reply.header('idempotent-replayed', String(!created));
       return reply.status(202).send(ok(event));
     },

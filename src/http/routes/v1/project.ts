@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { RouteModule } from '../../context.js';
+import type { RouteModule } from '../../../context.js';
 import type { Project } from '../../../store/projects.js';
 import { ok } from '../../schemas.js';
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { RouteModule } from '../../context.js';
+import type { RouteModule } from '../../../context.js';
 import { requireAdmin } from '../../auth.js';
 import { notFound } from '../../../errors.js';
 import { IdParams, PageQuery, ok, page } from '../../schemas.js';

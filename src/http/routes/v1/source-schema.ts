@@ -1,13 +1,11 @@
 /** The inbound source body schema, its checks (422/409) and the API views (SPEC §5b). */
 import { Type, type Static } from '@sinclair/typebox';
-import type { AppContext } from '../../context.js';
+import type { AppContext } from '../../../context.js';
 import { AppError, invalid, type ErrorDetail } from '../../../errors.js';
 import { randomAlnum } from '../../../ids.js';
 import { isStandardSecret } from '../../../core/signing.js';
 import { maskSecret } from '../../../core/secretbox.js';
 import type { Source, SourceInput, StoredRequest, Verification } from '../../../store/sources.js';
-import { actionTypes } from '../../../inbound/actions.js';
-import { checkPublishAction } from '../../../inbound/publish.js';
 import { DEFAULT_SOURCE_BODY_LIMIT, MAX_SOURCE_BODY_LIMIT, WEBHOOK_PREFIX, pathCandidates, sourceUrlPath } from '../../../inbound/routes.js';
 import { iso } from '../../schemas.js';
 
@@ -103,19 +101,19 @@ async function checkSource(ctx: AppContext, projectId: string, s: Partial<Source
     details.push({ field: 'dedupe.jsonPath', message: 'use a dotted path such as id or data.delivery_id' });
   }
   if (s.action) {
-    const types = actionTypes();
-    if (!types.includes(s.action.type)) {
+    const spec = ctx.actions.get(s.action.type);
+    if (!spec) {
+      const types = [...ctx.actions.keys()];
       details.push({ field: 'action.type', message: `unknown action ${s.action.type}; one of: ${types.join(', ')}`, valid: types });
-    } else if (s.action.type === 'publish') {
-      details.push(...(await checkPublishAction(ctx, projectId, s.action)));
+    } else if (spec.check) {
+      details.push(...(await spec.check(ctx, projectId, s.action)));
     }
   }
   if (details.length) throw invalid(details.map((d) => d.message).join('; '), details);
   if (s.path !== undefined) {
-    // The built-in meetings app owns its path: a source there would never be reached.
-    if (sourceUrlPath(s.path) === ctx.config.meetings.path) {
-      throw new AppError('CONFLICT', `${ctx.config.meetings.path} is the meetings app's path (MEETINGS_PATH)`, [{ field: 'path', message: 'is taken' }]);
-    }
+    // A built-in app owns its paths: a source there would never be reached.
+    const owner = ctx.reservedPaths.get(sourceUrlPath(s.path));
+    if (owner) throw new AppError('CONFLICT', `${sourceUrlPath(s.path)} is ${owner}`, [{ field: 'path', message: 'is taken' }]);
     const taken = await ctx.repos.sources.getByPath(pathCandidates(sourceUrlPath(s.path)));
     if (taken && taken.id !== selfId) throw new AppError('CONFLICT', `Another source already uses the path ${sourceUrlPath(s.path)}`, [{ field: 'path', message: 'is taken' }]);
   }

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { RouteModule } from '../../context.js';
+import type { RouteModule } from '../../../context.js';
 import { AppError, notFound } from '../../../errors.js';
 import { IdParams, PageQuery, ok, page } from '../../schemas.js';
 import { CreateSource, UpdateSource, requestView, sourceInput, sourcePatch, sourceView } from './source-schema.js';

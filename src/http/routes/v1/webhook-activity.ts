@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { RouteModule } from '../../context.js';
+import type { RouteModule } from '../../../context.js';
 import { AppError, invalid, notFound } from '../../../errors.js';
 import { isoSeconds, parseDate, summarize } from '../../../core/stats.js';
 import { IdParams, PageQuery, ok, page } from '../../schemas.js';

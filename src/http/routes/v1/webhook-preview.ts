@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { RouteModule } from '../../context.js';
+import type { RouteModule } from '../../../context.js';
 import { invalid, type ErrorDetail } from '../../../errors.js';
 import { buildEnvelope } from '../../../core/envelope.js';
 import { validateTemplate } from '../../../core/templates.js';

@@ -1,6 +1,6 @@
 /** The webhook body schema (written once: validation, types and OpenAPI) and its checks. */
 import { Type, type Static } from '@sinclair/typebox';
-import type { AppContext } from '../../context.js';
+import type { AppContext } from '../../../context.js';
 import type { Webhook, WebhookInput } from '../../../store/webhooks.js';
 import { invalid, type ErrorDetail } from '../../../errors.js';
 import { unknownPatterns } from '../../../core/matching.js';

@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../context.js';
-import { notFound } from '../../../errors.js';
-import { IdParams, PageQuery, ok, page } from '../../schemas.js';
+import { notFound } from '../../errors.js';
+import { IdParams, PageQuery, ok, page } from '../../http/schemas.js';
+import type { MeetingsRepo } from './store.js';
 
 const ListQuery = Type.Composite([
   PageQuery,
@@ -13,13 +14,15 @@ const ListQuery = Type.Composite([
 ]);
 
 /** The meetings app's history (SPEC §6): rooms made, and requests the provider failed. */
-const meetingRoutes: RouteModule = (app, ctx) => {
+export const historyRoutes =
+  (repo: MeetingsRepo): RouteModule =>
+  (app) => {
   const tags = ['meetings'];
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/v1/meetings',
     { schema: { tags, summary: 'Meeting history, newest first (failed requests included, with their error)', querystring: ListQuery } },
     async (req) => {
-      const { items, total } = await ctx.repos.meetings.list(req.caller.projectId, req.query);
+      const { items, total } = await repo.list(req.caller.projectId, req.query);
       return page(items, total, req.query);
     },
   );
@@ -28,10 +31,9 @@ const meetingRoutes: RouteModule = (app, ctx) => {
     '/v1/meetings/:id',
     { schema: { tags, summary: 'One meeting with the request the plugin sent', params: IdParams } },
     async (req) => {
-      const m = await ctx.repos.meetings.get(req.caller.projectId, req.params.id);
+      const m = await repo.get(req.caller.projectId, req.params.id);
       if (!m) throw notFound('Meeting', req.params.id);
       return ok(m);
     },
   );
 };
-export default meetingRoutes;

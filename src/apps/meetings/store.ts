@@ -4,7 +4,33 @@
  * per-user rate limit reads the same rows, so it holds across restarts and processes.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { DB, MeetingsTable } from './schema.js';
+
+export interface MeetingsTable {
+  id: string;
+  project_id: string;
+  source_id: string | null;
+  channel_id: string;
+  channel_name: string | null;
+  channel_type: string | null;
+  user_id: string;
+  username: string | null;
+  operation_type: string | null;
+  title: string | null;
+  provider: string;
+  room_id: string | null;
+  room_name: string | null;
+  room_url: string | null;
+  /** `pending` while the provider is asked (it reserves the user's slot across processes). */
+  status: 'pending' | 'created' | 'failed';
+  error: string | null;
+  /** JSON: the plugin's whole request body. */
+  request: string;
+  created_at: number;
+}
+
+interface DB {
+  meetings: MeetingsTable;
+}
 
 export type MeetingRow = Selectable<MeetingsTable>;
 export type MeetingStatus = MeetingsTable['status'];
@@ -67,7 +93,9 @@ export interface MeetingListQuery {
   status?: MeetingStatus;
 }
 
-export function meetingsRepo(db: Kysely<DB>) {
+/** `db`: the store's Kysely; this app's tables are its own (see migrations.ts). */
+export function meetingsRepo(anyDb: Kysely<any>) {
+  const db = anyDb as Kysely<DB>;
   return {
     async insert(row: MeetingRow): Promise<void> {
       await db.insertInto('meetings').values(row).execute();

@@ -1,0 +1,5 @@
+/** The registered built-in apps. Adding one is adding it here: nothing else names it. */
+import type { BuiltinApp } from './app.js';
+import { meetingsApp } from './meetings/index.js';
+
+export const BUILTIN_APPS: BuiltinApp<any>[] = [meetingsApp];
