@@ -1,0 +1,134 @@
+/**
+ * The rating app under /v1: operators link contacts to chats without the bot (a CRM
+ * import), read rating statistics and the CSV, and read what Okdesk sent.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import type { RouteModule } from '../../context.js';
+import { AppError, notFound } from '../../errors.js';
+import { PageQuery, iso, ok, page } from '../../http/schemas.js';
+import type { ContactRow, OkdeskStore, RatingRow } from './store.js';
+import { ratingStats } from './stats.js';
+import { ratingsCsv } from './csv.js';
+
+const ContactParams = Type.Object({ contactId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'Okdesk contact id' }) });
+const ContactBody = Type.Object(
+  { telegramChatId: Type.Union([Type.String({ pattern: '^-?[0-9]{1,20}$' }), Type.Integer()], { description: 'Telegram chat id (the user\'s id for a private chat)' }) },
+  { additionalProperties: false },
+);
+const Period = Type.Object({
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'ISO time; default: 30 days before `to`' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'ISO time; default: now' })),
+});
+
+const contactView = (r: ContactRow) => ({
+  contactId: r.contact_id,
+  telegramChatId: r.telegram_chat_id,
+  phone: r.phone,
+  name: r.name,
+  linkedBy: r.linked_by,
+  linkedAt: iso(r.linked_at),
+});
+
+const ratingView = (r: RatingRow) => ({
+  id: r.id,
+  issueId: r.issue_id,
+  title: r.title,
+  contactId: r.contact_id,
+  status: r.status,
+  score: r.score,
+  resolvedAt: iso(r.resolved_at),
+  sentAt: iso(r.sent_at),
+  ratedAt: iso(r.rated_at),
+});
+
+function period(q: Static<typeof Period>): { from: number; to: number } {
+  const to = q.to ? Date.parse(q.to) : Date.now() + 1;
+  const from = q.from ? Date.parse(q.from) : to - 30 * 86400_000;
+  if (from >= to) throw new AppError('VALIDATION_ERROR', '`from` must be before `to`', [{ field: 'from', message: 'must be before to' }]);
+  return { from, to };
+}
+
+export const ratingApiRoutes =
+  (store: OkdeskStore): RouteModule =>
+  (app) => {
+    const tags = ['okdesk-rating'];
+    app.get<{ Querystring: PageQuery }>('/v1/okdesk/contacts', { schema: { tags, summary: 'Okdesk contacts linked to Telegram chats', querystring: PageQuery } }, async (req) => {
+      const { items, total } = await store.contacts(req.caller.projectId, req.query.limit, req.query.offset);
+      return page(items.map(contactView), total, req.query);
+    });
+
+    app.get<{ Params: Static<typeof ContactParams> }>('/v1/okdesk/contacts/:contactId', { schema: { tags, summary: 'The chat an Okdesk contact is linked to', params: ContactParams } }, async (req) => {
+      const c = await store.contact(req.caller.projectId, req.params.contactId);
+      if (!c) throw notFound('Linked contact', req.params.contactId);
+      return ok(contactView(c));
+    });
+
+    app.put<{ Params: Static<typeof ContactParams>; Body: Static<typeof ContactBody> }>(
+      '/v1/okdesk/contacts/:contactId',
+      { schema: { tags, summary: 'Link an Okdesk contact to a Telegram chat (replaces an earlier link)', params: ContactParams, body: ContactBody } },
+      async (req) => {
+        const { projectId } = req.caller;
+        await store.linkContact({
+          project_id: projectId,
+          contact_id: req.params.contactId,
+          telegram_chat_id: String(req.body.telegramChatId),
+          phone: null,
+          name: null,
+          linked_by: 'api',
+          linked_at: Date.now(),
+        });
+        return ok(contactView((await store.contact(projectId, req.params.contactId))!));
+      },
+    );
+
+    app.delete<{ Params: Static<typeof ContactParams> }>('/v1/okdesk/contacts/:contactId', { schema: { tags, summary: 'Unlink a contact', params: ContactParams } }, async (req, reply) => {
+      if (!(await store.unlinkContact(req.caller.projectId, req.params.contactId))) throw notFound('Linked contact', req.params.contactId);
+      return reply.status(204).send();
+    });
+
+    app.get<{ Querystring: PageQuery }>('/v1/okdesk/webhooks', { schema: { tags, summary: 'Webhooks Okdesk sent, newest first (refused ones with the reason)', querystring: PageQuery } }, async (req) => {
+      const { items, total } = await store.webhooks(req.caller.projectId, req.query.limit, req.query.offset);
+      const view = items.map((w) => ({ id: w.id, eventType: w.event_type, issueId: w.issue_id, outcome: w.outcome, error: w.error, body: w.body, receivedAt: iso(w.received_at) }));
+      return page(view, total, req.query);
+    });
+
+    app.get<{ Querystring: Static<typeof Period> }>('/v1/ratings', { schema: { tags, summary: 'Rating requests resolved in the period, oldest first', querystring: Period } }, async (req) => {
+      const { from, to } = period(req.query);
+      return ok((await store.ratingsBetween(req.caller.projectId, from, to)).map(ratingView));
+    });
+
+    app.get<{ Querystring: Static<typeof Period> }>(
+      '/v1/ratings/stats',
+      { schema: { tags, summary: 'Rating statistics for issues resolved in the period (times in seconds)', querystring: Period } },
+      async (req) => {
+        const { from, to } = period(req.query);
+        const rows = await store.ratingsBetween(req.caller.projectId, from, to);
+        const stats = ratingStats(
+          rows.map((r) => ({
+            score: r.score,
+            status: r.status,
+            resolvedAt: r.resolved_at,
+            issueCreatedAt: r.issue_created_at,
+            requestedAt: r.sent_at ?? r.resolved_at,
+            ratedAt: r.rated_at,
+            label: r.label ?? r.title,
+          })),
+        );
+        return ok({ from: iso(from), to: iso(to), ...stats });
+      },
+    );
+
+    app.get<{ Querystring: Static<typeof Period> }>(
+      '/v1/ratings/export.csv',
+      { schema: { tags, summary: 'Ratings as CSV (UTF-8 with BOM, so Excel reads Cyrillic): one row per rating', querystring: Period } },
+      async (req, reply) => {
+        const { from, to } = period(req.query);
+        const rows = (await store.ratingsBetween(req.caller.projectId, from, to)).filter((r) => r.status === 'rated');
+        const csv = ratingsCsv(rows.map((r) => ({ issueId: r.issue_id, title: r.title ?? '', contactId: r.contact_id ?? '', score: r.score!, resolvedAt: r.resolved_at, ratedAt: r.rated_at })));
+        return reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="ratings-${new Date(to).toISOString().slice(0, 10)}.csv"`)
+          .send(csv);
+      },
+    );
+  };

@@ -1,0 +1,133 @@
+/**
+ * Pure parser of the webhooks Okdesk sends, in both shapes we must accept:
+ *
+ * 1. Seed 004 (its author's own format):
+ *    `{event: {event_type: 'issue.status_changed' | 'issue.updated' | 'comment.created'},
+ *      issue: {id: 1380, title, status: {code, name}, old_status: {code, name},
+ *              client: {contact: {id: 95}, company: {id: 147}}}}`
+ * 2. Real Okdesk (apidocs.okdesk.ru/webhookdoc, "Вебхуки → Заявки"): two parts, the issue
+ *    and the event. The issue part carries `id: "153"` (ids are strings), `title`,
+ *    `type: {code, name, inner}`, `status: {code, name}` (the status now),
+ *    `old_status: {code, name}`, `client: {company: {id, name}, contact: {id, first_name, …}}`,
+ *    `created_at`. The event part is `event: {event_type: 'new_ticket_status' | 'new_ticket' |
+ *    'new_comment' | …, author: {…}, …}`; for `new_ticket_status` it may also carry
+ *    `new_status`/`old_status` (third-party integrations read them there), for
+ *    `new_comment` a `comment: {id, is_public, content}`.
+ *    Assumption: we could read only the issue part of the official page, so the new status is
+ *    taken from `event.new_status`, then `issue.status`, then `event.status`; the old one from
+ *    `event.old_status`, then `issue.old_status`. Both places agree whenever both are present.
+ */
+
+export type WebhookKind = 'status' | 'created' | 'comment' | 'ignored';
+
+/** What one webhook says about an issue; every id is a string. */
+export interface IssueFacts {
+  statusCode?: string;
+  statusName?: string;
+  oldStatusCode?: string;
+  title?: string;
+  contactId?: string;
+  companyId?: string;
+  /** Issue type name (or code), grouped as "top problems" in the statistics. */
+  issueType?: string;
+  /** When the issue was created (ms since epoch), when the payload says. */
+  issueCreatedAt?: number;
+  /** For comment events: the comment id, when present. */
+  commentId?: string;
+}
+
+export type ParsedWebhook =
+  | ({ kind: 'status' | 'created' | 'comment'; eventType: string; issueId: string } & IssueFacts)
+  | ({ kind: 'ignored'; eventType: string; issueId?: string } & IssueFacts);
+
+type Obj = Record<string, unknown>;
+
+const KINDS: Partial<Record<string, Exclude<WebhookKind, 'ignored'>>> = {
+  'issue.status_changed': 'status',
+  new_ticket_status: 'status',
+  'issue.created': 'created',
+  new_ticket: 'created',
+  'comment.created': 'comment',
+  new_comment: 'comment',
+};
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const obj = (v: unknown): Obj => (isObj(v) ? v : {});
+
+/** A string or finite number id → trimmed string; anything else → undefined. */
+export function idOf(v: unknown): string | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  return undefined;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+
+/** `{code, name}` (or a bare code string) → its parts. */
+function status(v: unknown): { code?: string; name?: string } | undefined {
+  if (typeof v === 'string') return str(v) ? { code: v.trim() } : undefined;
+  if (!isObj(v)) return undefined;
+  const code = str(v.code);
+  const name = str(v.name);
+  return code || name ? { code, name } : undefined;
+}
+
+/** ISO string, seconds or ms → ms since epoch. */
+function timeOf(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v < 1e12 ? v * 1000 : v;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  return undefined;
+}
+
+function eventTypeOf(body: Obj): string | undefined {
+  const ev = body.event;
+  if (typeof ev === 'string') return str(ev);
+  return str(obj(ev).event_type) ?? str(body.event_type);
+}
+
+function factsOf(body: Obj, event: Obj, issue: Obj): IssueFacts {
+  const client = obj(issue.client);
+  const now = status(event.new_status) ?? status(issue.status) ?? status(event.status);
+  const before = status(event.old_status) ?? status(issue.old_status);
+  const type = issue.type;
+  const comment = obj(event.comment ?? body.comment);
+  const facts: IssueFacts = {
+    statusCode: now?.code,
+    statusName: now?.name,
+    oldStatusCode: before?.code,
+    title: str(issue.title),
+    contactId: idOf(obj(client.contact).id) ?? idOf(obj(issue.contact).id) ?? idOf(issue.contact_id),
+    companyId: idOf(obj(client.company).id) ?? idOf(obj(issue.company).id) ?? idOf(issue.company_id),
+    issueType: typeof type === 'string' ? str(type) : str(obj(type).name) ?? str(obj(type).code),
+    issueCreatedAt: timeOf(issue.created_at),
+    commentId: idOf(comment.id),
+  };
+  // Leave absent facts out, so callers (and toEqual in tests) see only what was said.
+  for (const k of Object.keys(facts) as (keyof IssueFacts)[]) if (facts[k] === undefined) delete facts[k];
+  return facts;
+}
+
+/** Normalise one Okdesk webhook body; `{error}` (English) when it cannot be used. */
+export function parseOkdeskWebhook(body: unknown): ParsedWebhook | { error: string } {
+  if (!isObj(body)) return { error: 'The webhook body must be a JSON object' };
+  const eventType = eventTypeOf(body);
+  if (!eventType) return { error: 'The webhook has no event type (event.event_type)' };
+  const event = obj(body.event);
+  const issue = obj(body.issue);
+  const comment = obj(event.comment ?? body.comment);
+  const issueId = idOf(issue.id) ?? idOf(body.issue_id) ?? idOf(event.issue_id) ?? idOf(comment.issue_id);
+  const facts = factsOf(body, event, issue);
+
+  let kind: WebhookKind = Object.hasOwn(KINDS, eventType) ? KINDS[eventType]! : 'ignored';
+  // Seed 004's backup event: an update that carries the issue status reports that status.
+  if (eventType === 'issue.updated' && facts.statusCode) kind = 'status';
+
+  if (kind === 'ignored') return { kind, eventType, ...(issueId !== undefined && { issueId }), ...facts };
+  if (issueId === undefined) {
+    return { error: `The ${eventType} webhook has no issue id (issue.id must be a string or a number)` };
+  }
+  return { kind, eventType, issueId, ...facts };
+}

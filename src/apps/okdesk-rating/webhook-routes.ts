@@ -1,0 +1,64 @@
+/**
+ * The app's own endpoints outside /v1: the Okdesk webhook at WEBHOOK_PATH (seed 004:
+ * GET answers readiness, POST takes the events) and, in webhook mode, the Telegram
+ * updates endpoint. Both answer plain JSON `{message}`, read by Okdesk's and
+ * Telegram's delivery logs rather than by API clients.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { webhookCallback, type Bot } from 'grammy';
+import type { RouteModule } from '../../context.js';
+import type { OkdeskRatingConfig } from './config.js';
+import type { Intake } from './intake.js';
+
+const BODY_LIMIT = 1024 * 1024;
+const digest = (s: string) => createHash('sha256').update(s).digest();
+const same = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
+
+/** The secret in webhook mode: TELEGRAM_WEBHOOK_SECRET, else one derived from the bot token. */
+export const telegramSecret = (c: OkdeskRatingConfig) => c.telegramWebhookSecret ?? createHash('sha256').update(`hookbridge:${c.telegramBotToken}`).digest('hex');
+
+export const okdeskWebhookRoutes =
+  (c: OkdeskRatingConfig, intake: Intake): RouteModule =>
+  async (app) => {
+    await app.register(async (scope: FastifyInstance) => {
+      // Okdesk's webhook form sends JSON; anything else is read as text and refused as not JSON.
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+      scope.setErrorHandler((err: FastifyError, req, reply) => {
+        if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send({ message: `The webhook body is larger than ${BODY_LIMIT} bytes` });
+        req.log.error({ err }, 'okdesk webhook failed');
+        return reply.status(500).send({ message: 'Hookbridge could not take the webhook; see its log' });
+      });
+
+      scope.get(c.webhookPath, { schema: { hide: true } }, async () => ({ message: 'Webhook endpoint is ready', path: c.webhookPath }));
+
+      scope.post(c.webhookPath, { bodyLimit: BODY_LIMIT, schema: { hide: true } }, async (req, reply) => {
+        if (c.webhookSecret) {
+          const given = (req.query as Record<string, unknown>).token ?? req.headers['x-webhook-secret'];
+          if (typeof given !== 'string' || given === '' || !same(given, c.webhookSecret)) {
+            req.log.info({ path: c.webhookPath, token: given === undefined ? 'missing' : 'wrong' }, 'okdesk webhook refused: WEBHOOK_SECRET');
+            return reply.status(401).send({ message: 'Set the webhook URL in Okdesk to …?token=<WEBHOOK_SECRET> (or send the X-Webhook-Secret header)' });
+          }
+        }
+        const raw = typeof req.body === 'string' ? req.body : '';
+        let json: unknown;
+        try {
+          json = raw.trim() === '' ? undefined : JSON.parse(raw);
+        } catch {
+          json = undefined;
+        }
+        const a = await intake.take(raw, json);
+        return reply.status(a.status).send(a.body);
+      });
+    });
+  };
+
+/** Webhook mode: Telegram POSTs updates here, with our secret in X-Telegram-Bot-Api-Secret-Token. */
+export const telegramWebhookRoutes =
+  (c: OkdeskRatingConfig, bot: Bot): RouteModule =>
+  async (app) => {
+    const path = new URL(c.telegramWebhookUrl!).pathname;
+    const handle = webhookCallback(bot, 'fastify', { secretToken: telegramSecret(c) });
+    app.post(path, { schema: { hide: true } }, handle as never);
+  };
