@@ -151,7 +151,8 @@ export interface InboundRequestsTable {
   body_encoding: 'utf8' | 'base64';
   verification: string;
   dedupe_key: string | null;
-  status: 'accepted' | 'duplicate' | 'processed' | 'failed';
+  /** `refused`: 401/403/413/429, never reached the action (`error` says why). */
+  status: 'accepted' | 'duplicate' | 'processed' | 'failed' | 'refused';
   action_result: Json | null;
   error: string | null;
   received_at: number;
