@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import type { AppContext, RouteModule } from './context.js';
 import type { Repos } from './store/index.js';
 import { buildApp } from './http/app.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, registerQueueGauges } from './metrics.js';
 import { appMigrations, ensureAdminToken, ensureDefaultProject, openRepos } from './bootstrap.js';
 import { startWorker } from './delivery/index.js';
 import { notifyDeliveries } from './delivery/notify.js';
@@ -38,6 +38,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
   const defaultProjectId = await ensureDefaultProject(repos);
   const generatedAdminToken = await ensureAdminToken(repos, config);
   const metrics = createMetrics();
+  registerQueueGauges(metrics, (now) => repos.deliveriesWorker.queueStats(now));
   const runsWorker = config.role !== 'api';
 
   let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
