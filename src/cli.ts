@@ -48,8 +48,10 @@ program
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
-      logger.info({ signal }, 'shutting down');
+      const started = Date.now();
+      logger.info({ signal }, 'shutting down: finishing in-flight deliveries and jobs');
       await server.close();
+      logger.info({ signal, ms: Date.now() - started }, 'stopped');
       process.exit(0);
     };
     process.on('SIGTERM', () => void stop('SIGTERM'));

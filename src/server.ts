@@ -85,12 +85,12 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
 
   if (runsWorker) worker = await startWorker({ config, repos, metrics, logger, publisher, jobKinds });
   const app = await buildApp(ctx, logger, { root, v1 });
-  await app.listen({ port: config.port, host: config.host });
+  // Fastify writes the one "listening" line; ours carries the role and the database.
+  await app.listen({ port: config.port, host: config.host, listenTextResolver: (address) => `hookbridge listening at ${address} (role ${config.role}, ${store.caps.dialect})` });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   for (const inst of instances) await inst.start?.({ runsWorker });
-  logger.info({ url, role: config.role, database: store.caps.dialect }, 'hookbridge listening');
 
   let closed = false;
   return {
