@@ -45,7 +45,8 @@ const fields = {
   spaces: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }),
   channels: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }),
   request: Type.Union([Type.Unknown(), Type.Null()], {
-    description: 'Request template (seed 003): {method, format, headers, params, rawBody, rpcMethod, dateFormat}; null removes it',
+    description:
+      'Request template (seed 003): {method, format, headers, params, rawBody, rpcMethod, dateFormat}; params are {name, type, value}, an object param {name, type: "object", params: [...]}; null removes it',
   }),
   filter: Type.Union([Type.Record(Type.String({ minLength: 1 }), Type.Unknown()), Type.Null()], {
     description: 'Dotted paths into data, compared for equality',
