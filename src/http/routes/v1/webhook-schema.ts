@@ -9,7 +9,7 @@ import { SIGNATURE_SCHEMES, generateSecret, isStandardSecret } from '../../../co
 import { maskSecret } from '../../../core/secretbox.js';
 import { checkUrlTarget } from '../../../delivery/ssrf.js';
 import { validateTemplate } from '../../../core/templates.js';
-import { iso } from '../../schemas.js';
+import { iso, readOnly } from '../../schemas.js';
 
 export const RetryPolicySchema = Type.Object({
   maxRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20, description: 'Retries after the first attempt. Default: 3' })),
@@ -57,7 +57,9 @@ const { url, events, ...optionalFields } = fields;
 export const CreateWebhook = Type.Composite([Type.Object({ url, events }), Type.Partial(Type.Object(optionalFields))]);
 export type CreateWebhook = Static<typeof CreateWebhook>;
 
-export const UpdateWebhook = Type.Partial(Type.Object(fields));
+export const UpdateWebhook = Type.Partial(
+  Type.Object({ ...fields, ...readOnly('id', 'createdAt', 'lastDelivery', 'disabledReason', 'secretRotation', 'updatedAt') }),
+);
 export type UpdateWebhook = Static<typeof UpdateWebhook>;
 
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer']);
@@ -97,6 +99,9 @@ export async function checkWebhook(ctx: AppContext, projectId: string, w: Partia
   const template = w.request !== undefined ? w.request : existing?.request;
   if (scheme === 'body' && template) {
     details.push({ field: 'signature', message: 'the body scheme wraps the event envelope and cannot be combined with a request template' });
+  }
+  if (w.secret !== undefined && w.secret.includes('****')) {
+    details.push({ field: 'secret', message: 'secret looks masked (as reads show it): send the real secret, or leave secret out to keep it' });
   }
   const secret = w.secret ?? existing?.secret;
   if (scheme === 'standard' && secret && !isStandardSecret(secret)) {
@@ -142,11 +147,13 @@ function defaultName(url: string): string {
 }
 
 export function toPatch(body: UpdateWebhook, existing: Webhook): Partial<WebhookInput> {
-  const { retryPolicy, events, ...given } = body;
+  const { retryPolicy, events, secret, ...given } = body;
   // Only the schema's own fields: an undeclared key (e.g. spaceId) must never reach the store.
   const rest = Object.fromEntries(Object.entries(given).filter(([k]) => k in fields));
   return {
     ...rest,
+    // The masked secret a read shows, sent back, keeps the stored one.
+    ...(secret !== undefined && secret !== maskSecret(existing.secret) && { secret }),
     ...(events && { events: [...new Set(events)] }),
     ...(retryPolicy && { retryPolicy: mergePolicy(existing.retryPolicy, retryPolicy) }),
   } as Partial<WebhookInput>;
