@@ -5,7 +5,7 @@ import type { Webhook, WebhookInput } from '../../../store/webhooks.js';
 import { invalid, type ErrorDetail } from '../../../errors.js';
 import { unknownPatterns } from '../../../core/matching.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../../core/retry.js';
-import { SIGNATURE_SCHEMES, generateSecret, isStandardSecret } from '../../../core/signing.js';
+import { SECRET_MAX_LENGTH, SECRET_MIN_LENGTH, SIGNATURE_SCHEMES, generateSecret, secretProblem } from '../../../core/signing.js';
 import { maskSecret } from '../../../core/secretbox.js';
 import { checkUrlTarget } from '../../../delivery/ssrf.js';
 import { validateTemplate } from '../../../core/templates.js';
@@ -34,7 +34,7 @@ const fields = {
     maxItems: 500,
     description: 'Catalog names, category wildcards (message.*) or *',
   }),
-  secret: Type.String({ minLength: 8, maxLength: 512, description: 'Generated as whsec_… when absent' }),
+  secret: Type.String({ minLength: SECRET_MIN_LENGTH, maxLength: SECRET_MAX_LENGTH, description: 'Generated as whsec_… when absent' }),
   active: Type.Boolean(),
   retryPolicy: RetryPolicySchema,
   signature: Type.Union(SIGNATURE_SCHEMES.map((s) => Type.Literal(s)), { description: 'Default: hmac-sha256' }),
@@ -104,12 +104,8 @@ export async function checkWebhook(ctx: AppContext, projectId: string, w: Partia
     details.push({ field: 'secret', message: 'secret looks masked (as reads show it): send the real secret, or leave secret out to keep it' });
   }
   const secret = w.secret ?? existing?.secret;
-  if (scheme === 'standard' && secret && !isStandardSecret(secret)) {
-    details.push({
-      field: 'secret',
-      message: 'the standard scheme needs a secret of the form whsec_<base64 of 16+ bytes>; omit secret to have one generated, or rotate it',
-    });
-  }
+  const problem = scheme && secret ? secretProblem(scheme, secret) : undefined;
+  if (problem) details.push({ field: 'secret', message: `${problem}; omit secret to have one generated, or rotate it` });
   if (details.length) throw invalid(details.map((d) => d.message).join('; '), details);
 }
 
