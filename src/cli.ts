@@ -24,6 +24,12 @@ function config(overrides: Record<string, string | undefined> = {}) {
   }
 }
 
+/** Commands that open the database say which one, on stderr (stdout stays theirs: a token, a banner). */
+async function announceDatabase(databaseUrl: string): Promise<void> {
+  const { describeDatabase } = await import('./bootstrap.js');
+  console.error(`hookbridge: using ${describeDatabase(databaseUrl)}`);
+}
+
 const program = new Command('hookbridge').description('Self-hosted webhook gateway').version('0.1.0');
 
 program
@@ -36,6 +42,7 @@ program
   .action(async (opts) => {
     const cfg = config({ PORT: opts.port, HOST: opts.host, DATABASE_URL: opts.database, HOOKBRIDGE_ROLE: opts.role });
     const logger = pino({ level: cfg.logLevel });
+    await announceDatabase(cfg.databaseUrl);
     const { startServer } = await import('./server.js');
     const server = await startServer(cfg, logger);
     if (server.generatedAdminToken) {
@@ -64,6 +71,7 @@ program
   .option('-d, --database <url>', 'database URL (DATABASE_URL)')
   .action(async (opts) => {
     const cfg = config({ DATABASE_URL: opts.database });
+    await announceDatabase(cfg.databaseUrl);
     const { openRepos } = await import('./bootstrap.js');
     const { store } = await openRepos(cfg, pino({ level: cfg.logLevel }));
     await store.close();
@@ -79,7 +87,14 @@ token
   .option('-d, --database <url>', 'database URL (DATABASE_URL)')
   .action(async (opts) => {
     const cfg = config({ DATABASE_URL: opts.database });
-    const { ensureDefaultProject, openRepos } = await import('./bootstrap.js');
+    const { ensureDefaultProject, notAnExistingDatabase, openRepos } = await import('./bootstrap.js');
+    const problem = notAnExistingDatabase(cfg.databaseUrl);
+    if (problem) {
+      console.error(problem);
+      process.exitCode = 1;
+      return;
+    }
+    await announceDatabase(cfg.databaseUrl);
     const { store, repos } = await openRepos(cfg, pino({ level: 'warn' }));
     try {
       const projectId = opts.project === 'default' ? await ensureDefaultProject(repos) : opts.project;

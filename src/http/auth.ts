@@ -25,6 +25,8 @@ export function makeAuthenticate(repos: Repos, defaultProjectId: () => string) {
     if (!m) throw new AppError('UNAUTHORIZED', 'Send an API token as "Authorization: Bearer <token>"');
     const row = await repos.tokens.findByToken(m[1]);
     if (!row) throw new AppError('UNAUTHORIZED', 'The API token is not valid (it may have been deleted)');
+    // At most one write a minute per token; a failed write must not fail the request.
+    await repos.tokens.touch(row.id).catch((err: unknown) => req.log.warn({ err, tokenId: row.id }, 'could not record when the token was last used'));
     if (row.is_admin === 1) {
       const named = req.headers['x-hookbridge-project'];
       let projectId = defaultProjectId();

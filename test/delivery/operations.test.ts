@@ -25,6 +25,26 @@ describe('test send, logs and stats', () => {
     expect(bad.status).toBe(422);
   });
 
+  it('POST /test to an inactive webhook is a 409 saying so, and records no delivery', async () => {
+    const rcv = await receiver();
+    const ch = channel(s);
+    const w = await ch.webhook(rcv.url, { active: false });
+    const r = await s.api('POST', `/v1/webhooks/${w.id}/test`, { body: { eventType: 'message.created', data: { n: 1 } } });
+    expect({ status: r.status, code: r.body.error?.code }).toEqual({ status: 409, code: 'CONFLICT' });
+    expect(r.body.success).toBe(false);
+    expect(r.body.error.message).toMatch(/inactive/);
+    expect(r.body.error.message).toMatch(/"active": true/);
+    expect((await s.api('GET', `/v1/deliveries?webhookId=${w.id}`)).body.pagination.total).toBe(0);
+    expect((await s.api('GET', `/v1/deliveries?status=failed&webhookId=${w.id}`)).body.pagination.total).toBe(0);
+    expect((await s.api('GET', `/v1/webhooks/${w.id}/logs`)).body.pagination.total).toBe(0);
+    expect(rcv.requests).toHaveLength(0);
+    // Once active again, the test send goes through.
+    expect((await s.api('PUT', `/v1/webhooks/${w.id}`, { body: { active: true } })).status).toBe(200);
+    const again = await s.api('POST', `/v1/webhooks/${w.id}/test`, { body: { eventType: 'message.created', data: { n: 2 } } });
+    expect(again.body.data).toMatchObject({ status: 'delivered', success: true });
+    expect(rcv.requests).toHaveLength(1);
+  });
+
   it('logs paginate newest first and filter by status; stats answer the seed 001 shape', async () => {
     const rcv = await receiver((r) => (JSON.parse(r.body).data.ok ? { status: 200 } : { status: 500, body: 'nope' }));
     const ch = channel(s);

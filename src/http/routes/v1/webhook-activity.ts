@@ -83,6 +83,11 @@ const webhookActivityRoutes: RouteModule = (app, ctx) => {
     { schema: { tags, summary: 'Send a test event to this webhook only and answer with the attempt result', params: IdParams, body: TestBody } },
     async (req) => {
       const w = await load(req.caller.projectId, req.params.id);
+      // The worker sends nothing to an inactive webhook: a test would only leave a failed delivery behind.
+      if (!w.active) {
+        const why = w.disabledReason ? ` (disabled: ${w.disabledReason})` : '';
+        throw new AppError('CONFLICT', `Webhook ${w.id} is inactive${why}: activate it with PUT /v1/webhooks/${w.id} {"active": true}, then send the test again`);
+      }
       if (!(await ctx.repos.eventTypes.get(req.caller.projectId, req.body.eventType))) {
         throw invalid(`unknown event type ${req.body.eventType}`, [{ field: 'eventType', message: 'is not in the catalog' }]);
       }
