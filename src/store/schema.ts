@@ -2,6 +2,8 @@
  * Table types for Kysely. Times are integer milliseconds since the epoch on both
  * dialects (bigint on PostgreSQL, parsed back to number); JSON columns are TEXT.
  */
+import type { Generated } from 'kysely';
+
 type Json = string;
 
 export interface ProjectsTable {
@@ -73,6 +75,8 @@ export interface EventsTable {
   space: string | null;
   channels: Json;
   idempotency_key: string | null;
+  /** 1 for a test send: kept out of the event log and never replayed. */
+  test: Generated<number>;
   created_at: number;
 }
 

@@ -4,6 +4,7 @@ import { AppError, invalid, notFound } from '../../../errors.js';
 import { isoSeconds, parseDate, summarize } from '../../../core/stats.js';
 import { IdParams, PageQuery, ok, page } from '../../schemas.js';
 import { DeliveryStatus, attemptView, logView } from './deliveries.js';
+import type { DeliveryStatus as StoredStatus } from '../../../store/schema.js';
 
 const LogsQuery = Type.Composite([PageQuery, Type.Object({ status: Type.Optional(DeliveryStatus) })]);
 const LogParams = Type.Object({ id: Type.String(), logId: Type.String() });
@@ -17,7 +18,10 @@ const TestBody = Type.Object({
 });
 const ReplayBody = Type.Object({
   since: Type.String({ description: 'Date or date-time: replay deliveries and events from here on' }),
-  status: Type.Optional(Type.Union([Type.Literal('failed'), Type.Literal('all')], { description: 'failed (default) or all' })),
+  until: Type.Optional(Type.String({ description: 'Date or date-time: up to here (exclusive). Default: now' })),
+  status: Type.Optional(
+    Type.Union([Type.Literal('failed'), Type.Literal('delivered'), Type.Literal('all')], { description: 'Deliveries to send again: failed (default), delivered, or all' }),
+  ),
 });
 
 /** Per-webhook logs, stats, test sends and replay (SPEC §3, seed 001). */
@@ -126,10 +130,14 @@ const webhookActivityRoutes: RouteModule = (app, ctx) => {
       const w = await load(req.caller.projectId, req.params.id);
       const since = parseDate(req.body.since);
       if (since === undefined) throw invalid('since must be a date or date-time', [{ field: 'since', message: 'does not parse' }]);
-      const statuses = req.body.status === 'all' ? (['failed', 'delivered'] as const) : (['failed'] as const);
-      const result = await log.replay(w, since, [...statuses]);
+      const until = req.body.until === undefined ? Date.now() + 1 : parseDate(req.body.until);
+      if (until === undefined) throw invalid('until must be a date or date-time', [{ field: 'until', message: 'does not parse' }]);
+      if (until <= since) throw invalid('until must be after since', [{ field: 'until', message: 'is not after since' }]);
+      const status = req.body.status ?? 'failed';
+      const statuses: StoredStatus[] = status === 'all' ? ['failed', 'delivered'] : [status];
+      const result = await log.replay(w, since, until, statuses);
       ctx.wake();
-      return reply.status(202).send(ok({ webhookId: w.id, since: new Date(since).toISOString(), ...result }));
+      return reply.status(202).send(ok({ webhookId: w.id, since: new Date(since).toISOString(), until: new Date(until).toISOString(), status, ...result }));
     },
   );
 };
