@@ -63,6 +63,12 @@ program
     };
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
+    // Under `npm start`, a SIGTERM sent to npm ends npm without passing the signal on; this
+    // process is then re-parented. Treat that like a SIGTERM rather than run on unsupervised.
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) void stop('parent exited');
+    }, 500).unref();
   });
 
 program

@@ -28,12 +28,14 @@ export interface SpawnOptions {
   dataDir: string;
   /** Added to (and overriding) the base environment. */
   env?: Record<string, string>;
+  /** `node` (default): `node dist/cli.js serve`; `npm`: `npm start` in the repository, as a newcomer runs it. */
+  via?: 'node' | 'npm';
 }
 
 /** Every child spawned in this test file, for `killChildren` in afterAll. */
 const children: ChildServer[] = [];
 
-export function spawnServer({ port, db, dataDir, env = {} }: SpawnOptions): ChildServer {
+export function spawnServer({ port, db, dataDir, env = {}, via = 'node' }: SpawnOptions): ChildServer {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: the global setup builds it`);
   const fullEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -48,7 +50,10 @@ export function spawnServer({ port, db, dataDir, env = {} }: SpawnOptions): Chil
     LOG_LEVEL: 'warn',
     ...env,
   };
-  const proc = spawn(process.execPath, [CLI, 'serve'], { cwd: dataDir, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc =
+    via === 'npm'
+      ? spawn('npm', ['--prefix', ROOT, 'start'], { cwd: dataDir, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, [CLI, 'serve'], { cwd: dataDir, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   proc.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
   proc.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
