@@ -46,9 +46,10 @@ program
     const { startServer } = await import('./server.js');
     const server = await startServer(cfg, logger);
     if (server.generatedAdminToken) {
-      process.stdout.write(
+      // Once, on stderr, outside the JSON log stream on stdout (log shippers never see it).
+      process.stderr.write(
         `\n  Admin token (shown once, stored hashed — keep it now):\n\n    ${server.generatedAdminToken}\n\n` +
-          `  Try: curl -H "Authorization: Bearer ${server.generatedAdminToken}" ${server.url}/v1/webhooks\n\n`,
+          `  Try: curl -H "Authorization: Bearer <the token>" ${server.url}/v1/webhooks\n\n`,
       );
     }
     let stopping = false;

@@ -206,12 +206,15 @@ describe('hookbridge serve', SLOW, () => {
     const first = await serve(env);
     // The banner is written right after listening; give the pipe a moment.
     const deadline = Date.now() + 5000;
-    while (!/hba_[A-Za-z0-9_-]{20,}/.test(first.stdout()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-    const tokens = first.stdout().match(/hba_[A-Za-z0-9_-]{20,}/g) ?? [];
-    expect(tokens.length, first.stdout()).toBeGreaterThan(0);
-    expect(new Set(tokens).size).toBe(1);
+    while (!/hba_[A-Za-z0-9_-]{20,}/.test(first.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    // Printed once, on stderr; never in the JSON log stream on stdout.
+    const tokens = first.stderr().match(/hba_[A-Za-z0-9_-]{20,}/g) ?? [];
+    expect(tokens, first.stderr()).toHaveLength(1);
     const token = tokens[0] as string;
-    expect(first.stdout()).toMatch(/shown once/);
+    expect(first.stderr()).toMatch(/shown once/);
+    expect(first.stdout()).not.toContain(token);
+    // Exactly one "listening" line.
+    expect(first.stdout().split('\n').filter((l) => /listening/.test(l))).toHaveLength(1);
 
     const projects = await call(first.base, token, 'GET', '/v1/projects');
     expect(projects.status, projects.text).toBe(200);
@@ -224,8 +227,8 @@ describe('hookbridge serve', SLOW, () => {
     expect(await stop(second)).toBe(0);
     // After exit every byte it wrote has arrived: no token, no banner.
     expect(second.stdout()).toContain('hookbridge listening');
-    expect(second.stdout()).not.toMatch(/hba_/);
-    expect(second.stdout()).not.toMatch(/Admin token/);
+    expect(second.stdout() + second.stderr()).not.toMatch(/hba_/);
+    expect(second.stderr()).not.toMatch(/Admin token/);
   });
 });
 
