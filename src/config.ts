@@ -25,8 +25,10 @@ export interface Config {
   allowPrivateTargets: boolean;
   /** Which loops this process runs. Default: all */
   role: Role;
-  /** Optional shared rate-limit store. */
+  /** Optional shared store for endpoint limits across processes. */
   redisUrl?: string;
+  /** PostgreSQL connections per process. Default: 10 */
+  databasePoolSize: number;
   /** pino level. Default: info */
   logLevel: string;
   /** Where SQLite files and the generated secret key live. Default: ./data */
@@ -88,6 +90,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowPrivateTargets: bool('HOOKBRIDGE_ALLOW_PRIVATE_TARGETS', false),
     role: oneOf('HOOKBRIDGE_ROLE', 'all', ['api', 'worker', 'all'] as const),
     redisUrl: env.REDIS_URL || undefined,
+    databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 1000),
     logLevel,
     dataDir: path.resolve(str('HOOKBRIDGE_DATA_DIR', defaultDataDir(databaseUrl))),
     bodyLimit: int('HOOKBRIDGE_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),

@@ -182,7 +182,8 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
         notes: req.missing?.length ? `template placeholders without a value (sent empty): ${req.missing.join(', ')}` : null,
         created_at: nowMs,
       },
-    });
+      // A FIFO line waits for this result before its next delivery can be claimed.
+    }, w.ordering === 'fifo');
   }
 
   /** A delivery that ends without a request (webhook gone or inactive): failed, and replayable. */

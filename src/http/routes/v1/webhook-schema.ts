@@ -13,9 +13,9 @@ import { iso, readOnly } from '../../schemas.js';
 
 export const RetryPolicySchema = Type.Object({
   maxRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20, description: 'Retries after the first attempt. Default: 3' })),
-  retryDelay: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000, description: 'ms before the first retry. Default: 1000' })),
+  retryDelay: Type.Optional(Type.Integer({ minimum: 10, maximum: 3_600_000, description: 'ms before the first retry. Default: 1000' })),
   backoffMultiplier: Type.Optional(Type.Number({ minimum: 1, maximum: 10, description: 'Default: 2' })),
-  maxRetryDelay: Type.Optional(Type.Integer({ minimum: 100, maximum: 86_400_000, description: 'ms cap on one delay. Default: 30000' })),
+  maxRetryDelay: Type.Optional(Type.Integer({ minimum: 10, maximum: 86_400_000, description: 'ms cap on one delay. Default: 30000' })),
 });
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -42,6 +42,9 @@ const fields = {
   timeout: Type.Integer({ minimum: 100, maximum: 120_000, description: 'ms. Default: 10000' }),
   rateLimit: Type.Union([Type.Integer({ minimum: 1, maximum: 100_000 }), Type.Null()], { description: 'requests/s' }),
   maxConcurrency: Type.Integer({ minimum: 1, maximum: 1000, description: 'Default: 50' }),
+  ordering: Type.Union([Type.Literal('parallel'), Type.Literal('fifo')], {
+    description: 'parallel (default), or fifo: one delivery at a time in publish order, across all workers; a failing one holds the line until it succeeds or fails for good',
+  }),
   spaces: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }),
   channels: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }),
   request: Type.Union([Type.Unknown(), Type.Null()], {
@@ -126,6 +129,7 @@ export function toInput(body: CreateWebhook): WebhookInput {
     timeout: body.timeout ?? 10_000,
     rateLimit: body.rateLimit ?? null,
     maxConcurrency: body.maxConcurrency ?? 50,
+    ordering: body.ordering ?? 'parallel',
     spaces: body.spaces ?? [],
     channels: body.channels ?? [],
     filter: body.filter ?? null,
@@ -176,6 +180,7 @@ export function webhookView(w: Webhook, reveal = false) {
     timeout: w.timeout,
     rateLimit: w.rateLimit,
     maxConcurrency: w.maxConcurrency,
+    ordering: w.ordering,
     spaces: w.spaces,
     channels: w.channels,
     filter: w.filter,
