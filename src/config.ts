@@ -49,6 +49,10 @@ export interface Config {
   jobRetryDelayMs: number;
   /** Longest wait between an app job's attempts (ms). Default: 10 min */
   jobMaxRetryDelayMs: number;
+  /** Between two retention passes (ms). Default: 60 s */
+  retentionIntervalMs: number;
+  /** Rows per retention transaction. Default: 500 */
+  retentionBatchSize: number;
   /** Each built-in app's settings by app name; absent when the app is off. */
   apps: Record<string, unknown>;
 }
@@ -101,6 +105,8 @@ export function loadConfig(env: Env = process.env): Config {
     jobMaxAttempts: int('HOOKBRIDGE_JOB_MAX_ATTEMPTS', 20, 1, 1000),
     jobRetryDelayMs: int('HOOKBRIDGE_JOB_RETRY_DELAY_MS', 2000, 10, 3_600_000),
     jobMaxRetryDelayMs: int('HOOKBRIDGE_JOB_MAX_RETRY_DELAY_MS', 600_000, 10, 86_400_000),
+    retentionIntervalMs: int('HOOKBRIDGE_RETENTION_INTERVAL_SECONDS', 60, 1, 86_400) * 1000,
+    retentionBatchSize: int('HOOKBRIDGE_RETENTION_BATCH', 500, 1, 100_000),
     apps: {},
   };
   // Each built-in app reads its own variables in the same pass, so every problem is listed at once.

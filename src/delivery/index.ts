@@ -8,6 +8,8 @@ import { DeliveryWorker } from './worker.js';
 import { JobWorker, type JobKind } from './jobs.js';
 import { createSender } from './sender.js';
 import { listenForDeliveries } from './notify.js';
+import { Pruner } from './retention.js';
+import { retentionByProject } from '../store/projects.js';
 
 export interface WorkerRoleDeps {
   config: Config;
@@ -56,8 +58,14 @@ export async function startWorker({ config, repos, metrics, logger, publisher, j
     leaseMs: config.leaseMs,
     retry: { retryDelay: config.jobRetryDelayMs, backoffMultiplier: 2, maxRetryDelay: config.jobMaxRetryDelayMs },
   });
+  const pruner = new Pruner(repos.retention, () => retentionByProject(store.db), logger.child({ component: 'retention' }), {
+    intervalMs: config.retentionIntervalMs,
+    batchSize: config.retentionBatchSize,
+    pauseMs: 20,
+  });
   worker.start();
   jobs.start();
+  pruner.start();
   const listener =
     store.caps.notify && store.pgConnection
       ? listenForDeliveries(
@@ -72,7 +80,9 @@ export async function startWorker({ config, repos, metrics, logger, publisher, j
   return {
     worker,
     jobs,
+    pruner,
     async stop() {
+      await pruner.stop();
       await listener?.close();
       await Promise.all([worker.stop(), jobs.stop()]);
       await sender.close();
