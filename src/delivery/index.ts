@@ -9,6 +9,7 @@ import { JobWorker, type JobKind } from './jobs.js';
 import { createSender } from './sender.js';
 import { listenForDeliveries } from './notify.js';
 import { Pruner } from './retention.js';
+import { postgresGate, redisGate } from './endpoint-gate.js';
 import { retentionByProject } from '../store/projects.js';
 
 export interface WorkerRoleDeps {
@@ -31,6 +32,9 @@ export async function startWorker({ config, repos, metrics, logger, publisher, j
     if (j) logger.info({ count: j }, 'retaking app jobs leased by a previous process');
   }
   const sender = createSender({ allowPrivate: config.allowPrivateTargets });
+  // Several processes may share a PostgreSQL database: endpoint limits are then held
+  // cluster-wide (Redis when configured). SQLite is one process: lanes suffice.
+  const gate = store.caps.dialect === 'postgres' ? (config.redisUrl ? redisGate(config.redisUrl, logger) : postgresGate(store.db)) : undefined;
   const worker = new DeliveryWorker(
     {
       repo: repos.deliveriesWorker,
@@ -51,6 +55,7 @@ export async function startWorker({ config, repos, metrics, logger, publisher, j
         metrics.deliveryDuration.observe(ms / 1000);
       },
       logger: logger.child({ component: 'worker' }),
+      gate,
     },
     { leaseMs: config.leaseMs, disableAfterMs: config.disableAfterFailingMs },
   );
@@ -86,6 +91,7 @@ export async function startWorker({ config, repos, metrics, logger, publisher, j
       await listener?.close();
       await Promise.all([worker.stop(), jobs.stop()]);
       await sender.close();
+      await gate?.close();
     },
   };
 }
