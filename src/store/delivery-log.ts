@@ -90,6 +90,19 @@ export function deliveryLogRepo(db: Kysely<DB>) {
         .where('created_at', '>=', since)
         .where('created_at', '<', until)
         .where('status', 'in', statuses)
+        // A test send is not an event of the project: it is never replayed.
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('events')
+                .select('events.id')
+                .whereRef('events.project_id', '=', 'deliveries.project_id')
+                .whereRef('events.id', '=', 'deliveries.event_id')
+                .where('events.test', '=', 1),
+            ),
+          ),
+        )
         .executeTakeFirst();
       let created = 0;
       let cursor = Math.max(since, w.createdAt) - 1;

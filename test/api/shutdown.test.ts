@@ -6,6 +6,7 @@
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
+import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../helpers/server.js';
 import { killChildren, spawnServer, waitReady, type ChildServer } from '../helpers/child-server.js';
@@ -13,10 +14,10 @@ import { freePort, until } from '../helpers/wait.js';
 
 afterAll(killChildren);
 
-async function start(via: 'node' | 'npm'): Promise<{ child: ChildServer; url: string }> {
+async function start(via: 'node' | 'npm', env: Record<string, string> = {}): Promise<{ child: ChildServer; url: string }> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-stop-'));
-  const child = spawnServer({ port, db: freshDatabase(), dataDir, via, env: { LOG_LEVEL: 'info' } });
+  const child = spawnServer({ port, db: freshDatabase(), dataDir, via, env: { LOG_LEVEL: 'info', ...env } });
   const url = `http://127.0.0.1:${port}`;
   await waitReady(child, url);
   return { child, url };
@@ -51,6 +52,22 @@ describe('stopping the server', () => {
       expect(await refused(url)).toBe(true);
     });
   }
+
+  it('with the rating bot polling a Telegram API that never answers, SIGTERM still exits in time', async () => {
+    const silent = net.createServer(() => {}); // accepts, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const apiRoot = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+      const { child } = await start('node', { OKDESK_API_URL: 'http://127.0.0.1:9/api/v1/', OKDESK_API_TOKEN: 'x', TELEGRAM_BOT_TOKEN: '123:abc', TELEGRAM_API_ROOT: apiRoot });
+      await new Promise((r) => setTimeout(r, 500));
+      const t0 = Date.now();
+      child.proc.kill('SIGTERM');
+      expect(await child.exited).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      silent.close();
+    }
+  });
 
   it('npm start: a SIGTERM to npm stops the server as well (it would otherwise keep running)', async () => {
     const { child, url } = await start('npm');

@@ -167,7 +167,7 @@ describe('a bad enum value', () => {
     expect(src.details).toEqual([{ field: 'verification.type', message: expect.stringMatching(/one of.*none.*hmac.*hookbridge/) }]);
     const rate = expectError(await s.api('POST', '/v1/webhooks', { body: hook({ rateLimit: '5' }) }), 422, 'VALIDATION_ERROR');
     expect(rate.details).toEqual([{ field: 'rateLimit', message: expect.stringMatching(/integer.*null/) }]);
-    const replay = expectError(await s.api('POST', '/v1/webhooks/wh_x/replay', { body: { since: '2024-01-01', status: 'delivered' } }), 422, 'VALIDATION_ERROR');
-    expect(replay.details).toEqual([{ field: 'status', message: expect.stringMatching(/"failed", "all"/) }]);
+    const replay = expectError(await s.api('POST', '/v1/webhooks/wh_x/replay', { body: { since: '2024-01-01', status: 'pending' } }), 422, 'VALIDATION_ERROR');
+    expect(replay.details).toEqual([{ field: 'status', message: expect.stringMatching(/"failed", "delivered", "all"/) }]);
   });
 });

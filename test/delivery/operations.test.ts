@@ -165,6 +165,15 @@ describe('errors view, retry and replay', () => {
     await rcvB.waitFor(2);
     await new Promise((r) => setTimeout(r, 300));
     expect(rcvB.requests.map((q) => JSON.parse(q.body).id)).toEqual([missed1.id, missed2.id]);
+    // A test send that failed is not replayed either.
+    const rcvC = await receiver(() => ({ status: 500 }));
+    const c = (await s.api('POST', '/v1/webhooks', { body: { url: rcvC.url, events: [type], retryPolicy: { maxRetries: 0 } } })).body.data;
+    expect((await s.api('POST', `/v1/webhooks/${c.id}/test`, { body: { eventType: type, data: {} } })).body.data.status).toBe('failed');
+    const none = await s.api('POST', `/v1/webhooks/${c.id}/replay`, { body: { since } });
+    expect(none.body.data).toMatchObject({ requeued: 0, created: 0 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rcvC.requests).toHaveLength(1);
+
     const bad = await s.api('POST', `/v1/webhooks/${b.id}/replay`, { body: { since: until, until: since } });
     expect(bad.status).toBe(422);
     expect(bad.body.error.details[0].field).toBe('until');

@@ -173,7 +173,7 @@ export async function handleMeetingRequest(ctx: AppContext, app: MeetingsApp, bo
   const ids = { meeting_id: id, channel_id: input.channelId, user_id: input.userId, source_id: app.sourceId };
   log.info({ ...ids, username: input.username, operation_type: input.operationType, provider: app.provider.name }, 'meeting requested');
 
-  const mine: MeetingRow = {
+  let mine: MeetingRow = {
     id,
     project_id: app.projectId,
     source_id: app.sourceId,
@@ -194,7 +194,7 @@ export async function handleMeetingRequest(ctx: AppContext, app: MeetingsApp, bo
     request: JSON.stringify(input.raw),
     created_at: started,
   };
-  await app.repo.insert(mine);
+  mine = await app.repo.insertRanked(mine);
 
   const deadline = started + ANSWER_BUDGET_MS;
   let decision = await decide(ctx, app, mine, input, deadline);

@@ -3,7 +3,7 @@
  * A row is `pending` while the provider is asked, then `created` or `failed`; the
  * per-user rate limit reads the same rows, so it holds across restarts and processes.
  */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 
 export interface MeetingsTable {
   id: string;
@@ -104,11 +104,34 @@ export interface MeetingListQuery {
 }
 
 /** `db`: the store's Kysely; this app's tables are its own (see migrations.ts). */
-export function meetingsRepo(anyDb: Kysely<any>) {
+export function meetingsRepo(anyDb: Kysely<any>, dialect: 'sqlite' | 'postgres') {
   const db = anyDb as Kysely<DB>;
   return {
     async insert(row: MeetingRow): Promise<void> {
       await db.insertInto('meetings').values(row).execute();
+    },
+
+    /**
+     * Inserts a user's pending row so that it ranks after every row of the user already
+     * committed: two clicks in the same millisecond would otherwise tie on created_at, and
+     * the later one, with a smaller random id, could rank first after the earlier one had
+     * already decided to make the room (two rooms). Serialised per user (an advisory lock
+     * on PostgreSQL; SQLite's one writer), created_at is bumped past the user's newest row.
+     */
+    async insertRanked(row: MeetingRow): Promise<MeetingRow> {
+      return db.transaction().execute(async (tx) => {
+        if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`meetings:${row.project_id}:${row.user_id}`}))`.execute(tx);
+        const last = await tx
+          .selectFrom('meetings')
+          .select((e) => e.fn.max('created_at').as('t'))
+          .where('project_id', '=', row.project_id)
+          .where('user_id', '=', row.user_id)
+          .executeTakeFirst();
+        const newest = last?.t == null ? 0 : Number(last.t);
+        const ranked = { ...row, created_at: Math.max(row.created_at, newest + 1) };
+        await tx.insertInto('meetings').values(ranked).execute();
+        return ranked;
+      });
     },
 
     async complete(id: string, room: { roomId: string; roomName: string; roomUrl: string }): Promise<void> {
