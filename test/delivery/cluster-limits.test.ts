@@ -31,7 +31,7 @@ for (const store of ['postgres', 'redis'] as const) {
     const workers: TestServer[] = [];
     beforeAll(async () => {
       db = freshDatabase();
-      const extra = store === 'redis' ? { REDIS_URL: REDIS } : {};
+      const extra: Record<string, string> = store === 'redis' ? { REDIS_URL: REDIS } : {};
       api = await startTestServer({ HOOKBRIDGE_ROLE: 'api', ...extra }, db);
       for (let i = 0; i < 3; i++) workers.push(await startTestServer({ HOOKBRIDGE_ROLE: 'worker', ...extra }, db));
     });
