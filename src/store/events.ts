@@ -4,7 +4,7 @@ import type { WebhooksRepo, Webhook } from './webhooks.js';
 import { newId } from '../ids.js';
 import { webhookMatches, type MatchTarget } from '../core/matching.js';
 import type { SqliteHotPaths } from './sqlite-hot.js';
-import { publishBatcher } from './publish-batch.js';
+import { kyselyBatchStore, publishBatcher } from './publish-batch.js';
 import { buildEnvelope } from '../core/envelope.js';
 import { newDeliveryRow } from './deliveries.js';
 
@@ -91,7 +91,13 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteH
       return insertDeliveries(tx, row.project_id, row.id, row.type, candidates, row.created_at);
     });
   }
-  const batched = publishBatcher(db, webhooks, (item) => storeOne(item.row, item.matches));
+  // SQLite: the hot path's synchronous transactions while Kysely lends us the connection.
+  const batched = hot
+    ? publishBatcher(
+        (items) => db.connection().execute(async () => hot.publishBatch(items)),
+        (item) => db.connection().execute(async () => hot.publish(item.row, item.matches)),
+      )
+    : publishBatcher(kyselyBatchStore(db, webhooks), (item) => storeOne(item.row, item.matches));
 
   return {
     /**
@@ -120,15 +126,13 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteH
       };
       const matches = (w: MatchTarget) => webhookMatches(w, { type: input.type, space: input.space, channels: input.channels, data: input.data });
       try {
-        if (hot && !input.onlyWebhookId) {
-          // SQLite: one synchronous transaction while Kysely lends us the connection.
-          const deliveries = byId(await db.connection().execute(async () => hot.publish(row, matches)));
-          return { event: { id, type: input.type, createdAt, deliveries }, created: true };
-        }
         // Fresh ids cannot collide, so those events may share a commit with others.
         const fresh = !input.id && !input.idempotencyKey && !input.onlyWebhookId;
-        const deliveries = byId(fresh ? await batched({ row, matches }) : await storeOne(row, matches, input.onlyWebhookId));
-        return { event: { id, type: input.type, createdAt, deliveries }, created: true };
+        let refs: DeliveryRef[];
+        if (fresh) refs = await batched({ row, matches });
+        else if (hot && !input.onlyWebhookId) refs = await db.connection().execute(async () => hot.publish(row, matches));
+        else refs = await storeOne(row, matches, input.onlyWebhookId);
+        return { event: { id, type: input.type, createdAt, deliveries: byId(refs) }, created: true };
       } catch (err) {
         // A concurrent publish with the same id/key won the race: answer its result.
         if (isUniqueViolation(err)) {
