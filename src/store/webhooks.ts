@@ -4,6 +4,7 @@ import type { SecretBox } from '../core/secretbox.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry.js';
 import type { SignatureScheme } from '../core/signing.js';
 import { newId } from '../ids.js';
+import { listPage } from './query.js';
 
 export interface Webhook {
   id: string;
@@ -145,9 +146,7 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
     async list(projectId: string, opts: { limit: number; offset: number; spaces?: boolean }) {
       let q = db.selectFrom('webhooks').where('project_id', '=', projectId);
       if (opts.spaces === false) q = q.where('space_id', 'is', null);
-      const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).offset(opts.offset).execute();
-      const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return { items: rows.map(decode), total: Number(n) };
+      return listPage(q, (q) => q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc'), opts, decode);
     },
     /**
      * What publish needs to pick targets: the active webhooks' filters only — no secret
