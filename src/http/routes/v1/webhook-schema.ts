@@ -9,6 +9,7 @@ import { SECRET_MAX_LENGTH, SECRET_MIN_LENGTH, SIGNATURE_SCHEMES, generateSecret
 import { maskSecret } from '../../../core/secretbox.js';
 import { checkUrlTarget } from '../../../delivery/ssrf.js';
 import { validateTemplate } from '../../../core/templates.js';
+import { HEADER_NAME, isHeaderName } from '../../../core/headers.js';
 import { iso, readOnly } from '../../schemas.js';
 
 export const RetryPolicySchema = Type.Object({
@@ -18,7 +19,6 @@ export const RetryPolicySchema = Type.Object({
   maxRetryDelay: Type.Optional(Type.Integer({ minimum: 100, maximum: 86_400_000, description: 'ms cap on one delay. Default: 30000' })),
 });
 
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 // A pattern on a Record key only becomes `patternProperties`: names that do not match
 // would pass unchecked, so checkWebhook verifies every name (and value) explicitly.
 const HeaderMap = Type.Record(Type.String({ pattern: HEADER_NAME.source }), Type.String({ maxLength: 4096 }), {
@@ -88,7 +88,7 @@ export async function checkWebhook(ctx: AppContext, projectId: string, w: Partia
     details.push({ field: 'retryPolicy.maxRetryDelay', message: 'maxRetryDelay must be at least retryDelay' });
   }
   for (const [name, value] of Object.entries(w.headers ?? {})) {
-    if (!HEADER_NAME.test(name)) details.push({ field: `headers.${name}`, message: `${JSON.stringify(name)} is not a valid HTTP header name` });
+    if (!isHeaderName(name)) details.push({ field: `headers.${name}`, message: `${JSON.stringify(name)} is not a valid HTTP header name` });
     else if (RESERVED_HEADERS.has(name.toLowerCase())) details.push({ field: `headers.${name}`, message: `${name} is set by Hookbridge and cannot be overridden` });
     if (typeof value !== 'string' || /[\r\n\0]/.test(value)) details.push({ field: `headers.${name}`, message: 'header values must be strings without line breaks' });
   }
