@@ -42,27 +42,43 @@ export type WebhookInput = Omit<
   'id' | 'projectId' | 'oldSecret' | 'oldSecretExpiresAt' | 'disabledReason' | 'failingSince' | 'lastDeliveryAt' | 'createdAt' | 'updatedAt'
 >;
 
+export type WebhookDefaults = Omit<WebhookInput, 'name' | 'url' | 'events' | 'secret' | 'spaceId'>;
+
+/**
+ * What a webhook has for each setting it was not given (SPEC §3): the API's webhooks,
+ * the per-space ones, and the unsaved ones that preview and send-test render alike.
+ * A function, so no two webhooks share one `headers` object or array.
+ */
+export function webhookDefaults(): WebhookDefaults {
+  return {
+    description: '',
+    active: true,
+    retryPolicy: { ...DEFAULT_RETRY_POLICY },
+    signature: 'hmac-sha256',
+    headers: {},
+    request: null,
+    /** ms */
+    timeout: 10_000,
+    /** requests/s; null: no limit */
+    rateLimit: null,
+    /** requests in flight to the endpoint */
+    maxConcurrency: 50,
+    spaces: [],
+    channels: [],
+    filter: null,
+  };
+}
+
 /** A webhook that is not stored: for rendering a request without sending it (preview, send-test). */
 export function unsavedWebhook(fields: Pick<Webhook, 'url' | 'secret'> & Partial<Webhook>, now = Date.now()): Webhook {
   return {
     id: 'wh_unsaved',
     projectId: '',
     name: 'unsaved',
-    description: '',
     events: ['*'],
+    ...webhookDefaults(),
     oldSecret: null,
     oldSecretExpiresAt: null,
-    active: true,
-    retryPolicy: { ...DEFAULT_RETRY_POLICY },
-    signature: 'hmac-sha256',
-    headers: {},
-    request: null,
-    timeout: 10_000,
-    rateLimit: null,
-    maxConcurrency: 1,
-    spaces: [],
-    channels: [],
-    filter: null,
     spaceId: null,
     disabledReason: null,
     failingSince: null,

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { API_ONLY, createWebhook, expectError, expectOk, totalOf } from './_support.js';
+import { unsavedWebhook } from '../../src/store/webhooks.js';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -80,6 +81,29 @@ describe('POST /v1/webhooks', () => {
     expect((await createWebhook(s, { events: ['message.*'] })).events).toEqual(['message.*']);
     expect((await createWebhook(s, { events: ['*'] })).events).toEqual(['*']);
     expect((await createWebhook(s, { events: ['trust.identity.*', 'call_started'] })).events).toEqual(['trust.identity.*', 'call_started']);
+  });
+});
+
+describe('defaults (SPEC §3)', () => {
+  const SETTINGS = ['description', 'active', 'retryPolicy', 'signature', 'headers', 'request', 'timeout', 'rateLimit', 'maxConcurrency', 'spaces', 'channels', 'filter'];
+  const settings = (w: Record<string, unknown>) => Object.fromEntries(SETTINGS.map((k) => [k, w[k]]));
+
+  it('a created webhook, a per-space one and the unsaved one preview and send-test render agree (maxConcurrency 50)', async () => {
+    const api = await createWebhook(s, { url: 'https://example.com/defaults' });
+    expect(api).toMatchObject({ maxConcurrency: 50, timeout: 10000 });
+    expect(settings(unsavedWebhook({ url: api.url, secret: 'sample_secret' }) as unknown as Record<string, unknown>)).toEqual(settings(api));
+
+    expect((await s.api('POST', '/v1/spaces/defaults-space/webhook', { body: { url: 'https://example.com/space' } })).status).toBe(200);
+    const actions: Array<Record<string, any>> = expectOk(await s.api('GET', '/v1/event-types/call_started/webhooks'));
+    const space = actions.find((w) => w.spaces.includes('defaults-space'))!;
+    // Seed 002's three attempts and body signature; everything else as any webhook.
+    expect(settings(space)).toEqual({
+      ...settings(api),
+      description: 'livedigital per-space webhook',
+      retryPolicy: { ...api.retryPolicy, maxRetries: 2 },
+      signature: 'body',
+      spaces: ['defaults-space'],
+    });
   });
 });
 
