@@ -82,7 +82,6 @@ export interface RenderedRequest {
 const METHODS: readonly TemplateMethod[] = ['GET', 'POST', 'PUT'];
 const FORMATS: readonly TemplateFormat[] = ['json', 'raw', 'json-rpc', 'form'];
 const PARAM_TYPES: readonly ParamType[] = ['text', 'array', 'object', 'md5', 'crc32', 'sha1', 'sha256'];
-const HASH_TYPES: readonly ParamType[] = ['md5', 'crc32', 'sha1', 'sha256'];
 const TEMPLATE_KEYS = ['method', 'format', 'headers', 'params', 'rawBody', 'rpcMethod', 'dateFormat'];
 const PARAM_KEYS = ['name', 'type', 'value', 'params'];
 /** Levels of params: top-level params are level 1. */

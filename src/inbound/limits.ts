@@ -32,10 +32,6 @@ export class RateLimiter {
     }
     return Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000));
   }
-
-  forget(key: string): void {
-    this.buckets.delete(key);
-  }
 }
 
 /** What to answer a browser; `headers` go on every answer, errors included (so the browser can read the message). */

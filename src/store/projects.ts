@@ -38,10 +38,6 @@ export function projectsRepo(db: Kysely<DB>) {
       const rows = await db.selectFrom('projects').selectAll().where('id', 'in', ids).execute();
       return new Map(rows.map((r) => [r.id, toProject(r)]));
     },
-    async getDefault(): Promise<Project | undefined> {
-      const r = await db.selectFrom('projects').selectAll().where('is_default', '=', 1).executeTakeFirst();
-      return r && toProject(r);
-    },
     async list(limit: number, offset: number): Promise<{ items: Project[]; total: number }> {
       return listPage(db.selectFrom('projects'), (q) => q.selectAll().orderBy('id'), { limit, offset }, toProject);
     },

@@ -42,8 +42,6 @@ export type Verification =
   /** Another Hookbridge's `hmac-sha256` deliveries; `prefix` is its project's header prefix. */
   | { type: 'hookbridge'; secret: string; prefix?: string; tolerance?: number };
 
-export type VerificationType = Verification['type'];
-
 /** Where the delivery id of a request is read from; `false` turns off a preset's default. */
 export type DedupeRule = { header: string } | { jsonPath: string } | false | null;
 
