@@ -7,6 +7,7 @@ import type { SqliteHotPaths } from './sqlite-hot.js';
 import { kyselyBatchStore, publishBatcher } from './publish-batch.js';
 import { buildEnvelope } from '../core/envelope.js';
 import { newDeliveryRow } from './deliveries.js';
+import { isUniqueViolation, listPage } from './query.js';
 
 export interface PublishInput {
   type: string;
@@ -40,11 +41,6 @@ export interface StoredEvent {
   space: string | null;
   channels: string[];
 }
-
-const isUniqueViolation = (err: unknown) => {
-  const e = err as { code?: string; message?: string };
-  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE';
-};
 
 /** Deliveries in id order, compared in JS so both dialects' collations agree. */
 const byId = (refs: DeliveryRef[]) => refs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -160,13 +156,10 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteH
     async list(projectId: string, opts: { type?: string; limit: number; offset: number }) {
       let q = db.selectFrom('events').where('project_id', '=', projectId).where('test', '=', 0);
       if (opts.type) q = q.where('type', '=', opts.type);
-      const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).offset(opts.offset).execute();
-      const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      const items: StoredEvent[] = rows.map((r) => {
+      return listPage(q, (q) => q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc'), opts, (r): StoredEvent => {
         const env = JSON.parse(r.payload);
         return { id: r.id, type: r.type, createdAt: env.createdAt, data: env.data, space: r.space, channels: JSON.parse(r.channels) };
       });
-      return { items, total: Number(n) };
     },
   };
 }
