@@ -50,15 +50,35 @@ export async function migrateToLatest(db: Kysely<any>, schema?: string, extra: R
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     // Losers of the race see busy errors, or a duplicate row in Kysely's own lock/migration tables.
-    const busy = /SQLITE_BUSY|database is locked|already exists|UNIQUE constraint failed|duplicate key/i.test(String((error as Error)?.message ?? error));
-    if (!busy || attempt >= 20) throw new Error(`migration failed: ${(error as Error)?.message ?? error}`, { cause: error });
+    const message = String((error as Error)?.message ?? error);
+    const busy = /SQLITE_BUSY|database is locked|already exists|UNIQUE constraint failed|duplicate key/i.test(message) || otherSchemaDropped(message, schema);
+    if (!busy || attempt >= 20) throw new Error(`migration failed: ${message}`, { cause: error });
     await new Promise((r) => setTimeout(r, 100 * attempt));
   }
+}
+
+/**
+ * Kysely finds its bookkeeping tables by listing every table of every schema, with
+ * functions that look names up in the live catalog (`has_schema_privilege`,
+ * `pg_get_serial_sequence`): a schema or table of someone else dropped during that
+ * query fails it. That is a race with a neighbour in the same database, not a problem
+ * with ours: try again.
+ */
+function otherSchemaDropped(message: string, schema: string | undefined): boolean {
+  const m = /^schema "([^"]+)" does not exist/.exec(message);
+  if (m) return m[1] !== schema;
+  return /could not open relation with OID|cache lookup failed for relation/.test(message);
 }
 
 /** True when every known migration has been applied (used by /ready). */
 export async function migrationsApplied(db: Kysely<any>, schema?: string, extra: Record<string, Migration> = {}): Promise<boolean> {
   const migrator = new Migrator({ db, provider: provider(extra), allowUnorderedMigrations: true, ...(schema && { migrationTableSchema: schema }) });
-  const all = await migrator.getMigrations();
-  return all.every((m) => m.executedAt !== undefined);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const all = await migrator.getMigrations();
+      return all.every((m) => m.executedAt !== undefined);
+    } catch (err) {
+      if (attempt >= 5 || !otherSchemaDropped(String((err as Error)?.message ?? err), schema)) throw err;
+    }
+  }
 }
