@@ -23,7 +23,7 @@
  *              SQLite file (bench/backlog.mjs clones the rows one real publish wrote), then
  *              Hookbridge role all: peak RSS (VmHWM) and the drain rate at the receiver
  *              from 1 s after the first delivery to BENCH_DRAIN_WINDOW s after it (or to
- *              the last delivery, when the small backlog is through sooner)
+ *              its 90th-percentile delivery, when the small backlog is through sooner)
  *   workers    issue 12: PostgreSQL, one api process taking the publishes and N processes
  *              with HOOKBRIDGE_ROLE=worker (N in BENCH_WORKERS), throughput as above
  *
@@ -593,8 +593,8 @@ const fileMiB = (file) => {
 
 /**
  * `count` pending deliveries written straight into a fresh SQLite file, then Hookbridge
- * (role all) started on it: its peak RSS and the rate of the first CFG.drainWindowSeconds
- * of deliveries at the receiver.
+ * (role all) started on it: its peak RSS, and the delivery rate at the receiver and
+ * Hookbridge's CPU per delivery over the first CFG.drainWindowSeconds (see below).
  */
 async function backlog(count) {
   const receiver = RUN.receiver;
@@ -631,28 +631,35 @@ async function backlog(count) {
         st = await receiver.stats();
       }
       if (st.unique === 0) throw new Error('no delivery within 60 s of start');
-      // CPU per delivery from about the first delivery on (start-up and migrations left out).
-      const cpu0 = cpuSeconds(hb.child.pid);
-      const delivered0 = st.unique;
       const first = st.first;
       const windowEnd = first + CFG.drainWindowSeconds * 1000;
+      // CPU samples along the drain, so CPU per delivery covers the same span as the rate.
+      const samples = [{ t: now(), cpu: cpuSeconds(hb.child.pid) }];
       while (now() < windowEnd && st.unique < count) {
         await sleep(200);
         st = await receiver.stats();
+        samples.push({ t: now(), cpu: cpuSeconds(hb.child.pid) });
       }
       const m = mem.stop();
-      const cpu = cpuSeconds(hb.child.pid) - cpu0;
       st = await receiver.stats();
-      const deliveredForCpu = st.unique - delivered0;
-      // The rate in steady state: from 1 s after the first delivery (connections, JIT and the
-      // first claim warm up alike for both sizes) to the window's end, or to the last
-      // delivery when the whole backlog arrived sooner (a small one).
+      // The rate in steady state, the same way for both sizes: from 1 s after the first
+      // delivery (connections, JIT and the first claims warm up) to the window's end — or,
+      // when the whole backlog arrived sooner (a small one), to its 90th-percentile
+      // delivery, leaving out the tail where the queue runs dry and batches shrink.
       const drainedAll = st.unique >= count && st.last <= windowEnd;
-      const end = drainedAll ? st.last : windowEnd;
+      let end = windowEnd;
+      if (drainedAll) {
+        const times = Object.values(await receiver.times()).sort((x, y) => x - y);
+        end = times[Math.floor(times.length * 0.9) - 1] ?? st.last;
+      }
       let start = first + DRAIN_SKIP_MS;
-      if (end - start < 1000) start = first; // drained in about a second: take it all
+      if (end - start < 1000) start = first; // through in about a second: take it all
       const win = await receiver.window(start, end + 0.001);
       const perSecond = end > start ? (win.unique / (end - start)) * 1000 : NaN;
+      const near = (t) => samples.reduce((best, x) => (Math.abs(x.t - t) < Math.abs(best.t - t) ? x : best));
+      const [c0, c1] = [near(start), near(end)];
+      const cpu = c1.cpu - c0.cpu;
+      const deliveredForCpu = c1.t > c0.t ? (await receiver.window(c0.t, c1.t)).unique : 0;
       const out = {
         count,
         load,
@@ -666,7 +673,7 @@ async function backlog(count) {
         rateToMs: Math.round(end - first),
         perSecond: Math.round(perSecond),
         duplicates: st.duplicates,
-        cpuSeconds: round(cpu),
+        cpuSecondsInRateSpan: round(cpu),
         cpuUsPerDelivery: deliveredForCpu > 0 && Number.isFinite(cpu) ? Math.round((cpu / deliveredForCpu) * 1e6) : null,
         ...m,
         peakMB: round((m.vmHwmMiB * 2 ** 20) / 1e6, 1),
