@@ -344,10 +344,13 @@ async function closedThroughput(sys, label) {
   const t0 = now();
   const from = t0 + CFG.warmupSeconds * 1000;
   const to = from + CFG.seconds * 1000;
+  // CPU of the system's processes, and of the whole rig (this load generator and the
+  // receiver too; not the PostgreSQL server, whose other clients this bench cannot tell apart).
+  const cpuSnap = () => ({ sys: cpuOf(sys.pids), receiver: cpuSeconds(receiver.child.pid) ?? NaN, bench: process.cpuUsage() });
   let cpuFrom;
   let cpuTo;
-  const tA = setTimeout(() => (cpuFrom = cpuOf(sys.pids)), from - now());
-  const tB = setTimeout(() => (cpuTo = cpuOf(sys.pids)), to - now());
+  const tA = setTimeout(() => (cpuFrom = cpuSnap()), from - now());
+  const tB = setTimeout(() => (cpuTo = cpuSnap()), to - now());
   const publisher = async () => {
     while (now() < to) {
       const i = seq++;
@@ -376,7 +379,8 @@ async function closedThroughput(sys, label) {
   await Promise.all(Array.from({ length: CFG.publishers }, publisher));
   clearTimeout(tA);
   clearTimeout(tB);
-  cpuTo ??= cpuOf(sys.pids);
+  cpuFrom ??= cpuSnap();
+  cpuTo ??= cpuSnap();
   await pool.close();
   const win = await receiver.window(from, to);
   const acceptedInWindow = acceptedAt.filter((t) => t >= from && t < to).length;
@@ -393,7 +397,9 @@ async function closedThroughput(sys, label) {
   const times = await receiver.times();
   let missing = 0;
   for (const id of accepted) if (!(id in times)) missing++;
-  const cpu = cpuTo - cpuFrom;
+  const cpu = cpuTo.sys - cpuFrom.sys;
+  const benchCpu = (cpuTo.bench.user + cpuTo.bench.system - cpuFrom.bench.user - cpuFrom.bench.system) / 1e6;
+  const rigCpu = cpu + (cpuTo.receiver - cpuFrom.receiver) + benchCpu;
   const r = {
     label,
     publishers: CFG.publishers,
@@ -413,6 +419,8 @@ async function closedThroughput(sys, label) {
     drainWaitMs: Math.round(drainMs),
     systemCpuSeconds: round(cpu),
     systemCpuUsPerEvent: Number.isFinite(cpu) && win.unique ? Math.round((cpu / win.unique) * 1e6) : null,
+    rigCpuSeconds: round(rigCpu),
+    rigCpuUsPerEvent: Number.isFinite(rigCpu) && win.unique ? Math.round((rigCpu / win.unique) * 1e6) : null,
     receiverRequests: st.requests,
   };
   log(
@@ -717,6 +725,16 @@ function buildTable(R) {
   ratioRow('SQLite pipeline / relay', tp('sqlite'), tp('relay'), ISSUE.sqliteRelay, thWhy('sqlite', 'relay'));
   ratioRow('PostgreSQL pipeline / relay', tp('postgres'), tp('relay'), ISSUE.pgRelay, thWhy('postgres', 'relay'));
   ratioRow('PostgreSQL pipeline / graphile-worker pipeline', tp('postgres'), tp('graphile'), ISSUE.pgGraphile, thWhy('postgres', 'graphile'));
+  // The same ratios from CPU per event of the whole rig (load generator + system + receiver):
+  // what the ratio would be on an otherwise idle machine where CPU is the bound — steadier
+  // than rates taken a minute apart on a shared one. PostgreSQL's server CPU is not in it.
+  const cpuRatio = (figure, a, b) => {
+    const [x, y] = [T[a]?.rigCpuUsPerEvent, T[b]?.rigCpuUsPerEvent];
+    if (x && y) row(figure, `${round(y / x)} (${fmt(x)} vs ${fmt(y)} µs of CPU per event)`, null, null);
+  };
+  cpuRatio('  by CPU per event: SQLite / relay', 'sqlite', 'relay');
+  cpuRatio('  by CPU per event: PostgreSQL / relay (server CPU not counted)', 'postgres', 'relay');
+  cpuRatio('  by CPU per event: PostgreSQL / graphile (server CPU not counted)', 'postgres', 'graphile');
   const A = R.accept ?? {};
   for (const [k, name, spec] of [['sqlite', 'SQLite', ISSUE.acceptSqlite], ['postgres', 'PostgreSQL', ISSUE.acceptPg]]) {
     const figure = `publish accept p99 at ${CFG.rate} ev/s, ${name}`;
@@ -768,7 +786,7 @@ function buildTable(R) {
   for (const [k, name] of Object.entries(names)) {
     const t = T[k];
     if (!t || t.skip || t.error) continue;
-    row(`${name}: received / accepted ev/s`, `${fmt(t.receivedPerSecond)} / ${fmt(t.acceptedPerSecond)} (CPU ${t.systemCpuUsPerEvent ?? 'n/a'} µs/ev)`, null, null);
+    row(`${name}: received / accepted ev/s`, `${fmt(t.receivedPerSecond)} / ${fmt(t.acceptedPerSecond)} (CPU ${t.systemCpuUsPerEvent ?? 'n/a'} µs/ev; rig ${t.rigCpuUsPerEvent ?? 'n/a'})`, null, null);
     row(`${name}: every accepted event received once`, `${t.accepted - t.missing}/${t.accepted}, ${t.duplicates} dup, ${t.publishFailures} failed`, null, 'all, 0, 0', pf(t.missing === 0 && t.duplicates === 0 && t.publishFailures === 0));
   }
   for (const n of CFG.workers) {
