@@ -1,5 +1,5 @@
 /**
- * Child processes of the benchmark: the receiver and Hookbridge itself. Every child is
+ * Child processes of the benchmark: the receiver, the baselines and Hookbridge itself. Every child is
  * registered so that `killAll` (and the `exit` hook) can end it however the run ends.
  */
 import { fork, spawn } from 'node:child_process';
@@ -76,20 +76,28 @@ export async function freePort() {
   });
 }
 
-export async function startReceiver() {
-  const child = track(fork(path.join(here, 'receiver.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+/**
+ * Forks `script` (a bench/*.mjs child that sends {type:'ready', port} over IPC once it
+ * listens) with `env` added to ours; resolves with the child and its origin.
+ */
+export async function startForked(script, env = {}, what = path.basename(script, '.mjs'), timeoutMs = 60_000) {
+  const child = track(fork(path.join(here, script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } }));
   const port = await new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('receiver did not start within 10 s')), 10_000);
+    const t = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs / 1000} s`)), timeoutMs);
     child.once('message', (m) => {
       clearTimeout(t);
       resolve(m.port);
     });
     child.once('exit', (code) => {
       clearTimeout(t);
-      reject(new Error(`receiver exited with ${code}`));
+      reject(new Error(`${what} exited with ${code} during start-up`));
     });
   });
-  const origin = `http://127.0.0.1:${port}`;
+  return { child, origin: `http://127.0.0.1:${port}`, stop: (graceMs = 10_000) => stopChild(child, graceMs) };
+}
+
+export async function startReceiver() {
+  const { child, origin } = await startForked('receiver.mjs', {}, 'receiver', 10_000);
   const call = async (method, p) => {
     const res = await request(origin + p, { method, headersTimeout: 30_000, bodyTimeout: 30_000 });
     return res.body.json();
@@ -99,15 +107,58 @@ export async function startReceiver() {
     origin,
     stats: () => call('GET', '/__stats'),
     times: () => call('GET', '/__times'),
+    /** Ids first received in [from, to) (times on the parent's `now()` clock). */
+    window: (from, to) => call('GET', `/__window?from=${from}&to=${to}`),
     reset: () => call('POST', '/__reset'),
   };
 }
+
+/** Resident set of a process now and its peak so far (VmRSS, VmHWM from /proc), in MiB. */
+export function memoryMiB(pid) {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+    return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+  } catch {
+    return { rss: NaN, hwm: NaN };
+  }
+}
+
+/**
+ * Samples a process's RSS every `everyMs` (and reads the kernel's own high-water mark,
+ * VmHWM, which catches peaks between samples). `stop()` returns the figures in MiB.
+ */
+export function sampleMemory(pid, everyMs = 100) {
+  let peakRss = 0;
+  let hwm = 0;
+  const samples = [];
+  const started = Date.now();
+  const take = () => {
+    const m = memoryMiB(pid);
+    if (Number.isFinite(m.rss)) {
+      peakRss = Math.max(peakRss, m.rss);
+      hwm = Math.max(hwm, m.hwm);
+      samples.push([Date.now() - started, Math.round(m.rss * 10) / 10]);
+    }
+  };
+  take();
+  const t = setInterval(take, everyMs);
+  return {
+    stop() {
+      clearInterval(t);
+      take();
+      // Every 10th sample is plenty for the JSON.
+      return { peakRssMiB: round1(peakRss), vmHwmMiB: round1(hwm), samplesMs: samples.filter((_, i) => i % 10 === 0) };
+    },
+  };
+}
+const round1 = (v) => Math.round(v * 10) / 10;
 
 /** The environment a Hookbridge child gets: ours, minus any Hookbridge settings of the caller. */
 function childEnv(extra) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(HOOKBRIDGE_|PORT$|HOST$|DATABASE_URL$|LOG_LEVEL$|REDIS_URL$)/.test(k)) continue;
+    if (/^(HOOKBRIDGE_|MEETINGS_|KTALK_|PORT$|HOST$|DATABASE_URL$|DATABASE_POOL_SIZE$|LOG_LEVEL$|REDIS_URL$)/.test(k)) continue;
     env[k] = v;
   }
   return { ...env, ...extra };
@@ -117,7 +168,7 @@ function childEnv(extra) {
  * `node <cli> serve` (a dist/cli.js) with the given role; resolves once GET /health answers.
  * `cwd` is a scratch directory, so a developer's `.env` in the repo is not picked up.
  */
-export async function startHookbridge({ cli, role, databaseUrl, port, adminToken, secretKey, cwd, logLevel, cpuProfDir }) {
+export async function startHookbridge({ cli, role, databaseUrl, port, adminToken, secretKey, cwd, logLevel, cpuProfDir, env: extraEnv = {} }) {
   const args = [];
   if (cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`);
   args.push(cli, 'serve');
@@ -130,6 +181,7 @@ export async function startHookbridge({ cli, role, databaseUrl, port, adminToken
     HOOKBRIDGE_ALLOW_PRIVATE_TARGETS: 'true',
     HOOKBRIDGE_ROLE: role,
     LOG_LEVEL: logLevel,
+    ...extraEnv,
   });
   const child = track(spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }));
   const tail = [];

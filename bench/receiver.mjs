@@ -6,6 +6,8 @@
  *
  *   GET  /__stats  → {requests, recorded, unique, duplicates, badBodies, first, last}
  *   GET  /__times  → {id: receiveTimeMs, …} for every recorded id (first receipt)
+ *   GET  /__window?from=T0&to=T1 → {unique, first, last}: ids first received in [T0, T1)
+ *        (same clock as the parent's `now()`), and the first/last such receipt time
  *   POST /__reset  → clears everything
  *
  * The listening port is sent to the parent over IPC: {type: 'ready', port}.
@@ -54,6 +56,21 @@ const server = http.createServer((req, res) => {
     return json(res, { ...rest, unique: times.size });
   }
   if (req.url === '/__times' && req.method === 'GET') return json(res, Object.fromEntries(s.times));
+  if (req.url.startsWith('/__window?') && req.method === 'GET') {
+    const q = new URLSearchParams(req.url.slice('/__window?'.length));
+    const from = Number(q.get('from') ?? -Infinity);
+    const to = Number(q.get('to') ?? Infinity);
+    let unique = 0;
+    let first = null;
+    let last = null;
+    for (const at of s.times.values()) {
+      if (at < from || at >= to) continue;
+      unique++;
+      if (first === null || at < first) first = at;
+      if (last === null || at > last) last = at;
+    }
+    return json(res, { unique, first, last });
+  }
   if (req.url === '/__reset' && req.method === 'POST') {
     reset();
     req.resume();
