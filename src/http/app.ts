@@ -21,6 +21,9 @@ import sourceRoutes from './routes/v1/sources.js';
 import inboundRoutes from '../inbound/routes.js';
 import jobRoutes from './routes/v1/jobs.js';
 import webhookPreviewRoutes from './routes/v1/webhook-preview.js';
+import portalLinkRoutes from './routes/v1/portal-links.js';
+import statsSeriesRoutes from './routes/v1/stats-series.js';
+import spacesListRoutes from './routes/v1/spaces-list.js';
 
 /** Route modules under /v1 (authenticated). Later features add theirs here. */
 export const V1_ROUTES: RouteModule[] = [
@@ -35,6 +38,9 @@ export const V1_ROUTES: RouteModule[] = [
   spaceRoutes,
   sourceRoutes,
   jobRoutes,
+  portalLinkRoutes,
+  statsSeriesRoutes,
+  spacesListRoutes,
 ];
 
 /** Route modules at the root (inbound sources); built-in apps bring theirs through `buildApp`. */

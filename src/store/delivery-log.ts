@@ -79,14 +79,15 @@ export function deliveryLogRepo(db: Kysely<DB>) {
     /**
      * Recovery after an outage: deliveries of `webhook` created since `since` in the
      * given statuses become due again, and matching events published since then that
-     * never got a delivery for it (it was inactive) get one now.
+     * never got a delivery for it (it was inactive) get one now. `until` (exclusive) ends the window.
      */
-    async replay(w: Webhook, since: number, statuses: DeliveryStatus[], now = Date.now()) {
+    async replay(w: Webhook, since: number, statuses: DeliveryStatus[], now = Date.now(), until = Number.MAX_SAFE_INTEGER) {
       const reset = await db
         .updateTable('deliveries')
         .set((eb) => ({ status: 'pending', attempt_base: eb.ref('attempts'), next_attempt_at: now, lease_until: null, updated_at: now }))
         .where('webhook_id', '=', w.id)
         .where('created_at', '>=', since)
+        .where('created_at', '<', until)
         .where('status', 'in', statuses)
         .executeTakeFirst();
       let created = 0;
@@ -98,6 +99,7 @@ export function deliveryLogRepo(db: Kysely<DB>) {
           .select(['id', 'type', 'payload', 'space', 'channels', 'created_at'])
           .where('project_id', '=', w.projectId)
           .where((eb) => eb.or([eb('created_at', '>', cursor), eb.and([eb('created_at', '=', cursor), eb('id', '>', lastId)])]))
+          .where('created_at', '<', until)
           .where((eb) =>
             eb.not(
               eb.exists(

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { DB } from './schema.js';
+import type { DB, TokenKind } from './schema.js';
 import { newId } from '../ids.js';
 import { hashToken } from '../core/secretbox.js';
 import { TtlCache } from '../core/ttl-cache.js';
@@ -22,7 +22,7 @@ export const generateToken = (admin = false) => `${admin ? 'hba_' : 'hb_'}${rand
 export const TOKEN_CACHE_MS = 5000;
 
 export function tokensRepo(db: Kysely<DB>) {
-  const cache = new TtlCache<{ id: string; project_id: string | null; is_admin: number }>(TOKEN_CACHE_MS);
+  const cache = new TtlCache<{ id: string; project_id: string | null; is_admin: number; kind: TokenKind; expires_at: number | null }>(TOKEN_CACHE_MS);
   return {
     /** Stores the hash of `token` (generated when absent) and returns the plain token once. */
     async create(input: { projectId: string | null; isAdmin?: boolean; name: string; token?: string }, now = Date.now()) {
@@ -56,7 +56,11 @@ export function tokensRepo(db: Kysely<DB>) {
       const hash = hashToken(token);
       const hit = cache.get(hash);
       if (hit) return hit;
-      const row = await db.selectFrom('tokens').select(['id', 'project_id', 'is_admin']).where('token_hash', '=', hash).executeTakeFirst();
+      const row = await db
+        .selectFrom('tokens')
+        .select(['id', 'project_id', 'is_admin', 'kind', 'expires_at'])
+        .where('token_hash', '=', hash)
+        .executeTakeFirst();
       if (row) cache.set(hash, row);
       return row;
     },

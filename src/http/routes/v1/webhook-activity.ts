@@ -17,6 +17,7 @@ const TestBody = Type.Object({
 });
 const ReplayBody = Type.Object({
   since: Type.String({ description: 'Date or date-time: replay deliveries and events from here on' }),
+  until: Type.Optional(Type.String({ description: 'Date or date-time (exclusive): the end of the window; default: now' })),
   status: Type.Optional(Type.Union([Type.Literal('failed'), Type.Literal('all')], { description: 'failed (default) or all' })),
 });
 
@@ -121,10 +122,16 @@ const webhookActivityRoutes: RouteModule = (app, ctx) => {
       const w = await load(req.caller.projectId, req.params.id);
       const since = parseDate(req.body.since);
       if (since === undefined) throw invalid('since must be a date or date-time', [{ field: 'since', message: 'does not parse' }]);
+      const until = req.body.until === undefined ? undefined : (parseDate(req.body.until) ?? Number.NaN);
+      if (until !== undefined && !(until > since)) {
+        throw invalid('until must be a date or date-time after since', [{ field: 'until', message: 'does not parse or is not after since' }]);
+      }
       const statuses = req.body.status === 'all' ? (['failed', 'delivered'] as const) : (['failed'] as const);
-      const result = await log.replay(w, since, [...statuses]);
+      const result = await log.replay(w, since, [...statuses], Date.now(), until);
       ctx.wake();
-      return reply.status(202).send(ok({ webhookId: w.id, since: new Date(since).toISOString(), ...result }));
+      return reply
+        .status(202)
+        .send(ok({ webhookId: w.id, since: new Date(since).toISOString(), ...(until !== undefined && { until: new Date(until).toISOString() }), ...result }));
     },
   );
 };
