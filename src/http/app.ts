@@ -24,6 +24,7 @@ import webhookPreviewRoutes from './routes/v1/webhook-preview.js';
 import portalLinkRoutes from './routes/v1/portal-links.js';
 import statsSeriesRoutes from './routes/v1/stats-series.js';
 import spacesListRoutes from './routes/v1/spaces-list.js';
+import { registerDashboard } from './static.js';
 
 /** Route modules under /v1 (authenticated). Later features add theirs here. */
 export const V1_ROUTES: RouteModule[] = [
@@ -87,6 +88,7 @@ export async function buildApp(ctx: AppContext, logger: Logger, apps: { v1: Rout
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await opsRoutes(app, ctx);
+  await registerDashboard(app, ctx);
   for (const mod of [...ROOT_ROUTES, ...apps.root]) await mod(app, ctx);
   const authenticate = makeAuthenticate(ctx.repos, ctx.defaultProjectId);
   await app.register(async (v1) => {
