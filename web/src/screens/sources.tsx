@@ -1,0 +1,144 @@
+/** Inbound sources and the requests each received; the rating app's Okdesk webhooks, refused ones included. */
+import { useState } from 'preact/hooks';
+import { qs } from '../api';
+import { useGet } from '../hooks';
+import { fmtTime } from '../format';
+import { Code, Empty, ErrorBox, HeadersTable, Link, Loading, PageTitle, Pager, StatusBadge } from '../ui';
+
+interface Source {
+  id: string;
+  name: string;
+  path: string;
+  url: string;
+  verification: { type: string };
+  action: { type: string; eventType?: string };
+  active: boolean;
+  createdAt: string;
+}
+interface InboundRequest {
+  id: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  bodyEncoding: string;
+  verification: string;
+  dedupeKey: string | null;
+  status: string;
+  error: string | null;
+  receivedAt: string;
+}
+interface OkdeskWebhook {
+  id: string;
+  eventType: string | null;
+  issueId: string | null;
+  outcome: string;
+  error: string | null;
+  body: string;
+  receivedAt: string;
+}
+
+export function SourcesPage() {
+  const sources = useGet<Source[]>('/v1/sources?limit=1000');
+  return (
+    <>
+      <PageTitle>Sources</PageTitle>
+      <p class="muted">Endpoints third parties post webhooks to. Requests refused before they reach a source's action (bad signature 401, too large 413, rate limit 429) are answered and not stored.</p>
+      <ErrorBox error={sources.error} />
+      {sources.loading && !sources.data && <Loading what="Loading sources" />}
+      {sources.data && !sources.data.length && <Empty>No inbound sources. Create one with POST /v1/sources.</Empty>}
+      {sources.data && sources.data.length > 0 && (
+        <table class="stack">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">URL</th>
+              <th scope="col">Verification</th>
+              <th scope="col">Action</th>
+              <th scope="col">Status</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sources.data.map((s) => (
+              <tr key={s.id}>
+                <td data-label="Name">
+                  <Link href={`/sources/${s.id}`}>{s.name}</Link>
+                </td>
+                <td data-label="URL">
+                  <code>{s.url}</code>
+                </td>
+                <td data-label="Verification">{s.verification.type}</td>
+                <td data-label="Action">
+                  {s.action.type}
+                  {s.action.eventType && <> → <code>{s.action.eventType}</code></>}
+                </td>
+                <td data-label="Status">
+                  <StatusBadge status={s.active ? 'active' : 'inactive'} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <OkdeskWebhooks />
+    </>
+  );
+}
+
+/** Shown when the rating app runs: what Okdesk sent, with the outcome (refused ones with the reason). */
+function OkdeskWebhooks() {
+  const [offset, setOffset] = useState(0);
+  const hooks = useGet<OkdeskWebhook[]>(`/v1/okdesk/webhooks${qs({ limit: 20, offset })}`);
+  if (hooks.error?.status === 404) return null;
+  return (
+    <section aria-labelledby="okdesk-title">
+      <h2 id="okdesk-title">Okdesk webhooks (rating app)</h2>
+      <ErrorBox error={hooks.error} />
+      {hooks.data && !hooks.data.length && <Empty>Okdesk has sent nothing yet.</Empty>}
+      {hooks.data?.map((h) => (
+        <details key={h.id} class="card">
+          <summary>
+            {fmtTime(h.receivedAt)} <code>{h.eventType ?? '?'}</code> issue {h.issueId ?? '—'} <StatusBadge status={h.outcome} /> {h.error}
+          </summary>
+          <Code value={h.body} label="Body" />
+        </details>
+      ))}
+      <Pager pagination={hooks.pagination} onOffset={setOffset} />
+    </section>
+  );
+}
+
+export function SourceRequests({ id }: { id: string }) {
+  const [offset, setOffset] = useState(0);
+  const source = useGet<Source>(`/v1/sources/${id}`);
+  const reqs = useGet<InboundRequest[]>(`/v1/sources/${id}/requests${qs({ limit: 20, offset })}`);
+  return (
+    <>
+      <PageTitle actions={<button type="button" class="secondary" onClick={reqs.reload}>Refresh</button>}>
+        {source.data ? `Source ${source.data.name}` : 'Source'}
+      </PageTitle>
+      {source.data && (
+        <p>
+          Receives at <code>{source.data.url}</code>, verification {source.data.verification.type}, action {source.data.action.type}.
+        </p>
+      )}
+      <ErrorBox error={source.error ?? reqs.error} />
+      {reqs.loading && !reqs.data && <Loading what="Loading requests" />}
+      {reqs.data && !reqs.data.length && <Empty>No requests received yet.</Empty>}
+      {reqs.data?.map((r) => (
+        <details key={r.id} class="card">
+          <summary>
+            {fmtTime(r.receivedAt)} <code>{r.method}</code> <StatusBadge status={r.status} /> verification: {r.verification}
+            {r.dedupeKey && <> · id {r.dedupeKey}</>} {r.error && <span class="reason"> — {r.error}</span>}
+          </summary>
+          <p>
+            <code>{r.url}</code>
+          </p>
+          <HeadersTable headers={r.headers} caption="Headers" />
+          <Code value={r.bodyEncoding === 'base64' ? `(base64) ${r.body}` : r.body} label="Body" />
+        </details>
+      ))}
+      <Pager pagination={reqs.pagination} onOffset={setOffset} />
+    </>
+  );
+}
