@@ -23,6 +23,8 @@ export function useLocation(): Location {
   useEffect(() => {
     const l = () => setLoc(current());
     listeners.add(l);
+    // A navigation between the first render and this effect would otherwise be missed.
+    l();
     return () => void listeners.delete(l);
   }, []);
   return loc;

@@ -20,6 +20,8 @@ export function ProjectSwitcher({ session, onChange }: { session: Session; onCha
           id={id}
           value={current}
           disabled={!list.length}
+          // Projects made elsewhere since the page loaded appear when the picker is opened.
+          onFocus={projects.reload}
           onChange={(e) => {
             const v = e.currentTarget.value;
             onChange(list.find((p) => p.id === v)?.isDefault ? undefined : v);

@@ -114,7 +114,7 @@ export function WebhookDetail({ id }: { id: string }) {
       </section>
 
       <SecretPanel webhook={w} onRotated={setW} />
-      <TestSend webhook={w} catalog={types.data ?? []} onSent={() => setRefresh((r) => r + 1)} />
+      <TestSend webhook={w} catalog={types.data ?? []} onSent={() => (setRefresh((r) => r + 1), stats.reload())} />
       <DeliveryLog webhookId={id} refresh={refresh} />
       <p>
         <button type="button" class="secondary" onClick={() => (setRefresh((r) => r + 1), stats.reload())}>
