@@ -90,19 +90,21 @@ export function ErrorsPage({ loc }: { loc: Location }) {
                     {d.error ?? '—'}
                   </td>
                   <td data-label="Attempts">{d.attempts}</td>
-                  <td data-label="Actions" class="row-actions">
-                    {r && !(r instanceof Error) ? (
-                      <span role="status">
-                        Queued: <StatusBadge status={(r as LogRecord).status} />
-                      </span>
-                    ) : (
-                      <button type="button" aria-label={`Retry delivery ${d.id}`} onClick={() => void retry(d.id)}>
-                        Retry
-                      </button>
-                    )}
-                    <Link href={`/deliveries/${d.id}`} aria-label={`Attempts of delivery ${d.id}`}>
-                      Attempts
-                    </Link>
+                  <td data-label="Actions">
+                    <span class="row-actions">
+                      {r && !(r instanceof Error) ? (
+                        <span role="status">
+                          Queued: <StatusBadge status={(r as LogRecord).status} />
+                        </span>
+                      ) : (
+                        <button type="button" aria-label={`Retry delivery ${d.id}`} onClick={() => void retry(d.id)}>
+                          Retry
+                        </button>
+                      )}
+                      <Link href={`/deliveries/${d.id}`} aria-label={`Attempts of delivery ${d.id}`}>
+                        Attempts
+                      </Link>
+                    </span>
                     {r instanceof Error && <ErrorBox error={r} />}
                   </td>
                 </tr>

@@ -46,7 +46,7 @@ export function WebhookList() {
       >
         Webhooks
       </PageTitle>
-      <p class="muted">Each event and the webhooks (actions) it is delivered to, in the order they were added. Success rate and latency cover the last 24 hours.</p>
+      <p class="muted">Each event and the webhooks (actions) it is delivered to, in the order they were added. Success rates cover the last 24 hours.</p>
       <ErrorBox error={hooks.error ?? types.error} />
       {(hooks.loading || types.loading) && <Loading what="Loading webhooks" />}
       {hooks.data && types.data && !ordered.length && (
@@ -73,7 +73,7 @@ export function WebhookList() {
                   </div>
                   <StatusBadge status={webhookStatus(w)} />
                   <span class="metric" title="Success rate, last 24 hours">
-                    {st instanceof Error ? 'stats unavailable' : st ? `${fmtRate(st.delivery.total ? st.delivery.successRate : null)} of ${st.delivery.total}` : '…'}
+                    {st instanceof Error ? 'stats unavailable' : !st ? '…' : st.delivery.total ? `${fmtRate(st.delivery.successRate)} of ${st.delivery.total} delivered` : 'no deliveries'}
                   </span>
                   <span class="metric">Last delivery: {fmtTime(w.lastDelivery)}</span>
                 </li>
