@@ -41,7 +41,8 @@ program
     if (server.generatedAdminToken) {
       process.stdout.write(
         `\n  Admin token (shown once, stored hashed — keep it now):\n\n    ${server.generatedAdminToken}\n\n` +
-          `  Try: curl -H "Authorization: Bearer ${server.generatedAdminToken}" ${server.url}/v1/webhooks\n\n`,
+          `  Try: curl -H "Authorization: Bearer ${server.generatedAdminToken}" ${server.url}/v1/webhooks\n\n` +
+          `  Dashboard: ${server.url}/ (sign in with this token)\n\n`,
       );
     }
     let stopping = false;
