@@ -7,7 +7,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { openStore, type Store } from './store/db.js';
+import { isHookbridgeSqlite, openStore, sqliteFile, type Store } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
 import { createRepos, type Repos } from './store/index.js';
 import { createSecretBox } from './core/secretbox.js';
@@ -45,6 +45,34 @@ export function resolveSecretKey(config: Config): string {
 /** Every registered app's migrations, keyed by their unique names. */
 export function appMigrations(apps: BuiltinApp<any>[] = BUILTIN_APPS): Record<string, Migration> {
   return Object.assign({}, ...apps.map((a) => a.migrations ?? {}));
+}
+
+/** The database as a person should see it: the SQLite file's absolute path, or the PostgreSQL URL without its password. */
+export function describeDatabase(databaseUrl: string): string {
+  if (databaseUrl === 'sqlite::memory:') return 'an in-memory SQLite database (sqlite::memory:)';
+  const file = sqliteFile(databaseUrl);
+  if (file) return `the SQLite database ${file}`;
+  const url = new URL(databaseUrl);
+  if (url.password) url.password = '****';
+  return `the PostgreSQL database ${url.toString()}`;
+}
+
+/**
+ * For commands that must not create a database (all but `serve` and `migrate`): why
+ * `databaseUrl` is not an existing Hookbridge database, or undefined when it is. A
+ * token written into a database nothing else uses would work nowhere.
+ */
+export function notAnExistingDatabase(databaseUrl: string): string | undefined {
+  if (databaseUrl === 'sqlite::memory:') {
+    return 'sqlite::memory: is a new, empty database that vanishes when this command exits; point --database or DATABASE_URL at the database the server uses';
+  }
+  const file = sqliteFile(databaseUrl);
+  if (!file || isHookbridgeSqlite(file)) return undefined;
+  const what = fs.existsSync(file) ? `${file} is not a Hookbridge database` : `There is no database at ${file}`;
+  return (
+    `${what} (DATABASE_URL=${databaseUrl}). This command does not create one: point --database or DATABASE_URL ` +
+    'at the database the server uses, or create it first with "hookbridge migrate" (or "hookbridge serve").'
+  );
 }
 
 export async function openRepos(config: Config, logger: Logger, apps: BuiltinApp<any>[] = BUILTIN_APPS): Promise<{ store: Store; repos: Repos }> {

@@ -62,6 +62,17 @@ export function registerTools(program: Command): void {
     .option('--user-agent <ua>', 'User-Agent', 'Hookbridge-Webhooks/1.0')
     .option('--timeout <ms>', 'request timeout', '10000')
     .action(async (opts) => {
+      // The same rules as the API, so a secret refused there is refused here.
+      const { SIGNATURE_SCHEMES, secretProblem } = await import('./core/signing.js');
+      if (!SIGNATURE_SCHEMES.includes(opts.signature)) throw new Error(`--signature ${opts.signature}: expected one of ${SIGNATURE_SCHEMES.join(', ')}`);
+      const problem = secretProblem(opts.signature as SignatureScheme, opts.secret);
+      if (problem) throw new Error(`--secret: ${problem}`);
+      let data: unknown;
+      try {
+        data = JSON.parse(opts.data);
+      } catch (err) {
+        throw new Error(`--data is not valid JSON: ${(err as Error).message}`, { cause: err });
+      }
       const [{ buildEnvelope }, { unsavedWebhook }, { buildRequest }, { createSender }, { newId }] = await Promise.all([
         import('./core/envelope.js'),
         import('./store/webhooks.js'),
@@ -71,7 +82,7 @@ export function registerTools(program: Command): void {
       ]);
       const now = Date.now();
       const w = unsavedWebhook({ url: opts.url, secret: opts.secret, signature: opts.signature as SignatureScheme }, now);
-      const payload = buildEnvelope({ id: newId('evt', now), type: opts.type, createdAt: new Date(now).toISOString(), data: JSON.parse(opts.data) });
+      const payload = buildEnvelope({ id: newId('evt', now), type: opts.type, createdAt: new Date(now).toISOString(), data });
       const req = buildRequest(w, { headerPrefix: opts.prefix, userAgent: opts.userAgent }, { deliveryId: newId('dlv', now), eventType: opts.type, payload, attemptNumber: 1, nowMs: now });
       // The operator names the target explicitly, so private addresses are allowed here.
       const sender = createSender({ allowPrivate: true });

@@ -24,6 +24,12 @@ function config(overrides: Record<string, string | undefined> = {}) {
   }
 }
 
+/** Commands that open the database say which one, on stderr (stdout stays theirs: a token, a banner). */
+async function announceDatabase(databaseUrl: string): Promise<void> {
+  const { describeDatabase } = await import('./bootstrap.js');
+  console.error(`hookbridge: using ${describeDatabase(databaseUrl)}`);
+}
+
 const program = new Command('hookbridge').description('Self-hosted webhook gateway').version('0.1.0');
 
 program
@@ -36,12 +42,14 @@ program
   .action(async (opts) => {
     const cfg = config({ PORT: opts.port, HOST: opts.host, DATABASE_URL: opts.database, HOOKBRIDGE_ROLE: opts.role });
     const logger = pino({ level: cfg.logLevel });
+    await announceDatabase(cfg.databaseUrl);
     const { startServer } = await import('./server.js');
     const server = await startServer(cfg, logger);
     if (server.generatedAdminToken) {
-      process.stdout.write(
+      // Once, on stderr, outside the JSON log stream on stdout (log shippers never see it).
+      process.stderr.write(
         `\n  Admin token (shown once, stored hashed — keep it now):\n\n    ${server.generatedAdminToken}\n\n` +
-          `  Try: curl -H "Authorization: Bearer ${server.generatedAdminToken}" ${server.url}/v1/webhooks\n\n` +
+          `  Try: curl -H "Authorization: Bearer <the token>" ${server.url}/v1/webhooks\n\n` +
           `  Dashboard: ${server.url}/ (sign in with this token)\n\n`,
       );
     }
@@ -49,12 +57,20 @@ program
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
-      logger.info({ signal }, 'shutting down');
+      const started = Date.now();
+      logger.info({ signal }, 'shutting down: finishing in-flight deliveries and jobs');
       await server.close();
+      logger.info({ signal, ms: Date.now() - started }, 'stopped');
       process.exit(0);
     };
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
+    // Under `npm start`, a SIGTERM sent to npm ends npm without passing the signal on; this
+    // process is then re-parented. Treat that like a SIGTERM rather than run on unsupervised.
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) void stop('parent exited');
+    }, 500).unref();
   });
 
 program
@@ -63,6 +79,7 @@ program
   .option('-d, --database <url>', 'database URL (DATABASE_URL)')
   .action(async (opts) => {
     const cfg = config({ DATABASE_URL: opts.database });
+    await announceDatabase(cfg.databaseUrl);
     const { openRepos } = await import('./bootstrap.js');
     const { store } = await openRepos(cfg, pino({ level: cfg.logLevel }));
     await store.close();
@@ -78,7 +95,14 @@ token
   .option('-d, --database <url>', 'database URL (DATABASE_URL)')
   .action(async (opts) => {
     const cfg = config({ DATABASE_URL: opts.database });
-    const { ensureDefaultProject, openRepos } = await import('./bootstrap.js');
+    const { ensureDefaultProject, notAnExistingDatabase, openRepos } = await import('./bootstrap.js');
+    const problem = notAnExistingDatabase(cfg.databaseUrl);
+    if (problem) {
+      console.error(problem);
+      process.exitCode = 1;
+      return;
+    }
+    await announceDatabase(cfg.databaseUrl);
     const { store, repos } = await openRepos(cfg, pino({ level: 'warn' }));
     try {
       const projectId = opts.project === 'default' ? await ensureDefaultProject(repos) : opts.project;

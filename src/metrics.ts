@@ -39,3 +39,39 @@ export function createMetrics() {
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
+
+export interface QueueStats {
+  counts: { project_id: string; status: string; n: number }[];
+  oldestDue: number | undefined;
+}
+
+/**
+ * Gauges read from the database at scrape time: pending and failed deliveries per
+ * project, and how long the oldest due delivery has waited (0 when none is due).
+ * One query per scrape, shared by the gauges.
+ */
+export function registerQueueGauges(m: Metrics, read: (now: number) => Promise<QueueStats>): void {
+  let last: { at: number; stats: Promise<QueueStats> } | undefined;
+  const stats = () => {
+    const now = Date.now();
+    if (!last || now - last.at > 500) last = { at: now, stats: read(now) };
+    return last.stats;
+  };
+  const byStatus = (status: string) =>
+    async function (this: client.Gauge<'project'>) {
+      const s = await stats();
+      this.reset();
+      for (const c of s.counts) if (c.status === status) this.set({ project: c.project_id }, c.n);
+    };
+  new client.Gauge({ name: 'hookbridge_deliveries_pending', help: 'Deliveries waiting to be sent or retried, per project', labelNames: ['project'] as const, registers: [m.registry], collect: byStatus('pending') });
+  new client.Gauge({ name: 'hookbridge_deliveries_failed', help: 'Deliveries that failed for good, per project', labelNames: ['project'] as const, registers: [m.registry], collect: byStatus('failed') });
+  new client.Gauge({
+    name: 'hookbridge_oldest_due_delivery_age_seconds',
+    help: 'How long the oldest due delivery has been waiting for a worker (0 when none is due)',
+    registers: [m.registry],
+    async collect() {
+      const s = await stats();
+      this.set(s.oldestDue === undefined ? 0 : Math.max(0, (Date.now() - s.oldestDue) / 1000));
+    },
+  });
+}

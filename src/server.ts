@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import type { AppContext, RouteModule } from './context.js';
 import type { Repos } from './store/index.js';
 import { buildApp } from './http/app.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, registerQueueGauges } from './metrics.js';
 import { appMigrations, ensureAdminToken, ensureDefaultProject, openRepos } from './bootstrap.js';
 import { startWorker } from './delivery/index.js';
 import { notifyDeliveries } from './delivery/notify.js';
@@ -38,6 +38,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
   const defaultProjectId = await ensureDefaultProject(repos);
   const generatedAdminToken = await ensureAdminToken(repos, config);
   const metrics = createMetrics();
+  registerQueueGauges(metrics, (now) => repos.deliveriesWorker.queueStats(now));
   const runsWorker = config.role !== 'api';
 
   let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
@@ -84,12 +85,12 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
 
   if (runsWorker) worker = await startWorker({ config, repos, metrics, logger, publisher, jobKinds });
   const app = await buildApp(ctx, logger, { root, v1 });
-  await app.listen({ port: config.port, host: config.host });
+  // Fastify writes the one "listening" line; ours carries the role and the database.
+  await app.listen({ port: config.port, host: config.host, listenTextResolver: (address) => `hookbridge listening at ${address} (role ${config.role}, ${store.caps.dialect})` });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   for (const inst of instances) await inst.start?.({ runsWorker });
-  logger.info({ url, role: config.role, database: store.caps.dialect }, 'hookbridge listening');
 
   let closed = false;
   return {

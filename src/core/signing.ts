@@ -114,3 +114,19 @@ export function isStandardSecret(secret: string): boolean {
   // Round-trip rejects non-canonical encodings Node would silently accept.
   return bytes.length >= 16 && bytes.toString('base64') === b64;
 }
+
+/** Length bounds of a webhook secret (the API's schema and `send-test` use the same). */
+export const SECRET_MIN_LENGTH = 8;
+export const SECRET_MAX_LENGTH = 512;
+
+/**
+ * Why `secret` cannot sign with `scheme`, or undefined when it can: the rule the API
+ * applies to a webhook's secret, shared with `hookbridge send-test`.
+ */
+export function secretProblem(scheme: SignatureScheme, secret: string): string | undefined {
+  if (secret.length < SECRET_MIN_LENGTH || secret.length > SECRET_MAX_LENGTH) {
+    return `a secret is ${SECRET_MIN_LENGTH} to ${SECRET_MAX_LENGTH} characters long`;
+  }
+  if (scheme === 'standard' && !isStandardSecret(secret)) return 'the standard scheme needs a secret of the form whsec_<base64 of 16+ bytes>';
+  return undefined;
+}

@@ -26,12 +26,17 @@ export type ParamType = 'text' | 'array' | 'object' | 'md5' | 'crc32' | 'sha1' |
 
 /**
  * text/md5/crc32/sha1/sha256: `value` is a template string; array: a list of template
- * strings; object: nested params (at most 10 levels of params in all).
+ * strings; object: nested `params` (at most 10 levels of params in all).
  */
 export interface TemplateParam {
   name: string;
   type: ParamType;
-  value: string | string[] | TemplateParam[];
+  value?: string | string[] | TemplateParam[];
+  /**
+   * An object param's children (SPEC §4.4). `value: [...]` is accepted as an alias,
+   * since templates were first written that way; a param gives one or the other.
+   */
+  params?: TemplateParam[];
 }
 
 export interface RequestTemplate {
@@ -77,7 +82,7 @@ const FORMATS: readonly TemplateFormat[] = ['json', 'raw', 'json-rpc', 'form'];
 const PARAM_TYPES: readonly ParamType[] = ['text', 'array', 'object', 'md5', 'crc32', 'sha1', 'sha256'];
 const HASH_TYPES: readonly ParamType[] = ['md5', 'crc32', 'sha1', 'sha256'];
 const TEMPLATE_KEYS = ['method', 'format', 'headers', 'params', 'rawBody', 'rpcMethod', 'dateFormat'];
-const PARAM_KEYS = ['name', 'type', 'value'];
+const PARAM_KEYS = ['name', 'type', 'value', 'params'];
 /** Levels of params: top-level params are level 1. */
 const MAX_DEPTH = 10;
 const MAX_TEMPLATE_BYTES = 65536;
@@ -146,7 +151,7 @@ function validateParams(list: unknown, field: string, depth: number, issues: Tem
       return;
     }
     for (const k of Object.keys(p)) {
-      if (!PARAM_KEYS.includes(k)) issues.push({ field: `${f}.${k}`, message: `unknown field "${k}": a param has name, type and value` });
+      if (!PARAM_KEYS.includes(k)) issues.push({ field: `${f}.${k}`, message: `unknown field "${k}": a param has name, type and value (an object param: params)` });
     }
     const { name, type, value } = p;
     if (typeof name !== 'string' || name.trim() === '') {
@@ -161,6 +166,9 @@ function validateParams(list: unknown, field: string, depth: number, issues: Tem
       return;
     }
     const vf = `${f}.value`;
+    if (type !== 'object' && p.params !== undefined) {
+      issues.push({ field: `${f}.params`, message: `only an object param has params; a ${type} param takes value` });
+    }
     switch (type as ParamType) {
       case 'text':
         checkTemplateString(value, vf, issues);
@@ -172,13 +180,19 @@ function validateParams(list: unknown, field: string, depth: number, issues: Tem
         }
         value.forEach((item, j) => checkTemplateString(item, `${vf}[${j}]`, issues));
         return;
-      case 'object':
-        if (!Array.isArray(value)) {
-          issues.push({ field: vf, message: 'an object param needs a list of nested params {name, type, value}' });
+      case 'object': {
+        if (p.params !== undefined && value !== undefined) {
+          issues.push({ field: f, message: 'an object param gives its nested params in params or value, not both' });
           return;
         }
-        validateParams(value, vf, depth + 1, issues);
+        const [children, cf] = value !== undefined ? [value, vf] : [p.params, `${f}.params`];
+        if (!Array.isArray(children)) {
+          issues.push({ field: cf, message: 'an object param needs params: a list of nested params {name, type, value}' });
+          return;
+        }
+        validateParams(children, cf, depth + 1, issues);
         return;
+      }
       default: // hashes
         if (!checkTemplateString(value, vf, issues)) return;
         if (value.trim() === '') issues.push({ field: vf, message: `a ${type} param needs something to hash: the template is empty` });
@@ -431,10 +445,12 @@ function renderParam(p: TemplateParam, st: RenderState, depth: number): Node {
         kind: 'array',
         items: (Array.isArray(value) ? value : []).map((v) => ({ kind: 'value', value: typeof v === 'string' ? renderTyped(v, st) : '' })),
       };
-    case 'object':
-      return Array.isArray(value) && depth < MAX_DEPTH
-        ? renderParams(value as TemplateParam[], st, depth + 1)
+    case 'object': {
+      const children = Array.isArray(p.params) ? p.params : value;
+      return Array.isArray(children) && depth < MAX_DEPTH
+        ? renderParams(children as TemplateParam[], st, depth + 1)
         : { kind: 'object', entries: [] };
+    }
     case 'md5':
     case 'crc32':
     case 'sha1':

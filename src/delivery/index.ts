@@ -25,6 +25,8 @@ export async function startWorker({ config, repos, metrics, logger, publisher, j
   if (store.caps.dialect === 'sqlite') {
     const n = await repos.deliveriesWorker.releaseAllLeases(Date.now());
     if (n) logger.info({ count: n }, 'retaking deliveries leased by a previous process');
+    const j = await repos.jobs.releaseAllLeases(Date.now());
+    if (j) logger.info({ count: j }, 'retaking app jobs leased by a previous process');
   }
   const sender = createSender({ allowPrivate: config.allowPrivateTargets });
   const worker = new DeliveryWorker(

@@ -141,6 +141,21 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
       const retryAfter = res.statusCode === 429 || res.statusCode === 503 ? parseRetryAfter(res.headers?.['retry-after'], this.now()) : undefined;
       next = this.now() + delayWithRetryAfter(w.retryPolicy, plannedDelay, retryAfter);
     }
+    if (!outcome.ok) {
+      this.d.logger.warn(
+        {
+          project: row.project_id,
+          webhook_id: w.id,
+          delivery_id: row.id,
+          attempt: attemptNumber,
+          status_code: res.statusCode ?? null,
+          reason: outcome.reason,
+          error: res.error,
+          ...(status === 'pending' ? { next_attempt_at: new Date(next).toISOString() } : { final: true }),
+        },
+        status === 'pending' ? 'delivery attempt failed; will retry' : 'delivery failed',
+      );
+    }
     this.finish({
       deliveryId: row.id,
       projectId: row.project_id,

@@ -26,6 +26,8 @@ import statsSeriesRoutes from './routes/v1/stats-series.js';
 import spacesListRoutes from './routes/v1/spaces-list.js';
 import { registerDashboard } from './static.js';
 
+const QUIET_ROUTES = new Set(['/health', '/ready', '/metrics']);
+
 /** Route modules under /v1 (authenticated). Later features add theirs here. */
 export const V1_ROUTES: RouteModule[] = [
   projectRoutes,
@@ -59,7 +61,7 @@ export async function buildApp(ctx: AppContext, logger: Logger, apps: { v1: Rout
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: ctx.config.bodyLimit,
-    // Per-request access logs would dominate the publish hot path; metrics count requests instead.
+    // Fastify's own two lines per request are off; the onResponse hook below writes one.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: false } },
     // Ids reach 200 characters (client-chosen event ids), more once percent-encoded;
@@ -75,6 +77,10 @@ export async function buildApp(ctx: AppContext, logger: Logger, apps: { v1: Rout
     const route = req.routeOptions.url ?? 'unmatched';
     ctx.metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
     ctx.metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    // One access line per request; probes and scrapes (every few seconds) only at debug.
+    const line = { method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, project: req.caller?.projectId };
+    if (QUIET_ROUTES.has(route)) req.log.debug(line, 'request');
+    else req.log.info(line, 'request');
   });
 
   await app.register(swagger, {

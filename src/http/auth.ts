@@ -31,6 +31,8 @@ export function makeAuthenticate(repos: Repos, defaultProjectId: () => string) {
     if (row.expires_at !== null && row.expires_at <= Date.now()) {
       throw new AppError('UNAUTHORIZED', row.kind === 'portal' ? 'This portal link has expired; ask for a new one' : 'The API token has expired');
     }
+    // At most one write a minute per token; a failed write must not fail the request.
+    await repos.tokens.touch(row.id).catch((err: unknown) => req.log.warn({ err, tokenId: row.id }, 'could not record when the token was last used'));
     if (row.kind === 'portal') {
       enforcePortalScope(req);
       req.caller = { tokenId: row.id, projectId: row.project_id!, isAdmin: false, portal: true };

@@ -25,11 +25,7 @@ export function toAppError(err: FastifyError): AppError {
   }
   if (err.validation) {
     const where = err.validationContext ?? 'body';
-    const details: ErrorDetail[] = err.validation.map((v) => {
-      const extra = (v.params as { missingProperty?: string })?.missingProperty;
-      const field = `${v.instancePath || ''}${extra ? `/${extra}` : ''}`.replace(/^\//, '').replace(/\//g, '.');
-      return { field: field || where, message: v.message ?? 'is invalid' };
-    });
+    const details = validationDetails(err.validation as AjvError[], where);
     const first = details[0];
     const message = `Invalid ${where}: ${first ? `${first.field} ${first.message}` : 'validation failed'}`;
     // Well-formed JSON that breaks the rules is 422; a bad query string or path is 400.
@@ -42,6 +38,83 @@ export function toAppError(err: FastifyError): AppError {
     return new AppError(code, err.message, [], { status: err.statusCode });
   }
   return new AppError('INTERNAL_ERROR', 'Internal server error', [], { cause: err });
+}
+
+/** What Ajv reports; `parentSchema` and `data` are there for bodies (validated `verbose`). */
+interface AjvError {
+  keyword: string;
+  instancePath: string;
+  schemaPath: string;
+  params: Record<string, unknown>;
+  message?: string;
+  parentSchema?: { properties?: Record<string, { readOnly?: boolean }> };
+  data?: unknown;
+}
+
+/** Keywords of a union branch that is one allowed value or type (`Type.Literal`, `Type.Null()`, …). */
+const ALTERNATIVE = new Set(['const', 'enum', 'type']);
+
+const fieldOf = (e: AjvError, where: string, child?: string) =>
+  `${e.instancePath}${child ? `/${child}` : ''}`.replace(/^\//, '').replace(/\//g, '.') || where;
+
+const shown = (v: unknown) => {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+};
+
+function alternatives(e: AjvError): string[] {
+  if (e.keyword === 'const') return [shown(e.params.allowedValue)];
+  if (e.keyword === 'enum') return (e.params.allowedValues as unknown[]).map(shown);
+  return [([] as unknown[]).concat(e.params.type).join(' or ')];
+}
+
+const oneOf = (allowed: string[], e: AjvError) =>
+  `must be one of: ${[...new Set(allowed)].join(', ')}${'data' in e ? ` (got ${shown(e.data)})` : ''}`;
+
+const squash = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/** `retry_policy` → retryPolicy, `timeout_ms` → timeout: the known field a typo most likely meant. */
+function nearest(name: string, known: string[]): string | undefined {
+  const n = squash(name);
+  return known.find((k) => squash(k) === n) ?? known.find((k) => k.length >= 4 && (n.startsWith(squash(k)) || squash(k).startsWith(n)));
+}
+
+/**
+ * Ajv's errors as one detail per problem: an unknown field names the field and what was
+ * probably meant; a value outside a union of literals (`signature: "hmac"`) is one
+ * detail listing the allowed values, not one "must be equal to constant" per branch.
+ */
+function validationDetails(errors: AjvError[], where: string): ErrorDetail[] {
+  const consumed = new Set<AjvError>();
+  const collapsed = new Map<AjvError, ErrorDetail>();
+  for (const e of errors) {
+    if (e.keyword !== 'anyOf') continue;
+    const branches = errors.filter((b) => b !== e && b.schemaPath.startsWith(`${e.schemaPath}/`));
+    if (!branches.length || !branches.every((b) => b.instancePath === e.instancePath && ALTERNATIVE.has(b.keyword))) continue;
+    branches.forEach((b) => consumed.add(b));
+    collapsed.set(e, { field: fieldOf(e, where), message: oneOf(branches.flatMap(alternatives), e) });
+  }
+  const details: ErrorDetail[] = [];
+  for (const e of errors) {
+    if (consumed.has(e)) continue;
+    const done = collapsed.get(e);
+    if (done) details.push(done);
+    else if (e.keyword === 'additionalProperties') {
+      const name = String(e.params.additionalProperty);
+      const known = Object.entries(e.parentSchema?.properties ?? {})
+        .filter(([, sub]) => sub.readOnly !== true)
+        .map(([k]) => k);
+      const near = nearest(name, known);
+      const hint = near ? `; did you mean ${near}?` : known.length ? `; known fields: ${known.join(', ')}` : '';
+      details.push({ field: fieldOf(e, where, name), message: `is not a known field${hint}` });
+    } else if (e.keyword === 'enum') {
+      details.push({ field: fieldOf(e, where), message: oneOf(alternatives(e), e) });
+    } else {
+      const missing = (e.params as { missingProperty?: string }).missingProperty;
+      details.push({ field: fieldOf(e, where, missing), message: e.message ?? 'is invalid' });
+    }
+  }
+  return details;
 }
 
 /**

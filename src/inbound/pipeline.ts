@@ -1,8 +1,8 @@
 /**
  * The inbound pipeline (SPEC §5b), after the route found the source and read the body
  * within its limit: preflight → rate limit → verify → dedupe → store → action → answer.
- * Nothing refused (401/413/429) is stored or reaches the action; everything accepted
- * is stored before it is acknowledged.
+ * Nothing refused (401/403/413/429) reaches the action: it is kept as `refused` with the
+ * reason (routes.ts); everything accepted is stored before it is acknowledged.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -91,6 +91,31 @@ export class InboundPipeline {
       receivedAt: now,
     };
     return this.runAction(req, reply, source, inbound);
+  }
+
+  /** Keeps a refused request with the reason; never throws (the refusal is answered either way). */
+  async recordRefusal(req: FastifyRequest, source: Source, err: AppError): Promise<void> {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const body = storedBody(raw);
+    try {
+      await this.ctx.repos.sources.insertRefused(
+        {
+          sourceId: source.id,
+          projectId: source.projectId,
+          method: req.method,
+          url: redactUrl(req.url, source),
+          headers: redactHeaders(flatHeaders(req.headers), source),
+          body: body.text,
+          bodyEncoding: body.encoding,
+          verification: { ok: err.status !== 401, status: err.status },
+          receivedAt: Date.now(),
+        },
+        `${err.status}: ${err.message}`,
+      );
+    } catch (recordErr) {
+      req.log.error({ err: recordErr, source_id: source.id }, 'a refused inbound request could not be recorded');
+    }
+    req.log.info({ source_id: source.id, status: err.status, reason: err.message }, 'inbound request refused');
   }
 
   private async runAction(req: FastifyRequest, reply: FastifyReply, source: Source, inbound: InboundRequest): Promise<FastifyReply> {

@@ -14,6 +14,8 @@ import { InboundPipeline, applyCors, tooLarge } from './pipeline.js';
 export const MAX_SOURCE_BODY_LIMIT = 16 * 1024 * 1024;
 export const DEFAULT_SOURCE_BODY_LIMIT = 256 * 1024;
 export const WEBHOOK_PREFIX = '/webhook/';
+/** Statuses of requests refused before their action: stored as `refused`. */
+const REFUSALS = new Set([401, 403, 413, 429]);
 
 /** One pipeline (and so one rate-limit table) per running app, shared by every mount. */
 const pipelines = new WeakMap<AppContext, InboundPipeline>();
@@ -51,6 +53,12 @@ async function mount(app: FastifyInstance, ctx: AppContext, paths: string[]): Pr
       const declared = Number(req.headers['content-length']);
       if (declared > source.bodyLimit) throw tooLarge(source.bodyLimit);
       return limitStream(payload, source.bodyLimit);
+    });
+
+    // Refusals (401, 403, 413, 429), wherever they happened, are kept with the reason.
+    scope.addHook('onError', async (req, _reply, err) => {
+      const source = found.get(req);
+      if (source && err instanceof AppError && REFUSALS.has(err.status)) await pipeline.recordRefusal(req, source, err);
     });
 
     const handler = async (req: FastifyRequest, reply: FastifyReply) => pipeline.handle(req, reply, found.get(req)!);

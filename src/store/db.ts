@@ -42,6 +42,30 @@ export interface StoreOptions {
 // int8/bigint columns hold millisecond times and counts well inside 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/** The file of a `sqlite:PATH` URL, absolute; undefined for PostgreSQL and `sqlite::memory:`. */
+export function sqliteFile(databaseUrl: string): string | undefined {
+  if (!databaseUrl.startsWith('sqlite:')) return undefined;
+  const file = databaseUrl.slice('sqlite:'.length);
+  return file === ':memory:' ? undefined : path.resolve(file);
+}
+
+/**
+ * Whether `file` is an existing SQLite database Hookbridge has migrated; never creates
+ * or changes it. A missing file, an empty one or another program's database is not.
+ */
+export function isHookbridgeSqlite(file: string): boolean {
+  if (!fs.existsSync(file)) return false;
+  let conn: SQLite.Database | undefined;
+  try {
+    conn = new SQLite(file, { fileMustExist: true });
+    return !!conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kysely_migration'").get();
+  } catch {
+    return false; // not a database at all ("file is not a database")
+  } finally {
+    conn?.close();
+  }
+}
+
 export async function openStore(opts: StoreOptions): Promise<Store> {
   return opts.databaseUrl.startsWith('sqlite:') ? openSqlite(opts) : openPostgres(opts);
 }

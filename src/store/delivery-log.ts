@@ -77,11 +77,12 @@ export function deliveryLogRepo(db: Kysely<DB>) {
     },
 
     /**
-     * Recovery after an outage: deliveries of `webhook` created since `since` in the
-     * given statuses become due again, and matching events published since then that
-     * never got a delivery for it (it was inactive) get one now. `until` (exclusive) ends the window.
+     * Recovery after an outage: deliveries of `webhook` created in [since, until) in the
+     * given statuses become due again, and matching events published in the window that
+     * never got a delivery for it (it was inactive) get one now. Never events published
+     * before the webhook existed, nor test sends (they are not events of the project).
      */
-    async replay(w: Webhook, since: number, statuses: DeliveryStatus[], now = Date.now(), until = Number.MAX_SAFE_INTEGER) {
+    async replay(w: Webhook, since: number, until: number, statuses: DeliveryStatus[], now = Date.now()) {
       const reset = await db
         .updateTable('deliveries')
         .set((eb) => ({ status: 'pending', attempt_base: eb.ref('attempts'), next_attempt_at: now, lease_until: null, updated_at: now }))
@@ -89,17 +90,31 @@ export function deliveryLogRepo(db: Kysely<DB>) {
         .where('created_at', '>=', since)
         .where('created_at', '<', until)
         .where('status', 'in', statuses)
+        // A test send is not an event of the project: it is never replayed.
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('events')
+                .select('events.id')
+                .whereRef('events.project_id', '=', 'deliveries.project_id')
+                .whereRef('events.id', '=', 'deliveries.event_id')
+                .where('events.test', '=', 1),
+            ),
+          ),
+        )
         .executeTakeFirst();
       let created = 0;
-      let cursor = since;
-      let lastId = '';
+      let cursor = Math.max(since, w.createdAt) - 1;
+      let lastId = '\uffff';
       for (let page = 0; page < 100; page++) {
         const events = await db
           .selectFrom('events')
           .select(['id', 'type', 'payload', 'space', 'channels', 'created_at'])
           .where('project_id', '=', w.projectId)
-          .where((eb) => eb.or([eb('created_at', '>', cursor), eb.and([eb('created_at', '=', cursor), eb('id', '>', lastId)])]))
+          .where('test', '=', 0)
           .where('created_at', '<', until)
+          .where((eb) => eb.or([eb('created_at', '>', cursor), eb.and([eb('created_at', '=', cursor), eb('id', '>', lastId)])]))
           .where((eb) =>
             eb.not(
               eb.exists(

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { DB, EventsTable } from './schema.js';
 import type { WebhooksRepo, Webhook } from './webhooks.js';
 import { newId } from '../ids.js';
@@ -82,7 +82,7 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteH
   }
 
   /** One event in its own transaction (Kysely), for PostgreSQL and the `test` route. */
-  async function storeOne(row: EventsTable, matches: (w: MatchTarget) => boolean, onlyWebhookId?: string): Promise<DeliveryRef[]> {
+  async function storeOne(row: Insertable<EventsTable>, matches: (w: MatchTarget) => boolean, onlyWebhookId?: string): Promise<DeliveryRef[]> {
     return db.transaction().execute(async (tx) => {
       await tx.insertInto('events').values(row).execute();
       const candidates: Array<{ id: string }> = onlyWebhookId
@@ -115,6 +115,8 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteH
         channels: JSON.stringify(input.channels ?? []),
         idempotency_key: input.idempotencyKey ?? null,
         created_at: now,
+        // A test send (one webhook only) is not an event of the project.
+        ...(input.onlyWebhookId && { test: 1 }),
       };
       const matches = (w: MatchTarget) => webhookMatches(w, { type: input.type, space: input.space, channels: input.channels, data: input.data });
       try {
@@ -150,8 +152,9 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteH
         deliveries: await deliveriesOf(projectId, id),
       };
     },
+    /** The project's event log: test sends are not in it. */
     async list(projectId: string, opts: { type?: string; limit: number; offset: number }) {
-      let q = db.selectFrom('events').where('project_id', '=', projectId);
+      let q = db.selectFrom('events').where('project_id', '=', projectId).where('test', '=', 0);
       if (opts.type) q = q.where('type', '=', opts.type);
       const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).offset(opts.offset).execute();
       const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

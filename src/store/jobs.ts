@@ -2,7 +2,7 @@
  * Durable app work: a job is a row claimed with a lease (as deliveries are), run by
  * the job worker, retried with back-off and kept with its attempt log when it ends.
  * A claim moves `next_attempt_at` to the lease's end, so a crashed worker's jobs
- * become due again when the lease runs out.
+ * become due again when the lease runs out (on SQLite, at once when the server restarts).
  */
 import type { Kysely, Selectable } from 'kysely';
 import { newId } from '../ids.js';
@@ -149,6 +149,20 @@ export function jobsRepo(db: Kysely<DB>, caps: Capabilities) {
         const chunk = ids.slice(i, i + 500);
         await db.updateTable('jobs').set({ next_attempt_at: now, lease_until: null }).where('id', 'in', chunk).where('status', '=', 'pending').execute();
       }
+    },
+
+    /**
+     * SQLite start-up: this process is the only worker, so every lease left is a dead
+     * process's; its jobs are due now rather than when the lease runs out.
+     */
+    async releaseAllLeases(now: number): Promise<number> {
+      const r = await db
+        .updateTable('jobs')
+        .set({ next_attempt_at: now, lease_until: null })
+        .where('status', '=', 'pending')
+        .where('lease_until', 'is not', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
     },
 
     /** In one transaction; a late result never overwrites a job that already ended. */

@@ -5,14 +5,14 @@
  * after its batch committed. (SQLite needs none of this: its publish is one synchronous
  * transaction of a few µs.)
  */
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { DB, EventsTable } from './schema.js';
 import type { WebhooksRepo } from './webhooks.js';
 import type { MatchTarget } from '../core/matching.js';
 import { newDeliveryRow } from './deliveries.js';
 
 export interface BatchItem {
-  row: EventsTable;
+  row: Insertable<EventsTable>;
   matches: (w: MatchTarget) => boolean;
 }
 export type Ref = { id: string; webhookId: string; status: string };

@@ -2,7 +2,7 @@
  * Table types for Kysely. Times are integer milliseconds since the epoch on both
  * dialects (bigint on PostgreSQL, parsed back to number); JSON columns are TEXT.
  */
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 type Json = string;
 
@@ -81,6 +81,8 @@ export interface EventsTable {
   space: string | null;
   channels: Json;
   idempotency_key: string | null;
+  /** 1 for a test send: kept out of the event log and never replayed. */
+  test: Generated<number>;
   created_at: number;
 }
 
@@ -159,7 +161,8 @@ export interface InboundRequestsTable {
   body_encoding: 'utf8' | 'base64';
   verification: string;
   dedupe_key: string | null;
-  status: 'accepted' | 'duplicate' | 'processed' | 'failed';
+  /** `refused`: 401/403/413/429, never reached the action (`error` says why). */
+  status: 'accepted' | 'duplicate' | 'processed' | 'failed' | 'refused';
   action_result: Json | null;
   error: string | null;
   received_at: number;

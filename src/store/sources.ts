@@ -8,6 +8,10 @@ import type { DB, InboundRequestsTable, SourcesTable } from './schema.js';
 import type { SecretBox } from '../core/secretbox.js';
 import { newId } from '../ids.js';
 
+/** Refused requests kept per source, and how much of each body. */
+export const REFUSED_KEEP = 1000;
+const REFUSED_BODY_KEEP = 4096;
+
 export type HmacAlgorithm = 'sha256' | 'sha1' | 'sha512';
 
 /** How a source checks that a request comes from who it says. `type` picks the mode or preset. */
@@ -213,6 +217,43 @@ export function sourcesRepo(db: Kysely<DB>, box: SecretBox) {
       await db.insertInto('inbound_requests').values(row).execute();
       return decodeRequest(row);
     },
+    /**
+     * Keeps a refused request (401, 403, 413, 429) with the reason, so a misconfigured
+     * sender can be debugged from the source's request list. Bounded: bodies are cut to
+     * 4 KiB and each source keeps its newest REFUSED_KEEP refusals.
+     */
+    async insertRefused(req: Omit<NewRequest, 'dedupeKey'>, reason: string): Promise<void> {
+      const row = {
+        id: newId('req', req.receivedAt),
+        source_id: req.sourceId,
+        project_id: req.projectId,
+        method: req.method,
+        url: req.url,
+        headers: JSON.stringify(req.headers),
+        body: req.body.slice(0, REFUSED_BODY_KEEP),
+        body_encoding: req.bodyEncoding,
+        verification: JSON.stringify(req.verification),
+        dedupe_key: null,
+        status: 'refused' as const,
+        action_result: null,
+        error: reason,
+        received_at: req.receivedAt,
+      };
+      await db.insertInto('inbound_requests').values(row).execute();
+      // A flood of junk must not fill the disk: now and then, drop the oldest refusals.
+      if (Math.random() < 0.05) {
+        const old = db
+          .selectFrom('inbound_requests')
+          .select('id')
+          .where('source_id', '=', req.sourceId)
+          .where('status', '=', 'refused')
+          .orderBy('received_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(1_000_000)
+          .offset(REFUSED_KEEP);
+        await db.deleteFrom('inbound_requests').where('id', 'in', old).execute();
+      }
+    },
     async findRequestByDedupe(sourceId: string, key: string): Promise<StoredRequest | undefined> {
       const r = await db.selectFrom('inbound_requests').selectAll().where('source_id', '=', sourceId).where('dedupe_key', '=', key).executeTakeFirst();
       return r && decodeRequest(r);
@@ -221,9 +262,10 @@ export function sourcesRepo(db: Kysely<DB>, box: SecretBox) {
       const r = await db.selectFrom('inbound_requests').selectAll().where('source_id', '=', sourceId).where('id', '=', id).executeTakeFirst();
       return r && decodeRequest(r);
     },
-    /** Newest first. */
-    async listRequests(sourceId: string, opts: { limit: number; offset: number }) {
-      const q = db.selectFrom('inbound_requests').where('source_id', '=', sourceId);
+    /** Newest first; `status` picks one kind (e.g. `refused`). */
+    async listRequests(sourceId: string, opts: { limit: number; offset: number; status?: RequestStatus }) {
+      let q = db.selectFrom('inbound_requests').where('source_id', '=', sourceId);
+      if (opts.status) q = q.where('status', '=', opts.status);
       const rows = await q.selectAll().orderBy('received_at', 'desc').orderBy('id', 'desc').limit(opts.limit).offset(opts.offset).execute();
       const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       return { items: rows.map(decodeRequest), total: Number(n) };

@@ -7,6 +7,7 @@
  * `db.connection()` or `db.transaction()` — so they never interleave with an open
  * Kysely transaction. They are synchronous, so nothing else runs meanwhile.
  */
+import type { Insertable } from 'kysely';
 import type SQLite from 'better-sqlite3';
 import { disableReason, newDeliveryRow, webhookOutcomes, type ClaimedDelivery, type AttemptRecord, type WebhookDisabled } from './deliveries.js';
 import type { EventsTable } from './schema.js';
@@ -95,7 +96,7 @@ export function sqliteHotPaths(sqlite: SQLite.Database) {
   );
 
   /** The event and one pending delivery per matching active webhook, in one transaction. */
-  const publish = sqlite.transaction((ev: EventsTable, matches: (w: MatchRow) => boolean) => {
+  const publish = sqlite.transaction((ev: Insertable<EventsTable>, matches: (w: MatchRow) => boolean) => {
     insertEvent.run(ev.project_id, ev.id, ev.type, ev.payload, ev.space, ev.channels, ev.idempotency_key, ev.created_at);
     const out: Array<{ id: string; webhookId: string; status: string }> = [];
     for (const r of targets.all(ev.project_id) as Array<Record<string, string | null>>) {
@@ -115,7 +116,7 @@ export function sqliteHotPaths(sqlite: SQLite.Database) {
   });
 
   return {
-    publish: (ev: EventsTable, matches: (w: MatchRow) => boolean) => publish(ev, matches),
+    publish: (ev: Insertable<EventsTable>, matches: (w: MatchRow) => boolean) => publish(ev, matches),
     record: (results: AttemptRecord[], now: number, disableAfterMs: number) => record(results, now, disableAfterMs),
     /** Only the columns the worker reads come back: materialising every column cost more than the update. */
     claim(limit: number, now: number, leased: number, skip: string[]): ClaimedDelivery[] {

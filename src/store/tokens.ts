@@ -21,8 +21,16 @@ export const generateToken = (admin = false) => `${admin ? 'hba_' : 'hb_'}${rand
 /** A revoked token stops working at once in this process and within this long in others. */
 export const TOKEN_CACHE_MS = 5000;
 
+/** `last_used_at` is coarse: written at most this often per token (and process), never once per request. */
+export const LAST_USED_EVERY_MS = 60_000;
+
+/** What a token list shows: never the token, which only its create answer ever holds. */
+export type TokenListItem = Pick<TokenInfo, 'id' | 'name' | 'hint' | 'createdAt' | 'lastUsedAt'>;
+
 export function tokensRepo(db: Kysely<DB>) {
   const cache = new TtlCache<{ id: string; project_id: string | null; is_admin: number; kind: TokenKind; expires_at: number | null }>(TOKEN_CACHE_MS);
+  /** Token id → when this process last wrote its `last_used_at`. */
+  const touched = new Map<string, number>();
   return {
     /** Stores the hash of `token` (generated when absent) and returns the plain token once. */
     async create(input: { projectId: string | null; isAdmin?: boolean; name: string; token?: string }, now = Date.now()) {
@@ -68,11 +76,46 @@ export function tokensRepo(db: Kysely<DB>) {
       const r = await db.selectFrom('tokens').select('id').where('is_admin', '=', 1).limit(1).executeTakeFirst();
       return !!r;
     },
+    /** A project's tokens (not the admin token), oldest first. */
+    async list(projectId: string, page: { limit: number; offset: number }): Promise<{ items: TokenListItem[]; total: number }> {
+      // Portal links are tokens too, listed at /v1/portal-links instead.
+      const base = db.selectFrom('tokens').where('project_id', '=', projectId).where('is_admin', '=', 0).where('kind', '=', 'api');
+      const [rows, count] = await Promise.all([
+        base
+          .select(['id', 'name', 'hint', 'created_at', 'last_used_at'])
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(page.limit)
+          .offset(page.offset)
+          .execute(),
+        base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      const items = rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        hint: r.hint,
+        createdAt: new Date(Number(r.created_at)).toISOString(),
+        lastUsedAt: r.last_used_at == null ? null : new Date(Number(r.last_used_at)).toISOString(),
+      }));
+      return { items, total: Number(count.n) };
+    },
+    /**
+     * Records a use of token `id` unless this process did so less than a minute ago;
+     * resolves whether it wrote.
+     */
+    async touch(id: string, now = Date.now()): Promise<boolean> {
+      const last = touched.get(id);
+      if (last !== undefined && now - last < LAST_USED_EVERY_MS) return false;
+      touched.set(id, now);
+      await db.updateTable('tokens').set({ last_used_at: now }).where('id', '=', id).execute();
+      return true;
+    },
     async get(id: string) {
       return db.selectFrom('tokens').select(['id', 'project_id', 'is_admin']).where('id', '=', id).executeTakeFirst();
     },
     async delete(id: string): Promise<boolean> {
       cache.deleteWhere((v) => v.id === id);
+      touched.delete(id);
       const r = await db.deleteFrom('tokens').where('id', '=', id).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },

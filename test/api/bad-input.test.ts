@@ -226,14 +226,14 @@ describe('no partial writes', () => {
 });
 
 describe('review findings', () => {
-  it('an undeclared field on PUT /v1/webhooks/{id} is ignored, and a huge offset is a 400, not a 500', async () => {
+  it('an undeclared field on PUT /v1/webhooks/{id} is a 422 naming it and changes nothing, and a huge offset is a 400, not a 500', async () => {
     const s = await startTestServer({ HOOKBRIDGE_ROLE: 'api' });
     try {
       const w = await s.api('POST', '/v1/webhooks', { body: { url: 'https://example.com/h', events: ['*'] } });
       const put = await s.api('PUT', `/v1/webhooks/${w.body.data.id}`, { body: { spaceId: { x: 1 }, name: 'renamed' } });
-      expect(put.status).toBe(200);
+      expect(expectError(put, 422, 'VALIDATION_ERROR').details.map((d) => d.field)).toEqual(['spaceId']);
       const got = await s.api('GET', `/v1/webhooks/${w.body.data.id}`);
-      expect(got.body.data.name).toBe('renamed');
+      expect(got.body.data.name).toBe(w.body.data.name);
       const huge = await s.api('GET', '/v1/webhooks?offset=100000000000000000000');
       expect(huge.status).toBe(400);
       expect(huge.body.success).toBe(false);

@@ -57,6 +57,25 @@ describe('send-test and verify', () => {
     expect(ok.code, ok.out).toBe(0);
   });
 
+  it('send-test checks the secret for the scheme as the API does, and sends nothing when it is wrong', async () => {
+    const before = rcv.requests.length;
+    const std = await run(['send-test', '--url', `${rcv.url}/bad`, '--signature', 'standard', '--secret', 'not-base64-at-all!']);
+    expect(std.code).not.toBe(0);
+    expect(std.code).not.toBeNull();
+    expect(std.out).toMatch(/--secret.*whsec_<base64/);
+    const short = await run(['send-test', '--url', `${rcv.url}/bad`, '--secret', 'short']);
+    expect(short.code).not.toBe(0);
+    expect(short.out).toMatch(/--secret.*8/);
+    const scheme = await run(['send-test', '--url', `${rcv.url}/bad`, '--signature', 'hmac']);
+    expect(scheme.code).not.toBe(0);
+    expect(scheme.out).toMatch(/--signature hmac.*hmac-sha256, standard, body, none/);
+    const data = await run(['send-test', '--url', `${rcv.url}/bad`, '--data', '{oops']);
+    expect(data.code).not.toBe(0);
+    expect(data.out).toMatch(/--data.*JSON/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rcv.requests.length).toBe(before);
+  });
+
   it('send-test reports a refused connection with a non-zero exit', async () => {
     const res = await run(['send-test', '--url', 'http://127.0.0.1:9/nothing', '--timeout', '2000']);
     expect(res.code).toBe(1);

@@ -206,12 +206,15 @@ describe('hookbridge serve', SLOW, () => {
     const first = await serve(env);
     // The banner is written right after listening; give the pipe a moment.
     const deadline = Date.now() + 5000;
-    while (!/hba_[A-Za-z0-9_-]{20,}/.test(first.stdout()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-    const tokens = first.stdout().match(/hba_[A-Za-z0-9_-]{20,}/g) ?? [];
-    expect(tokens.length, first.stdout()).toBeGreaterThan(0);
-    expect(new Set(tokens).size).toBe(1);
+    while (!/hba_[A-Za-z0-9_-]{20,}/.test(first.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    // Printed once, on stderr; never in the JSON log stream on stdout.
+    const tokens = first.stderr().match(/hba_[A-Za-z0-9_-]{20,}/g) ?? [];
+    expect(tokens, first.stderr()).toHaveLength(1);
     const token = tokens[0] as string;
-    expect(first.stdout()).toMatch(/shown once/);
+    expect(first.stderr()).toMatch(/shown once/);
+    expect(first.stdout()).not.toContain(token);
+    // Exactly one "listening" line.
+    expect(first.stdout().split('\n').filter((l) => /listening/.test(l))).toHaveLength(1);
 
     const projects = await call(first.base, token, 'GET', '/v1/projects');
     expect(projects.status, projects.text).toBe(200);
@@ -224,8 +227,8 @@ describe('hookbridge serve', SLOW, () => {
     expect(await stop(second)).toBe(0);
     // After exit every byte it wrote has arrived: no token, no banner.
     expect(second.stdout()).toContain('hookbridge listening');
-    expect(second.stdout()).not.toMatch(/hba_/);
-    expect(second.stdout()).not.toMatch(/Admin token/);
+    expect(second.stdout() + second.stderr()).not.toMatch(/hba_/);
+    expect(second.stderr()).not.toMatch(/Admin token/);
   });
 });
 
@@ -281,6 +284,59 @@ describe('hookbridge migrate and token create', SLOW, () => {
     // HOOKBRIDGE_ADMIN_TOKEN was set: nothing generated, nothing printed.
     expect(s.stdout()).not.toContain(ADMIN);
     expect(s.stdout()).not.toMatch(/Admin token/);
+  });
+});
+
+describe('commands that touch the database say which, and only serve and migrate create one', SLOW, () => {
+  it('token create with no database refuses, naming the path, and creates nothing', async () => {
+    // The default DATABASE_URL, sqlite:./data/hookbridge.db, in a directory that has none.
+    const dir = fs.mkdtempSync(path.join(cwd, 'empty-'));
+    const r = await run(['token', 'create', '--project', 'default'], envFor(undefined), 20_000, dir);
+    expect(r.code, r.stderr).not.toBe(0);
+    expect(r.code).not.toBeNull();
+    expect(r.stderr).toContain(path.join(fs.realpathSync(dir), 'data', 'hookbridge.db'));
+    expect(r.stderr).toMatch(/hookbridge migrate|hookbridge serve/);
+    expect(r.stdout.trim()).toBe('');
+    expect(fs.readdirSync(dir)).toEqual([]);
+
+    // A path given with --database (or DATABASE_URL) that does not exist.
+    const missing = path.join(dir, 'elsewhere', 'typo.db');
+    const flag = await run(['token', 'create', '--project', 'default', '--database', `sqlite:${missing}`], envFor(undefined), 20_000, dir);
+    expect(flag.code).not.toBe(0);
+    expect(flag.stderr).toContain(missing);
+    expect(flag.stdout.trim()).toBe('');
+    expect(fs.existsSync(path.dirname(missing))).toBe(false);
+
+    // An in-memory database would vanish with the token in it.
+    const mem = await run(['token', 'create', '--project', 'default'], envFor(undefined, { DATABASE_URL: 'sqlite::memory:' }), 20_000, dir);
+    expect(mem.code).not.toBe(0);
+    expect(mem.stderr).toMatch(/memory/);
+    expect(mem.stdout.trim()).toBe('');
+
+    // A file that is not a Hookbridge database is not turned into one.
+    const stray = path.join(dir, 'stray.db');
+    fs.writeFileSync(stray, '');
+    const notOurs = await run(['token', 'create', '--project', 'default', '--database', `sqlite:${stray}`], envFor(undefined), 20_000, dir);
+    expect(notOurs.code).not.toBe(0);
+    expect(notOurs.stderr).toContain(stray);
+    expect(fs.statSync(stray).size).toBe(0);
+  });
+
+  it('migrate and serve may create it; every command that opens it prints which database to stderr', async () => {
+    const d = db();
+    const env = envFor(d, { HOOKBRIDGE_ADMIN_TOKEN: ADMIN });
+    const where = d.file ?? d.schema!;
+    const m = await run(['migrate'], env);
+    expect(m.code, m.stderr).toBe(0);
+    expect(m.stderr).toContain(where);
+    const t = await run(['token', 'create', '--project', 'default'], env);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toContain(where);
+    expect(t.stdout.trim()).toMatch(/^hb_/); // stdout stays the token alone, for scripts
+    const s = await serve(env);
+    expect(await stop(s)).toBe(0);
+    expect(s.stderr()).toContain(where);
+    if (PG_URL) for (const out of [m.stderr, t.stderr, s.stderr()]) expect(out).not.toMatch(/:[^:@/]+@/); // no password
   });
 });
 

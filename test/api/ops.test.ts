@@ -55,6 +55,21 @@ describe('operations endpoints', () => {
     }
   });
 
+  it('GET /metrics has per-project gauges of pending and failed deliveries and the age of the oldest due one', async () => {
+    // API role: nothing is sent, so published deliveries wait.
+    const p = expectOk(await s.api('POST', '/v1/projects', { body: { name: 'gauges' } }), 201);
+    const token = p.token.token;
+    expectOk(await s.api('POST', '/v1/webhooks', { token, body: { url: 'http://127.0.0.1:9/hook', events: ['message.created'] } }), 201);
+    for (let i = 0; i < 3; i++) expectOk(await s.api('POST', '/v1/events', { token, body: { type: 'message.created', data: { i } } }), 202);
+    await new Promise((r) => setTimeout(r, 1100));
+    const r = await s.api('GET', '/metrics', { token: null });
+    expect(r.text).toContain('# TYPE hookbridge_deliveries_pending gauge');
+    expect(r.text).toMatch(new RegExp(`^hookbridge_deliveries_pending\\{project="${p.id}"\\} 3$`, 'm'));
+    const age = Number(/^hookbridge_oldest_due_delivery_age_seconds ([0-9.e+-]+)$/m.exec(r.text)?.[1]);
+    expect(age).toBeGreaterThanOrEqual(1);
+    expect(r.text).toContain('# TYPE hookbridge_deliveries_failed gauge');
+  });
+
   it('GET /openapi.json is an OpenAPI 3 document listing the /v1 routes', async () => {
     const r = await s.api('GET', '/openapi.json', { token: null });
     expect(r.status).toBe(200);

@@ -137,6 +137,9 @@ describe('expiry and revocation', () => {
     expect(listed).toEqual([{ id: link.id, hint: expect.stringMatching(/^hbp_/), createdAt: expect.any(String), expiresAt: link.expiresAt, expired: false }]);
     expect(res.text).not.toContain(link.credential);
     expect(res.body.pagination).toMatchObject({ total: 1 });
+    // Not a project token: the token lists leave it out.
+    const tokens = expectOk(await s.api('GET', '/v1/tokens', { token: mine.token }));
+    expect(tokens.map((t: { id: string }) => t.id)).toEqual([mine.tokenId]);
 
     expectError(await s.api('DELETE', `/v1/portal-links/${theirs.id}`, { token: mine.token }), 404, 'NOT_FOUND');
     expectOk(await s.api('GET', '/v1/project', { token: theirs.credential }));

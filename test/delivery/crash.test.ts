@@ -11,37 +11,19 @@
  * SQLite: a fresh file; PostgreSQL (DATABASE_URL=postgres://…): a fresh schema, with a
  * 3 s lease so the dead process's claims come back quickly.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.js';
-import { ADMIN_TOKEN, PG_URL, SECRET_KEY, freshDatabase, type TestDb } from '../helpers/server.js';
+import { ADMIN_TOKEN, PG_URL, freshDatabase, type TestDb } from '../helpers/server.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { killChildren, spawnServer as spawnChild, waitReady as waitChildReady, type ChildServer } from '../helpers/child-server.js';
 import { sleep, until, freePort } from '../helpers/wait.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
 const EVENTS = 3000;
 const PUBLISH_CONCURRENCY = 24;
-
-/** Rebuilds dist/ when any src/**\/*.ts is newer than the .js it compiles to (or that .js is missing). */
-/** dist/ is built once per run by test/helpers/global-setup.ts. */
-function ensureFreshBuild() {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: the global setup builds it`);
-}
-
-
-
-
-interface Child {
-  proc: ChildProcess;
-  output: string[];
-  exited: Promise<number | null>;
-}
 
 let db: TestDb;
 let dataDir: string;
@@ -49,45 +31,12 @@ let port: number;
 let baseUrl: string;
 let rcv: Receiver;
 let client: Pool;
-const children: Child[] = [];
 
-function spawnServer(): Child {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATABASE_URL: db.url,
-    HOOKBRIDGE_ADMIN_TOKEN: ADMIN_TOKEN,
-    HOOKBRIDGE_SECRET_KEY: SECRET_KEY,
-    HOOKBRIDGE_ALLOW_PRIVATE_TARGETS: 'true',
-    HOOKBRIDGE_LEASE_SECONDS: '3',
-    HOOKBRIDGE_DATA_DIR: dataDir,
-    HOOKBRIDGE_ROLE: 'all',
-    LOG_LEVEL: 'warn',
-  };
-  // cwd is the scratch dir, so a developer's .env in the repo cannot leak into the child.
-  const proc = spawn(process.execPath, [CLI, 'serve'], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  proc.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
-  proc.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  const child = { proc, output, exited };
-  children.push(child);
-  return child;
+function spawnServer(): ChildServer {
+  return spawnChild({ port, db, dataDir, env: { HOOKBRIDGE_LEASE_SECONDS: '3' } });
 }
 
-async function waitReady(child: Child) {
-  await until('the server to answer /ready', 20_000, async () => {
-    if (child.proc.exitCode !== null) throw new Error(`server exited with ${child.proc.exitCode}:\n${child.output.join('')}`);
-    try {
-      const r = await client.request({ path: '/ready', method: 'GET', headersTimeout: 2000, bodyTimeout: 2000 });
-      await r.body.dump();
-      return r.statusCode === 200;
-    } catch {
-      return false;
-    }
-  }, 100);
-}
+const waitReady = (child: ChildServer) => waitChildReady(child, baseUrl);
 
 async function api(method: 'GET' | 'POST' | 'PUT', p: string, body?: unknown): Promise<{ status: number; body: any }> {
   const r = await client.request({
@@ -127,7 +76,6 @@ function receivedIds(): Set<string> {
 }
 
 beforeAll(async () => {
-  ensureFreshBuild();
   db = freshDatabase();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-crash-'));
   port = await freePort();
@@ -139,8 +87,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-  await Promise.race([Promise.all(children.map((c) => c.exited)), sleep(5000)]);
+  await killChildren();
   await client?.close().catch(() => {});
   await rcv?.close();
   await db?.drop().catch(() => {});

@@ -25,6 +25,26 @@ describe('test send, logs and stats', () => {
     expect(bad.status).toBe(422);
   });
 
+  it('POST /test to an inactive webhook is a 409 saying so, and records no delivery', async () => {
+    const rcv = await receiver();
+    const ch = channel(s);
+    const w = await ch.webhook(rcv.url, { active: false });
+    const r = await s.api('POST', `/v1/webhooks/${w.id}/test`, { body: { eventType: 'message.created', data: { n: 1 } } });
+    expect({ status: r.status, code: r.body.error?.code }).toEqual({ status: 409, code: 'CONFLICT' });
+    expect(r.body.success).toBe(false);
+    expect(r.body.error.message).toMatch(/inactive/);
+    expect(r.body.error.message).toMatch(/"active": true/);
+    expect((await s.api('GET', `/v1/deliveries?webhookId=${w.id}`)).body.pagination.total).toBe(0);
+    expect((await s.api('GET', `/v1/deliveries?status=failed&webhookId=${w.id}`)).body.pagination.total).toBe(0);
+    expect((await s.api('GET', `/v1/webhooks/${w.id}/logs`)).body.pagination.total).toBe(0);
+    expect(rcv.requests).toHaveLength(0);
+    // Once active again, the test send goes through.
+    expect((await s.api('PUT', `/v1/webhooks/${w.id}`, { body: { active: true } })).status).toBe(200);
+    const again = await s.api('POST', `/v1/webhooks/${w.id}/test`, { body: { eventType: 'message.created', data: { n: 2 } } });
+    expect(again.body.data).toMatchObject({ status: 'delivered', success: true });
+    expect(rcv.requests).toHaveLength(1);
+  });
+
   it('logs paginate newest first and filter by status; stats answer the seed 001 shape', async () => {
     const rcv = await receiver((r) => (JSON.parse(r.body).data.ok ? { status: 200 } : { status: 500, body: 'nope' }));
     const ch = channel(s);
@@ -105,6 +125,58 @@ describe('errors view, retry and replay', () => {
     expect(ids).toEqual([failedEv.id, missed.id].sort());
     const again = await s.api('POST', `/v1/webhooks/${w.id}/replay`, { body: { since: 'not a date' } });
     expect(again.status).toBe(422);
+  });
+
+  it('replay never sends events from before the webhook existed, nor test sends (which are not in the event log); until bounds the window', async () => {
+    const rcvA = await receiver(() => ({ status: 200 }));
+    const rcvB = await receiver(() => ({ status: 200 }));
+    // B has no channel filter, so every message.updated of the project is its to match.
+    const type = 'message.updated';
+    const publish = async (data: unknown) => {
+      const r = await s.api('POST', '/v1/events', { body: { type, data } });
+      expect(r.status).toBe(202);
+      return r.body.data;
+    };
+    const ch = channel(s);
+    const a = await ch.webhook(rcvA.url);
+    const before = await publish({ n: 'before B' });
+    const test = await s.api('POST', `/v1/webhooks/${a.id}/test`, { body: { eventType: type, data: { n: 'test send' } } });
+    expect(test.status).toBe(200);
+    const log = (await s.api('GET', `/v1/events?type=${type}&limit=1000`)).body.data.map((e: any) => e.id);
+    expect(log).toContain(before.id);
+    expect(log).not.toContain(test.body.data.eventId);
+
+    await new Promise((r) => setTimeout(r, 5));
+    const b = (await s.api('POST', '/v1/webhooks', { body: { url: rcvB.url, events: [type], active: false } })).body.data;
+    const missed1 = await publish({ n: 'missed 1' });
+    await new Promise((r) => setTimeout(r, 10));
+    const until = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 10));
+    const missed2 = await publish({ n: 'missed 2' });
+    await s.api('PUT', `/v1/webhooks/${b.id}`, { body: { active: true } });
+
+    const since = new Date(Date.now() - 3600_000).toISOString();
+    const first = await s.api('POST', `/v1/webhooks/${b.id}/replay`, { body: { since, until } });
+    expect(first.status).toBe(202);
+    expect(first.body.data).toMatchObject({ requeued: 0, created: 1, status: 'failed' });
+    await rcvB.waitFor(1);
+    const rest = await s.api('POST', `/v1/webhooks/${b.id}/replay`, { body: { since } });
+    expect(rest.body.data).toMatchObject({ created: 1 });
+    await rcvB.waitFor(2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rcvB.requests.map((q) => JSON.parse(q.body).id)).toEqual([missed1.id, missed2.id]);
+    // A test send that failed is not replayed either.
+    const rcvC = await receiver(() => ({ status: 500 }));
+    const c = (await s.api('POST', '/v1/webhooks', { body: { url: rcvC.url, events: [type], retryPolicy: { maxRetries: 0 } } })).body.data;
+    expect((await s.api('POST', `/v1/webhooks/${c.id}/test`, { body: { eventType: type, data: {} } })).body.data.status).toBe('failed');
+    const none = await s.api('POST', `/v1/webhooks/${c.id}/replay`, { body: { since } });
+    expect(none.body.data).toMatchObject({ requeued: 0, created: 0 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rcvC.requests).toHaveLength(1);
+
+    const bad = await s.api('POST', `/v1/webhooks/${b.id}/replay`, { body: { since: until, until: since } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details[0].field).toBe('until');
   });
 });
 

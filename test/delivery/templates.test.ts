@@ -87,6 +87,17 @@ describe('request templates (seed 003) through the real pipeline', () => {
     });
   }
 
+  it('an object param written as in SPEC §4.4 (children in params) is accepted and delivered; value stays an alias', async () => {
+    const nested = [{ name: 'caller', type: 'text', value: '{{data.caller}}' }, { name: 'inner', type: 'object', params: [{ name: 'id', type: 'text', value: '{{data.call.id}}' }] }];
+    const specForm = { method: 'POST', format: 'json', params: [{ name: 'extra', type: 'object', params: nested }] };
+    const { got } = await roundTrip(specForm);
+    expect(JSON.parse(got.body)).toEqual({ extra: { caller: '+380441234567', inner: { id: 'c-77' } } });
+    const form = await roundTrip({ method: 'POST', format: 'form', params: [{ name: 'extra', type: 'object', params: nested }] });
+    expect(form.got.body).toBe(`extra[caller]=${encodeURIComponent('+380441234567')}&extra[inner][id]=c-77`);
+    const alias = await roundTrip({ method: 'POST', format: 'form', params: [{ name: 'extra', type: 'object', value: nested }] });
+    expect(alias.got.body).toBe(form.got.body);
+  });
+
   it('GET with an object and hashes of every kind; the signature covers what is sent', async () => {
     const hashes = ['md5', 'sha1', 'sha256', 'crc32'].map((type) => ({ name: type, type, value: '{{event.id}}' }));
     const { got, ev } = await roundTrip({ method: 'GET', params: hashes });
@@ -130,6 +141,7 @@ describe('template validation and preview', () => {
       [{ params: [{ name: 'x', type: 'blob', value: '' }] }, /params\[0\]/],
       [{ params: [{ name: 'h', type: 'md5', value: '' }] }, /params\[0\]/],
       [{ params: [{ name: 'big', type: 'text', value: 'x'.repeat(70_000) }] }, /request/],
+      [{ params: [{ name: 'o', type: 'object', params: [{ name: 'x', type: 'blob', value: '' }] }] }, /^request\.params\[0\]\.params\[0\]\.type$/],
     ];
     for (const [request, field] of cases) {
       const r = await create(request);

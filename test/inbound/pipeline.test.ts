@@ -13,8 +13,8 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.stop());
 
-const requestsOf = async (sourceId: string) => {
-  const r = await s.api('GET', `/v1/sources/${sourceId}/requests?limit=100`);
+const requestsOf = async (sourceId: string, filter = '') => {
+  const r = await s.api('GET', `/v1/sources/${sourceId}/requests${filter || '?'}&limit=100`);
   expect(r.status, r.text).toBe(200);
   return r.body as { data: any[]; pagination: { total: number } };
 };
@@ -81,7 +81,7 @@ describe('dedupe', () => {
 });
 
 describe('limits', () => {
-  it('413 over the default 256 KiB and over a source\'s own limit; never stored, never run', async () => {
+  it('413 over the default 256 KiB and over a source\'s own limit; never run, kept as refused with the reason', async () => {
     const src = await createSource(s, {});
     const big = 'x'.repeat(256 * 1024 + 1);
     const r = await send(s, src.url, { body: big, headers: { 'content-type': 'text/plain' } });
@@ -97,10 +97,13 @@ describe('limits', () => {
     expect(chunked.body.error.code).toBe('PAYLOAD_TOO_LARGE');
     expect((await chunkedPost(s.url + small.url, [Buffer.alloc(400, 1), Buffer.alloc(400, 2)])).status).toBe(202);
     expect(probesFor(small.id)).toHaveLength(1);
-    expect((await requestsOf(small.id)).pagination.total).toBe(1);
+    expect((await requestsOf(small.id, '?status=processed')).pagination.total).toBe(1);
+    const refused = (await requestsOf(small.id, '?status=refused')).data;
+    expect(refused).toHaveLength(2);
+    expect(refused.map((r: any) => r.error)).toEqual([expect.stringMatching(/^413: .*1000 bytes/), expect.stringMatching(/^413: .*1000 bytes/)]);
   });
 
-  it('429 with Retry-After past the rate limit; never stored, never run', async () => {
+  it('429 with Retry-After past the rate limit; never run, kept as refused with the reason', async () => {
     const src = await createSource(s, { rateLimit: { requests: 3, perSeconds: 60 } });
     const statuses: number[] = [];
     let limited: Awaited<ReturnType<typeof send>> | undefined;
@@ -115,7 +118,11 @@ describe('limits', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(20);
     expect(probesFor(src.id)).toHaveLength(3);
-    expect((await requestsOf(src.id)).pagination.total).toBe(3);
+    expect((await requestsOf(src.id, '?status=processed')).pagination.total).toBe(3);
+    const refused = (await requestsOf(src.id, '?status=refused')).data;
+    expect(refused).toHaveLength(2);
+    expect(refused[0]).toMatchObject({ body: '{"i":4}' });
+    expect(refused[0].error).toMatch(/^429: Too many requests/);
   });
 
   it('requests failing verification do not use up the rate limit of the real sender', async () => {
@@ -131,12 +138,15 @@ describe('limits', () => {
     expect([await good(1), await good(2), await good(3)]).toEqual([202, 202, 429]);
   });
 
-  it('a bad signature is neither stored nor run; an unknown or inactive source is 404', async () => {
+  it('a bad signature is never run, and kept as refused with the reason (for debugging the sender); an unknown or inactive source is 404', async () => {
     const src = await createSource(s, { verification: { type: 'github', secret: 'right' } });
     const body = '{"a":1}';
     expect((await send(s, src.url, { body, headers: { 'x-hub-signature-256': githubSignature('wrong', body) } })).status).toBe(401);
     expect(probesFor(src.id)).toHaveLength(0);
-    expect((await requestsOf(src.id)).pagination.total).toBe(0);
+    const list = await requestsOf(src.id);
+    expect(list.pagination.total).toBe(1);
+    expect(list.data[0]).toMatchObject({ status: 'refused', body });
+    expect(list.data[0].error).toMatch(/^401: Verification failed \(github/);
 
     const missing = await send(s, '/webhook/no-such-source', { body });
     expect(missing.status).toBe(404);

@@ -23,10 +23,15 @@ const preflight = (srv: TestServer, origin: string, path = PATH) =>
   fetch(srv.url + path, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
 
 describe('MEETINGS_TOKEN', () => {
-  it('without ?token= → 401 with a message; nothing recorded', async () => {
+  it('without ?token= → 401 with a message; kept in the history as refused (checked before the body is read), no room', async () => {
     const body = seedBody();
+    const before = (await history(s, '?status=refused')).length;
     expect(expectMessage(await click(s, body), 401)).toMatch(/token/);
-    expect(await history(s, `?userId=${body.user_id}`)).toEqual([]);
+    const refused = await history(s, '?status=refused');
+    expect(refused).toHaveLength(before + 1);
+    expect(refused[0]).toMatchObject({ answerStatus: 401, roomUrl: null });
+    expect(refused[0].error).toMatch(/token/);
+    expect(await history(s, '?status=created')).toEqual([]);
   });
 
   it('with a wrong token → 401', async () => {

@@ -103,9 +103,11 @@ describe('bad requests → 400 with a message the plugin can show', () => {
     expect(expectMessage(res, 415)).toMatch(/JSON/);
   });
 
-  it('nothing is recorded for a bad request', async () => {
+  it('a bad request is kept in the history as refused, with its status and reason, and makes no room', async () => {
     await click(s, { channel_id: 'never', user_id: 42 });
-    expect(await history(s, '?channelId=never')).toEqual([]);
+    const [row] = await history(s, '?channelId=never');
+    expect(row).toMatchObject({ status: 'refused', answerStatus: 400, roomUrl: null, request: { channel_id: 'never', user_id: 42 } });
+    expect(row.error).toMatch(/user_id/);
   });
 });
 
@@ -115,7 +117,11 @@ describe('per-user rate limit (MEETINGS_RATE_LIMIT=1)', () => {
     const first = expectRoom(await click(s, body));
     const second = expectRoom(await click(s, body));
     expect(second).toEqual(first);
-    expect(await history(s, `?userId=${body.user_id}`)).toHaveLength(1);
+    const rows = await history(s, `?userId=${body.user_id}`);
+    expect(rows.map((m: any) => [m.status, m.roomUrl])).toEqual([
+      ['reused', first.room_url],
+      ['created', first.room_url],
+    ]);
   });
 
   it('simultaneous clicks in one channel make one room', async () => {
@@ -123,7 +129,9 @@ describe('per-user rate limit (MEETINGS_RATE_LIMIT=1)', () => {
     const answers = await Promise.all([1, 2, 3, 4].map(() => click(s, body)));
     const urls = new Set(answers.map((a) => expectRoom(a).room_url));
     expect(urls.size).toBe(1);
-    expect(await history(s, `?userId=${body.user_id}`)).toHaveLength(1);
+    const rows = await history(s, `?userId=${body.user_id}`);
+    expect(rows.filter((m: any) => m.status === 'created')).toHaveLength(1);
+    expect(rows.filter((m: any) => m.status === 'reused')).toHaveLength(3);
   });
 
   it('a new room in another channel within the minute is 429 with Retry-After', async () => {
@@ -137,7 +145,10 @@ describe('per-user rate limit (MEETINGS_RATE_LIMIT=1)', () => {
     // The first channel still gets its room; other users are not limited.
     expectRoom(await click(s, body));
     expectRoom(await click(s, seedBody({ channel_id: 'chanB' })));
-    expect((await history(s, `?userId=${body.user_id}`)).map((m: any) => m.channelId)).toEqual(['chanA']);
+    expect((await history(s, `?userId=${body.user_id}&status=created`)).map((m: any) => m.channelId)).toEqual(['chanA']);
+    const limited = await history(s, `?userId=${body.user_id}&channelId=chanB&status=refused`);
+    expect(limited).toMatchObject([{ answerStatus: 429 }]);
+    expect(limited[0].error).toMatch(/one new meeting a minute/);
   });
 });
 
@@ -225,7 +236,10 @@ describe('room.created', () => {
 });
 
 describe('no OPTIONS/POST confusion', () => {
-  it('GET on the webhook path is not a meeting', async () => {
-    expect((await s.api('GET', PATH, { token: null })).status).toBe(404);
+  it('GET on the webhook path is 405 with Allow: POST, OPTIONS, and no meeting', async () => {
+    const res = await s.api('GET', PATH, { token: null });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST, OPTIONS');
+    expect(res.body.message).toMatch(/POST/);
   });
 });

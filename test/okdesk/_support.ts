@@ -52,7 +52,7 @@ export async function startRig(extra: Record<string, string> = {}): Promise<Rig>
 }
 
 /** POSTs an Okdesk webhook the way Okdesk does (JSON, the secret in the URL). */
-export async function okdeskWebhook(s: TestServer, body: unknown, opts: { query?: string; headers?: Record<string, string>; raw?: string } = {}) {
+export async function okdeskWebhook(s: Pick<TestServer, 'url'>, body: unknown, opts: { query?: string; headers?: Record<string, string>; raw?: string } = {}) {
   const q = opts.query ?? `?token=${WEBHOOK_SECRET}`;
   const res = await fetch(`${s.url}/okdesk-webhook${q}`, {
     method: 'POST',

@@ -1,6 +1,6 @@
 /**
  * Test helpers around `telegram-test-api` 4.2.1 (a Bot API emulator, express on one port),
- * plus a proxy that plays "the user blocked the bot". Verified by emulator.test.ts.
+ * plus a proxy that plays "the user blocked the bot" (or "Telegram hangs"). Verified by emulator.test.ts.
  *
  * URL format. Bot routes are `/bot:token/:method` at the root, so grammY's
  * `apiRoot` is the bare origin: `new Api(token, { apiRoot: 'http://127.0.0.1:PORT' })`
@@ -131,6 +131,10 @@ export interface BlockingProxy {
   blocked: Set<string>;
   /** Calls the proxy refused, in order. */
   refused: { method: string; chatId: string }[];
+  /** Chats whose sendMessage/editMessageText are held: never forwarded nor answered (Telegram unreachable mid-call); mutable. */
+  hold: Set<string>;
+  /** Calls the proxy is holding (or held until the caller hung up), in order. */
+  held: { method: string; chatId: string }[];
   close(): Promise<void>;
 }
 
@@ -151,11 +155,14 @@ function chatIdOf(body: Buffer, contentType: string): string | undefined {
 /**
  * An HTTP proxy in front of the emulator: `sendMessage`/`editMessageText` to a blocked chat
  * answer what Telegram answers (HTTP 403 + `{"ok":false,"error_code":403,"description":
- * "Forbidden: bot was blocked by the user"}`); everything else is forwarded unchanged.
+ * "Forbidden: bot was blocked by the user"}`); to a held chat they get no answer at all
+ * (a Telegram that hangs mid-call); everything else is forwarded unchanged.
  */
-export async function blockingProxy(apiRoot: string, opts: { blockedChatIds: Iterable<number | string> }): Promise<BlockingProxy> {
+export async function blockingProxy(apiRoot: string, opts: { blockedChatIds: Iterable<number | string>; heldChatIds?: Iterable<number | string> }): Promise<BlockingProxy> {
   const blocked = new Set([...opts.blockedChatIds].map(String));
+  const hold = new Set([...(opts.heldChatIds ?? [])].map(String));
   const refused: BlockingProxy['refused'] = [];
+  const held: BlockingProxy['held'] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -168,6 +175,10 @@ export async function blockingProxy(apiRoot: string, opts: { blockedChatIds: Ite
         refused.push({ method, chatId });
         res.writeHead(403, { 'content-type': 'application/json' }).end(BLOCKED);
         return;
+      }
+      if (chatId !== undefined && hold.has(chatId)) {
+        held.push({ method, chatId });
+        return; // no answer: the caller waits until it gives up or dies
       }
       request(`${apiRoot}${req.url}`, {
         method: (req.method ?? 'GET') as 'GET' | 'POST',
@@ -189,6 +200,8 @@ export async function blockingProxy(apiRoot: string, opts: { blockedChatIds: Ite
     apiRoot: `http://127.0.0.1:${port}`,
     blocked,
     refused,
+    hold,
+    held,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

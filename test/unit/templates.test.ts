@@ -432,6 +432,58 @@ describe('dateFormat', () => {
   });
 });
 
+describe('object params carry their children in params (SPEC §4.4); value is an alias', () => {
+  const SPEC_PARAMS: TemplateParam[] = [
+    {
+      name: 'extra',
+      type: 'object',
+      params: [
+        { name: 'duration', type: 'text', value: '{{data.call.duration}}' },
+        { name: 'nested', type: 'object', params: [{ name: 'x', type: 'text', value: '1' }] },
+      ],
+    },
+  ];
+
+  it('a template written from the spec is valid and renders the nested object (json, form, GET)', () => {
+    expect(validateTemplate({ params: SPEC_PARAMS })).toEqual([]);
+    expect(JSON.parse(render({ format: 'json', params: SPEC_PARAMS }).body!)).toEqual({ extra: { duration: 65, nested: { x: '1' } } });
+    expect(render({ format: 'form', params: SPEC_PARAMS }).body).toBe('extra[duration]=65&extra[nested][x]=1');
+    expect(render({ method: 'GET', params: SPEC_PARAMS }).url).toBe(`${BASE_URL}?extra[duration]=65&extra[nested][x]=1`);
+  });
+
+  it('the value alias renders exactly the same request', () => {
+    const alias = [PARAMS[4]];
+    expect(validateTemplate({ params: alias })).toEqual([]);
+    expect(render({ format: 'form', params: alias })).toEqual(render({ format: 'form', params: SPEC_PARAMS }));
+  });
+
+  it('problems inside params are named by their path under params', () => {
+    const issues = validateTemplate({
+      params: [{ name: 'o', type: 'object', params: [{ name: 'a', type: 'text', value: '{{nope}}' }, { name: 'a', type: 'blob', value: '' }] }],
+    });
+    expect(issues.map((i) => i.field)).toEqual(['request.params[0].params[0].value', 'request.params[0].params[1].name', 'request.params[0].params[1].type']);
+  });
+
+  it('an object with neither, with both, or with params that are not a list is refused; params on other types too', () => {
+    const fields = (t: unknown) => validateTemplate(t).map((i) => i.field);
+    const none = validateTemplate({ params: [{ name: 'o', type: 'object' }] });
+    expect(none).toEqual([{ field: 'request.params[0].params', message: expect.stringMatching(/object param needs .*params/) }]);
+    const both = validateTemplate({ params: [{ name: 'o', type: 'object', params: [], value: [] }] });
+    expect(both).toEqual([{ field: 'request.params[0]', message: expect.stringMatching(/params or value, not both/) }]);
+    expect(fields({ params: [{ name: 'o', type: 'object', params: 'x' }] })).toEqual(['request.params[0].params']);
+    const onText = validateTemplate({ params: [{ name: 't', type: 'text', value: 'x', params: [] }] });
+    expect(onText).toEqual([{ field: 'request.params[0].params', message: expect.stringMatching(/only an object param has params/) }]);
+  });
+
+  it('nesting through params counts levels the same way: 10 pass, 11 do not', () => {
+    const nest = (levels: number): TemplateParam[] =>
+      levels === 1 ? [{ name: 'leaf', type: 'text', value: 'x' }] : [{ name: `l${levels}`, type: 'object', params: nest(levels - 1) }];
+    expect(validateTemplate({ params: nest(10) })).toEqual([]);
+    expect(validateTemplate({ params: nest(11) }).map((i) => i.field)).toEqual([`request.params${'[0].params'.repeat(10)}`]);
+    expect(render({ params: nest(10) }).body).toContain('{"leaf":"x"}');
+  });
+});
+
 describe('validateTemplate', () => {
   const fields = (t: unknown) => validateTemplate(t).map((i) => i.field);
 

@@ -124,19 +124,56 @@ function describeRoom(input: MeetingInput): string {
   return `Created from ${where}${who}${when}`;
 }
 
+const text = (v: unknown, max = 200) => (typeof v === 'string' ? v.slice(0, max) : null);
+
+/**
+ * A request refused before any room was asked for (400, 401, 403, 413, 415): kept in the
+ * history with its outcome, so an operator can see why a user's click did nothing.
+ */
+export async function recordRefusal(app: Pick<MeetingsApp, 'projectId' | 'sourceId' | 'repo'> & { providerName: string }, answer: MeetingAnswer, body: unknown, log: FastifyBaseLogger): Promise<MeetingAnswer> {
+  const now = Date.now();
+  const id = newId('mtg', now);
+  const b = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const message = String(answer.body.message);
+  try {
+    await app.repo.insert({
+      id,
+      project_id: app.projectId,
+      source_id: app.sourceId,
+      channel_id: text(b.channel_id) ?? '',
+      channel_name: text(b.channel_name, 1000),
+      channel_type: text(b.channel_type, 8),
+      user_id: text(b.user_id) ?? '',
+      username: text(b.username, 1000),
+      operation_type: text(b.operation_type, 32),
+      title: null,
+      provider: app.providerName,
+      room_id: null,
+      room_name: null,
+      room_url: null,
+      status: 'refused',
+      answer_status: answer.status,
+      error: message,
+      request: body === undefined ? 'null' : JSON.stringify(body),
+      created_at: now,
+    });
+  } catch (err) {
+    log.error({ err, meeting_id: id }, 'a refused meeting request could not be recorded');
+  }
+  log.info({ meeting_id: id, status: answer.status, reason: message, channel_id: text(b.channel_id), user_id: text(b.user_id) }, 'meeting request refused');
+  return answer;
+}
+
 export async function handleMeetingRequest(ctx: AppContext, app: MeetingsApp, body: unknown, log: FastifyBaseLogger): Promise<MeetingAnswer> {
   const started = Date.now();
   const parsed = parseMeetingRequest(body);
-  if (!parsed.ok) {
-    log.warn({ reason: parsed.message }, 'meeting request rejected');
-    return errorAnswer(400, parsed.message);
-  }
+  if (!parsed.ok) return recordRefusal({ ...app, providerName: app.provider.name }, errorAnswer(400, parsed.message), body, log);
   const input = parsed.input;
   const id = newId('mtg', started);
   const ids = { meeting_id: id, channel_id: input.channelId, user_id: input.userId, source_id: app.sourceId };
   log.info({ ...ids, username: input.username, operation_type: input.operationType, provider: app.provider.name }, 'meeting requested');
 
-  const mine: MeetingRow = {
+  let mine: MeetingRow = {
     id,
     project_id: app.projectId,
     source_id: app.sourceId,
@@ -152,35 +189,36 @@ export async function handleMeetingRequest(ctx: AppContext, app: MeetingsApp, bo
     room_name: null,
     room_url: null,
     status: 'pending',
+    answer_status: null,
     error: null,
     request: JSON.stringify(input.raw),
     created_at: started,
   };
-  await app.repo.insert(mine);
+  mine = await app.repo.insertRanked(mine);
 
   const deadline = started + ANSWER_BUDGET_MS;
   let decision = await decide(ctx, app, mine, input, deadline);
   // After waiting on another request that then failed, too little time may be left to ask the provider.
   if (decision.kind === 'create' && deadline - Date.now() < MIN_PROVIDER_MS) decision = { kind: 'busy' };
-  if (decision.kind !== 'create') await app.repo.remove(id);
   if (decision.kind === 'reuse') {
     const r = decision.row;
-    log.info({ ...ids, meeting_id: r.id, room_id: r.room_id, room_url: r.room_url }, 'meeting room reused (repeat click inside the window)');
+    await app.repo.finish(id, { status: 'reused', answerStatus: 200, room: r });
+    log.info({ ...ids, reused_meeting_id: r.id, room_id: r.room_id, room_url: r.room_url }, 'meeting room reused (repeat click inside the window)');
     // room_name in answers is the title (seed 000: "Meeting - Town Square"); the column keeps Talk's key.
     return successAnswer({ room_url: r.room_url!, room_id: r.room_id ?? '', room_name: r.title ?? '', created_at: r.created_at });
   }
   if (decision.kind === 'limited') {
     log.warn({ ...ids, limit: app.rateLimit, retry_after: decision.retryAfter }, 'meeting rate limit reached');
     const n = app.rateLimit === 1 ? 'one new meeting' : `${app.rateLimit} new meetings`;
-    return errorAnswer(
-      429,
-      `You can start ${n} a minute. Use the meeting you already started, or try again in ${decision.retryAfter} s.`,
-      { 'retry-after': String(decision.retryAfter) },
-    );
+    const message = `You can start ${n} a minute. Use the meeting you already started, or try again in ${decision.retryAfter} s.`;
+    await app.repo.finish(id, { status: 'refused', answerStatus: 429, error: message });
+    return errorAnswer(429, message, { 'retry-after': String(decision.retryAfter) });
   }
   if (decision.kind === 'busy') {
     log.warn(ids, 'meeting for this channel still being created by another request');
-    return errorAnswer(503, 'A meeting for this channel is still being created. Try again in a few seconds.', { 'retry-after': '2' });
+    const message = 'A meeting for this channel is still being created. Try again in a few seconds.';
+    await app.repo.finish(id, { status: 'failed', answerStatus: 503, error: message });
+    return errorAnswer(503, message, { 'retry-after': '2' });
   }
 
   const spec = { roomName: roomNameFor(input.channelId), title: input.title, description: describeRoom(input) };
@@ -194,7 +232,7 @@ export async function handleMeetingRequest(ctx: AppContext, app: MeetingsApp, bo
         ? err
         : new AppError('BAD_GATEWAY', 'Could not create the meeting room: the meeting provider failed.', [{ message: String((err as Error)?.message ?? err) }], { cause: err });
     const detail = e.details[0]?.message;
-    await app.repo.fail(id, detail && detail !== e.message ? `${e.message} (${detail})` : e.message);
+    await app.repo.finish(id, { status: 'failed', answerStatus: e.status, error: detail && detail !== e.message ? `${e.message} (${detail})` : e.message });
     // A provider's own AppError says all there is; anything else keeps its stack.
     log.error({ ...ids, provider: app.provider.name, status: e.status, detail, ...(e === err ? {} : { err }) }, 'meeting room not created');
     const retryAfter = e.details[0]?.retryAfter;

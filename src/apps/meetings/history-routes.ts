@@ -9,7 +9,7 @@ const ListQuery = Type.Composite([
   Type.Object({
     userId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Mattermost user id' })),
     channelId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Mattermost channel id' })),
-    status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('created'), Type.Literal('failed')])),
+    status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('created'), Type.Literal('reused'), Type.Literal('failed'), Type.Literal('refused')])),
   }),
 ]);
 

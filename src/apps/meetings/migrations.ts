@@ -34,4 +34,13 @@ const m001: Migration = {
   },
 };
 
-export const meetingsMigrations: Record<string, Migration> = { app_meetings_001: m001 };
+/** Every request is kept with the HTTP status it got, refusals included. */
+const m002: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('meetings').addColumn('answer_status', 'integer').execute();
+    // Rows from before: created ones answered 200, failed ones an error (502 is the usual).
+    await db.updateTable('meetings').set({ answer_status: 200 }).where('status', '=', 'created').execute();
+  },
+};
+
+export const meetingsMigrations: Record<string, Migration> = { app_meetings_001: m001, app_meetings_002: m002 };

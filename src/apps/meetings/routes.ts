@@ -12,7 +12,7 @@ import type { ActionHandler } from '../../inbound/actions.js';
 import { guardedConnector } from '../../delivery/ssrf.js';
 import type { MeetingsConfig } from './config.js';
 import type { MeetingsRepo } from './store.js';
-import { errorAnswer, handleMeetingRequest, type MeetingAnswer, type MeetingsApp } from './handler.js';
+import { errorAnswer, handleMeetingRequest, recordRefusal, type MeetingAnswer, type MeetingsApp } from './handler.js';
 import { MeetingRequestBody } from './request.js';
 import type { MeetingProvider } from './providers/index.js';
 import { mockProvider } from './providers/mock.js';
@@ -63,8 +63,11 @@ function parseJsonBody(_req: FastifyRequest, body: string, done: (err: Error | n
   }
 }
 
-async function meetingsPlugin(scope: FastifyInstance, ctx: AppContext, m: MeetingsConfig, app: MeetingsApp | string) {
+async function meetingsPlugin(scope: FastifyInstance, ctx: AppContext, m: MeetingsConfig, repo: MeetingsRepo, app: MeetingsApp | string) {
   const cors = corsFor(m.allowedOrigins);
+  const history = { projectId: ctx.defaultProjectId(), sourceId: null, repo, providerName: m.provider };
+  /** Refused before the handler ran: answered, and kept in the history with its reason. */
+  const refuse = async (reply: FastifyReply, req: FastifyRequest, answer: MeetingAnswer) => send(reply, await recordRefusal(history, answer, req.body, req.log));
 
   // The root parser answers text/plain with 415; the plugin sends application/json, but
   // curl users and n8n-style tools often send JSON as text/plain, and that is fine here.
@@ -75,9 +78,9 @@ async function meetingsPlugin(scope: FastifyInstance, ctx: AppContext, m: Meetin
   // The handler validates (one check for this route and for source actions); the schema documents.
   scope.setValidatorCompiler(() => () => true);
   scope.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err.code === 'MEETINGS_INVALID_JSON') return send(reply, errorAnswer(400, err.message));
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(reply, errorAnswer(415, 'Send the meeting request as JSON (Content-Type: application/json)'));
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, errorAnswer(413, 'The meeting request is too large'));
+    if (err.code === 'MEETINGS_INVALID_JSON') return refuse(reply, req, errorAnswer(400, err.message));
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return refuse(reply, req, errorAnswer(415, 'Send the meeting request as JSON (Content-Type: application/json)'));
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return refuse(reply, req, errorAnswer(413, 'The meeting request is too large'));
     req.log.error({ err }, 'meeting request failed');
     return send(reply, errorAnswer(500, 'Hookbridge could not create the meeting because of an internal error; the administrator will find it in the Hookbridge log.'));
   });
@@ -89,15 +92,20 @@ async function meetingsPlugin(scope: FastifyInstance, ctx: AppContext, m: Meetin
     if (!c.allowed) {
       // A browser on another site could still POST text/plain without a preflight: refuse it here.
       req.log.warn({ origin: req.headers.origin }, 'meeting request from an origin not in MEETINGS_ALLOWED_ORIGINS');
-      return send(reply, errorAnswer(403, `Requests from ${req.headers.origin} are not allowed (MEETINGS_ALLOWED_ORIGINS)`));
+      return refuse(reply, req, errorAnswer(403, `Requests from ${req.headers.origin} are not allowed (MEETINGS_ALLOWED_ORIGINS)`));
     }
-    if (req.method === 'OPTIONS' || !m.token) return;
+    if (req.method !== 'POST' || !m.token) return;
     const given = (req.query as Record<string, unknown>).token;
     if (typeof given !== 'string' || given === '') {
-      return send(reply, errorAnswer(401, 'This webhook needs its token: set the plugin\'s webhook URL to …?token=<MEETINGS_TOKEN>'));
+      return refuse(reply, req, errorAnswer(401, 'This webhook needs its token: set the plugin\'s webhook URL to …?token=<MEETINGS_TOKEN>'));
     }
-    if (!tokenMatches(given, m.token)) return send(reply, errorAnswer(401, 'The token in the webhook URL is not valid; check the plugin\'s webhook URL'));
+    if (!tokenMatches(given, m.token)) return refuse(reply, req, errorAnswer(401, 'The token in the webhook URL is not valid; check the plugin\'s webhook URL'));
   });
+
+  // A browser opening the webhook URL (or a misconfigured GET) learns what it takes.
+  scope.get(m.path, { schema: { hide: true } }, async (_req, reply) =>
+    send(reply, { ...errorAnswer(405, 'This webhook takes POST requests from the Mattermost plugin'), headers: { allow: 'POST, OPTIONS' } }),
+  );
 
   scope.options(m.path, { schema: { hide: true } }, async (_req, reply) =>
     reply
@@ -134,7 +142,7 @@ export const meetingsRoutes =
     const provider = buildProvider({ provider: m.provider, space: m.ktalkSpace, apiUrl: m.ktalkApiUrl, apiKey: m.ktalkApiKey });
     const settings: MeetingsApp | string =
       typeof provider === 'string' ? provider : { projectId: ctx.defaultProjectId(), sourceId: null, provider, rateLimit: m.rateLimit, repo };
-    await app.register(async (scope) => meetingsPlugin(scope, ctx, m, settings));
+    await app.register(async (scope) => meetingsPlugin(scope, ctx, m, repo, settings));
   };
 
 // ---- `{type: "meetings", …}` actions of sources made through /v1/sources -------------

@@ -3,7 +3,7 @@
  * A row is `pending` while the provider is asked, then `created` or `failed`; the
  * per-user rate limit reads the same rows, so it holds across restarts and processes.
  */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 
 export interface MeetingsTable {
   id: string;
@@ -20,8 +20,15 @@ export interface MeetingsTable {
   room_id: string | null;
   room_name: string | null;
   room_url: string | null;
-  /** `pending` while the provider is asked (it reserves the user's slot across processes). */
-  status: 'pending' | 'created' | 'failed';
+  /**
+   * `pending` while the provider is asked (it reserves the user's slot across processes);
+   * then `created`, `reused` (a repeat click got the room already made), `failed` (the
+   * provider failed, or another request still held the channel) or `refused` (400, 401,
+   * 403, 429: nothing was asked of the provider).
+   */
+  status: 'pending' | 'created' | 'reused' | 'failed' | 'refused';
+  /** The HTTP status the request was answered with (null while pending). */
+  answer_status: number | null;
   error: string | null;
   /** JSON: the plugin's whole request body. */
   request: string;
@@ -51,6 +58,8 @@ export interface Meeting {
   roomName: string | null;
   roomUrl: string | null;
   status: MeetingStatus;
+  /** The HTTP status the plugin got. */
+  answerStatus: number | null;
   error: string | null;
   /** The plugin's whole request body, unknown fields included. */
   request: unknown;
@@ -79,6 +88,7 @@ export function toMeeting(r: MeetingRow): Meeting {
     roomName: r.room_name,
     roomUrl: r.room_url,
     status: r.status,
+    answerStatus: r.answer_status,
     error: r.error,
     request,
     createdAt: new Date(r.created_at).toISOString(),
@@ -94,28 +104,57 @@ export interface MeetingListQuery {
 }
 
 /** `db`: the store's Kysely; this app's tables are its own (see migrations.ts). */
-export function meetingsRepo(anyDb: Kysely<any>) {
+export function meetingsRepo(anyDb: Kysely<any>, dialect: 'sqlite' | 'postgres') {
   const db = anyDb as Kysely<DB>;
   return {
     async insert(row: MeetingRow): Promise<void> {
       await db.insertInto('meetings').values(row).execute();
     },
 
+    /**
+     * Inserts a user's pending row so that it ranks after every row of the user already
+     * committed: two clicks in the same millisecond would otherwise tie on created_at, and
+     * the later one, with a smaller random id, could rank first after the earlier one had
+     * already decided to make the room (two rooms). Serialised per user (an advisory lock
+     * on PostgreSQL; SQLite's one writer), created_at is bumped past the user's newest row.
+     */
+    async insertRanked(row: MeetingRow): Promise<MeetingRow> {
+      return db.transaction().execute(async (tx) => {
+        if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`meetings:${row.project_id}:${row.user_id}`}))`.execute(tx);
+        const last = await tx
+          .selectFrom('meetings')
+          .select((e) => e.fn.max('created_at').as('t'))
+          .where('project_id', '=', row.project_id)
+          .where('user_id', '=', row.user_id)
+          .executeTakeFirst();
+        const newest = last?.t == null ? 0 : Number(last.t);
+        const ranked = { ...row, created_at: Math.max(row.created_at, newest + 1) };
+        await tx.insertInto('meetings').values(ranked).execute();
+        return ranked;
+      });
+    },
+
     async complete(id: string, room: { roomId: string; roomName: string; roomUrl: string }): Promise<void> {
       await db
         .updateTable('meetings')
-        .set({ status: 'created', room_id: room.roomId, room_name: room.roomName, room_url: room.roomUrl, error: null })
+        .set({ status: 'created', answer_status: 200, room_id: room.roomId, room_name: room.roomName, room_url: room.roomUrl, error: null })
         .where('id', '=', id)
         .execute();
     },
 
-    async fail(id: string, error: string): Promise<void> {
-      await db.updateTable('meetings').set({ status: 'failed', error }).where('id', '=', id).execute();
-    },
-
-    /** Drops a reservation that turned out to be a repeat click or over the limit. */
-    async remove(id: string): Promise<void> {
-      await db.deleteFrom('meetings').where('id', '=', id).execute();
+    /** The request ended without a new room: its outcome, and the room it got when it reused one. */
+    async finish(id: string, end: { status: Exclude<MeetingStatus, 'pending' | 'created'>; answerStatus: number; error?: string; room?: MeetingRow }): Promise<void> {
+      const room = end.room;
+      await db
+        .updateTable('meetings')
+        .set({
+          status: end.status,
+          answer_status: end.answerStatus,
+          error: end.error ?? null,
+          ...(room && { room_id: room.room_id, room_name: room.room_name, room_url: room.room_url }),
+        })
+        .where('id', '=', id)
+        .execute();
     },
 
     /**

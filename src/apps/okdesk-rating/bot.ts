@@ -27,7 +27,8 @@ export interface BotDeps {
 type Draft = { step: 'title' } | { step: 'description'; title: string };
 
 export function createBot({ ctx, store, okdesk, projectId, token, apiRoot, logger }: BotDeps): Bot {
-  const bot = new Bot(token, { client: { apiRoot } });
+  // Calls give up after 40 s (getUpdates holds 25 s): an unreachable Bot API must not hang the poller.
+  const bot = new Bot(token, { client: { apiRoot, timeoutSeconds: 40 } });
   const drafts = new Map<string, Draft>();
   const chatOf = (c: Context) => String(c.chat?.id ?? c.from?.id);
 
@@ -155,7 +156,7 @@ export function pollUpdates(bot: Bot, opts: { intervalMs: number; logger: Logger
     while (!stopped) {
       const started = Date.now();
       try {
-        if (!bot.isInited()) await bot.init();
+        if (!bot.isInited()) await bot.init(abort.signal as never);
         const updates = await bot.api.getUpdates({ offset, timeout: 25, allowed_updates: ['message', 'callback_query'] }, abort.signal as never);
         failures = 0;
         for (const u of updates) {
@@ -175,7 +176,8 @@ export function pollUpdates(bot: Bot, opts: { intervalMs: number; logger: Logger
     async stop() {
       stopped = true;
       abort.abort();
-      await done;
+      // A call that ignores the abort must not hold up shutdown.
+      await Promise.race([done, sleep(3000)]);
     },
   };
 }

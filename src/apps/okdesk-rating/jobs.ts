@@ -31,7 +31,8 @@ export function ratingJobs({ ctx, store, okdesk, api, projectId }: JobDeps): Rec
     [JOB_SEND_RATING]: {
       async run({ ratingId }: { ratingId: string }) {
         const r = await ratingOf(ratingId);
-        if (r.status !== 'pending') return { skipped: `rating is ${r.status}` };
+        // `blocked`: an operator redrove the failed send (POST /v1/jobs/{id}/retry): ask again.
+        if (r.status !== 'pending' && r.status !== 'blocked') return { skipped: `rating is ${r.status}` };
         const m = ratingRequest({ ratingId: r.id, issueId: r.issue_id, title: r.title ?? undefined });
         try {
           const sent = await api.sendMessage(r.chat_id!, m.text, { reply_markup: m.reply_markup });

@@ -159,7 +159,7 @@ export function okdeskStore(anyDb: Kysely<any>) {
     },
 
     async ratingSent(id: string, messageId: number, now: number): Promise<void> {
-      await db.updateTable('okdesk_ratings').set({ status: 'sent', message_id: messageId, sent_at: now }).where('id', '=', id).where('status', '=', 'pending').execute();
+      await db.updateTable('okdesk_ratings').set({ status: 'sent', message_id: messageId, sent_at: now }).where('id', '=', id).where('status', 'in', ['pending', 'blocked']).execute();
     },
 
     async ratingBlocked(id: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
-import { AppError, notFound } from '../../../errors.js';
-import { PageQuery, ok, page } from '../../schemas.js';
+import { AppError, invalid, notFound } from '../../../errors.js';
+import { PageQuery, ok, page, readOnly } from '../../schemas.js';
 import { categoryOf } from '../../../core/catalog.js';
 import { patternMatches } from '../../../core/matching.js';
 import { webhookView } from './webhook-schema.js';
@@ -13,8 +13,10 @@ const CreateEventType = Type.Object({
   category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
 });
 const PatchEventType = Type.Object({
+  name: Type.Optional(Type.String({ description: 'The name in the URL (as a read returns it); an event type cannot be renamed' })),
   description: Type.Optional(Type.String({ maxLength: 1000 })),
   category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  ...readOnly('createdAt'),
 });
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
 const ListQuery = Type.Composite([PageQuery, Type.Object({ category: Type.Optional(Type.String()) })]);
@@ -74,7 +76,11 @@ const eventTypeRoutes: RouteModule = (app, ctx) => {
     '/v1/event-types/:name',
     { schema: { tags, summary: 'Update an event type (partial)', params: NameParams, body: PatchEventType } },
     async (req) => {
-      const t = await ctx.repos.eventTypes.update(req.caller.projectId, req.params.name, req.body ?? {});
+      const { name, ...patch } = req.body ?? {};
+      if (name !== undefined && name !== req.params.name) {
+        throw invalid(`an event type cannot be renamed: add ${name} and remove ${req.params.name} instead`, [{ field: 'name', message: 'differs from the name in the URL' }]);
+      }
+      const t = await ctx.repos.eventTypes.update(req.caller.projectId, req.params.name, patch);
       if (!t) throw notFound('Event type', req.params.name);
       return ok(t);
     },

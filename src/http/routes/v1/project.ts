@@ -1,13 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
 import type { Project } from '../../../store/projects.js';
-import { ok } from '../../schemas.js';
+import { ok, readOnly } from '../../schemas.js';
 
 const ProjectPatch = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   /** `X-{headerPrefix}-Signature` etc.; letters, digits and dashes. */
   headerPrefix: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]{1,40}$' })),
   userAgent: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x20-\\x7e]+$' })),
+  ...readOnly('id', 'isDefault', 'createdAt', 'updatedAt'),
 });
 
 export const projectView = (p: Project) => ({

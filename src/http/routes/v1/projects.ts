@@ -42,6 +42,26 @@ const projectsRoutes: RouteModule = (app, ctx) => {
     },
   );
 
+  app.get<{ Params: Static<typeof IdParams>; Querystring: PageQuery }>(
+    '/v1/projects/:id/tokens',
+    { schema: { tags: ['projects'], summary: "List a project's tokens (admin): ids, names, hints, created/last-used times, never the token", params: IdParams, querystring: PageQuery } },
+    async (req) => {
+      requireAdmin(req);
+      if (!(await ctx.repos.projects.get(req.params.id))) throw notFound('Project', req.params.id);
+      const { items, total } = await ctx.repos.tokens.list(req.params.id, req.query);
+      return page(items, total, req.query);
+    },
+  );
+
+  app.get<{ Querystring: PageQuery }>(
+    '/v1/tokens',
+    { schema: { tags: ['projects'], summary: "List the caller's project's tokens (never the token itself)", querystring: PageQuery } },
+    async (req) => {
+      const { items, total } = await ctx.repos.tokens.list(req.caller.projectId, req.query);
+      return page(items, total, req.query);
+    },
+  );
+
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/v1/tokens/:id',
     { schema: { tags: ['projects'], summary: 'Revoke a token', params: IdParams } },

@@ -7,7 +7,7 @@ import { isStandardSecret } from '../../../core/signing.js';
 import { maskSecret } from '../../../core/secretbox.js';
 import type { Source, SourceInput, StoredRequest, Verification } from '../../../store/sources.js';
 import { DEFAULT_SOURCE_BODY_LIMIT, MAX_SOURCE_BODY_LIMIT, WEBHOOK_PREFIX, pathCandidates, sourceUrlPath } from '../../../inbound/routes.js';
-import { iso } from '../../schemas.js';
+import { iso, readOnly } from '../../schemas.js';
 
 const VERIFICATION_TYPES = ['none', 'token', 'basic', 'hmac', 'github', 'stripe', 'standard', 'hookbridge'] as const;
 const HEADER_NAME = '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$';
@@ -56,7 +56,7 @@ const fields = {
 const { path, action, ...optional } = fields;
 export const CreateSource = Type.Composite([Type.Object({ path, action }), Type.Partial(Type.Object(optional))]);
 export type CreateSource = Static<typeof CreateSource>;
-export const UpdateSource = Type.Partial(Type.Object(fields));
+export const UpdateSource = Type.Partial(Type.Object({ ...fields, ...readOnly('id', 'url', 'createdAt', 'updatedAt') }));
 export type UpdateSource = Static<typeof UpdateSource>;
 
 const SECRET_FIELDS = ['token', 'password', 'secret'] as const;

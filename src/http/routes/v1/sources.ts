@@ -10,6 +10,15 @@ const RequestParams = Type.Object({
 });
 type Id = Static<typeof IdParams>;
 
+const RequestsQuery = Type.Composite([
+  PageQuery,
+  Type.Object({
+    status: Type.Optional(
+      Type.Union([Type.Literal('accepted'), Type.Literal('duplicate'), Type.Literal('processed'), Type.Literal('failed'), Type.Literal('refused')]),
+    ),
+  }),
+]);
+
 /** Inbound source CRUD and the requests each accepted (SPEC §5b), scoped to the caller's project. */
 const sourceRoutes: RouteModule = (app, ctx) => {
   const tags = ['sources'];
@@ -70,9 +79,16 @@ const sourceRoutes: RouteModule = (app, ctx) => {
     },
   );
 
-  app.get<{ Params: Id; Querystring: PageQuery }>(
+  app.get<{ Params: Id; Querystring: Static<typeof RequestsQuery> }>(
     '/v1/sources/:id/requests',
-    { schema: { tags, summary: 'Requests this source accepted, newest first, with headers, body and the action result', params: IdParams, querystring: PageQuery } },
+    {
+      schema: {
+        tags,
+        summary: 'Requests this source received, newest first, with headers, body and the action result; refused ones (401/403/413/429) with the reason',
+        params: IdParams,
+        querystring: RequestsQuery,
+      },
+    },
     async (req) => {
       const s = await load(req.caller.projectId, req.params.id);
       const { items, total } = await ctx.repos.sources.listRequests(s.id, req.query);

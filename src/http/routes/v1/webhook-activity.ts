@@ -4,6 +4,7 @@ import { AppError, invalid, notFound } from '../../../errors.js';
 import { isoSeconds, parseDate, summarize } from '../../../core/stats.js';
 import { IdParams, PageQuery, ok, page } from '../../schemas.js';
 import { DeliveryStatus, attemptView, logView } from './deliveries.js';
+import type { DeliveryStatus as StoredStatus } from '../../../store/schema.js';
 
 const LogsQuery = Type.Composite([PageQuery, Type.Object({ status: Type.Optional(DeliveryStatus) })]);
 const LogParams = Type.Object({ id: Type.String(), logId: Type.String() });
@@ -17,8 +18,10 @@ const TestBody = Type.Object({
 });
 const ReplayBody = Type.Object({
   since: Type.String({ description: 'Date or date-time: replay deliveries and events from here on' }),
-  until: Type.Optional(Type.String({ description: 'Date or date-time (exclusive): the end of the window; default: now' })),
-  status: Type.Optional(Type.Union([Type.Literal('failed'), Type.Literal('all')], { description: 'failed (default) or all' })),
+  until: Type.Optional(Type.String({ description: 'Date or date-time: up to here (exclusive). Default: now' })),
+  status: Type.Optional(
+    Type.Union([Type.Literal('failed'), Type.Literal('delivered'), Type.Literal('all')], { description: 'Deliveries to send again: failed (default), delivered, or all' }),
+  ),
 });
 
 /** Per-webhook logs, stats, test sends and replay (SPEC §3, seed 001). */
@@ -84,6 +87,11 @@ const webhookActivityRoutes: RouteModule = (app, ctx) => {
     { schema: { tags, summary: 'Send a test event to this webhook only and answer with the attempt result', params: IdParams, body: TestBody } },
     async (req) => {
       const w = await load(req.caller.projectId, req.params.id);
+      // The worker sends nothing to an inactive webhook: a test would only leave a failed delivery behind.
+      if (!w.active) {
+        const why = w.disabledReason ? ` (disabled: ${w.disabledReason})` : '';
+        throw new AppError('CONFLICT', `Webhook ${w.id} is inactive${why}: activate it with PUT /v1/webhooks/${w.id} {"active": true}, then send the test again`);
+      }
       if (!(await ctx.repos.eventTypes.get(req.caller.projectId, req.body.eventType))) {
         throw invalid(`unknown event type ${req.body.eventType}`, [{ field: 'eventType', message: 'is not in the catalog' }]);
       }
@@ -122,16 +130,14 @@ const webhookActivityRoutes: RouteModule = (app, ctx) => {
       const w = await load(req.caller.projectId, req.params.id);
       const since = parseDate(req.body.since);
       if (since === undefined) throw invalid('since must be a date or date-time', [{ field: 'since', message: 'does not parse' }]);
-      const until = req.body.until === undefined ? undefined : (parseDate(req.body.until) ?? Number.NaN);
-      if (until !== undefined && !(until > since)) {
-        throw invalid('until must be a date or date-time after since', [{ field: 'until', message: 'does not parse or is not after since' }]);
-      }
-      const statuses = req.body.status === 'all' ? (['failed', 'delivered'] as const) : (['failed'] as const);
-      const result = await log.replay(w, since, [...statuses], Date.now(), until);
+      const until = req.body.until === undefined ? Date.now() + 1 : parseDate(req.body.until);
+      if (until === undefined) throw invalid('until must be a date or date-time', [{ field: 'until', message: 'does not parse' }]);
+      if (until <= since) throw invalid('until must be after since', [{ field: 'until', message: 'is not after since' }]);
+      const status = req.body.status ?? 'failed';
+      const statuses: StoredStatus[] = status === 'all' ? ['failed', 'delivered'] : [status];
+      const result = await log.replay(w, since, until, statuses);
       ctx.wake();
-      return reply
-        .status(202)
-        .send(ok({ webhookId: w.id, since: new Date(since).toISOString(), ...(until !== undefined && { until: new Date(until).toISOString() }), ...result }));
+      return reply.status(202).send(ok({ webhookId: w.id, since: new Date(since).toISOString(), until: new Date(until).toISOString(), status, ...result }));
     },
   );
 };

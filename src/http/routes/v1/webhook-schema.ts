@@ -5,11 +5,11 @@ import type { Webhook, WebhookInput } from '../../../store/webhooks.js';
 import { invalid, type ErrorDetail } from '../../../errors.js';
 import { unknownPatterns } from '../../../core/matching.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../../core/retry.js';
-import { SIGNATURE_SCHEMES, generateSecret, isStandardSecret } from '../../../core/signing.js';
+import { SECRET_MAX_LENGTH, SECRET_MIN_LENGTH, SIGNATURE_SCHEMES, generateSecret, secretProblem } from '../../../core/signing.js';
 import { maskSecret } from '../../../core/secretbox.js';
 import { checkUrlTarget } from '../../../delivery/ssrf.js';
 import { validateTemplate } from '../../../core/templates.js';
-import { iso } from '../../schemas.js';
+import { iso, readOnly } from '../../schemas.js';
 
 export const RetryPolicySchema = Type.Object({
   maxRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20, description: 'Retries after the first attempt. Default: 3' })),
@@ -34,7 +34,7 @@ const fields = {
     maxItems: 500,
     description: 'Catalog names, category wildcards (message.*) or *',
   }),
-  secret: Type.String({ minLength: 8, maxLength: 512, description: 'Generated as whsec_… when absent' }),
+  secret: Type.String({ minLength: SECRET_MIN_LENGTH, maxLength: SECRET_MAX_LENGTH, description: 'Generated as whsec_… when absent' }),
   active: Type.Boolean(),
   retryPolicy: RetryPolicySchema,
   signature: Type.Union(SIGNATURE_SCHEMES.map((s) => Type.Literal(s)), { description: 'Default: hmac-sha256' }),
@@ -45,7 +45,8 @@ const fields = {
   spaces: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }),
   channels: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }),
   request: Type.Union([Type.Unknown(), Type.Null()], {
-    description: 'Request template (seed 003): {method, format, headers, params, rawBody, rpcMethod, dateFormat}; null removes it',
+    description:
+      'Request template (seed 003): {method, format, headers, params, rawBody, rpcMethod, dateFormat}; params are {name, type, value}, an object param {name, type: "object", params: [...]}; null removes it',
   }),
   filter: Type.Union([Type.Record(Type.String({ minLength: 1 }), Type.Unknown()), Type.Null()], {
     description: 'Dotted paths into data, compared for equality',
@@ -56,7 +57,9 @@ const { url, events, ...optionalFields } = fields;
 export const CreateWebhook = Type.Composite([Type.Object({ url, events }), Type.Partial(Type.Object(optionalFields))]);
 export type CreateWebhook = Static<typeof CreateWebhook>;
 
-export const UpdateWebhook = Type.Partial(Type.Object(fields));
+export const UpdateWebhook = Type.Partial(
+  Type.Object({ ...fields, ...readOnly('id', 'createdAt', 'lastDelivery', 'disabledReason', 'secretRotation', 'updatedAt') }),
+);
 export type UpdateWebhook = Static<typeof UpdateWebhook>;
 
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer']);
@@ -97,13 +100,12 @@ export async function checkWebhook(ctx: AppContext, projectId: string, w: Partia
   if (scheme === 'body' && template) {
     details.push({ field: 'signature', message: 'the body scheme wraps the event envelope and cannot be combined with a request template' });
   }
-  const secret = w.secret ?? existing?.secret;
-  if (scheme === 'standard' && secret && !isStandardSecret(secret)) {
-    details.push({
-      field: 'secret',
-      message: 'the standard scheme needs a secret of the form whsec_<base64 of 16+ bytes>; omit secret to have one generated, or rotate it',
-    });
+  if (w.secret !== undefined && w.secret.includes('****')) {
+    details.push({ field: 'secret', message: 'secret looks masked (as reads show it): send the real secret, or leave secret out to keep it' });
   }
+  const secret = w.secret ?? existing?.secret;
+  const problem = scheme && secret ? secretProblem(scheme, secret) : undefined;
+  if (problem) details.push({ field: 'secret', message: `${problem}; omit secret to have one generated, or rotate it` });
   if (details.length) throw invalid(details.map((d) => d.message).join('; '), details);
 }
 
@@ -141,11 +143,13 @@ function defaultName(url: string): string {
 }
 
 export function toPatch(body: UpdateWebhook, existing: Webhook): Partial<WebhookInput> {
-  const { retryPolicy, events, ...given } = body;
+  const { retryPolicy, events, secret, ...given } = body;
   // Only the schema's own fields: an undeclared key (e.g. spaceId) must never reach the store.
   const rest = Object.fromEntries(Object.entries(given).filter(([k]) => k in fields));
   return {
     ...rest,
+    // The masked secret a read shows, sent back, keeps the stored one.
+    ...(secret !== undefined && secret !== maskSecret(existing.secret) && { secret }),
     ...(events && { events: [...new Set(events)] }),
     ...(retryPolicy && { retryPolicy: mergePolicy(existing.retryPolicy, retryPolicy) }),
   } as Partial<WebhookInput>;
