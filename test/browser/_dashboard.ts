@@ -40,9 +40,20 @@ export async function axeViolations(page: Page): Promise<Violation[]> {
   });
 }
 
+const pageErrors = new WeakMap<Page, string[]>();
+
+/** Collects the page's uncaught errors (a render that threw), which checkScreen then refuses. */
+export function watchErrors(page: Page): Page {
+  const list: string[] = [];
+  pageErrors.set(page, list);
+  page.on('pageerror', (e) => list.push(e.message));
+  return page;
+}
+
 /** The checks for one screen, then its screenshots. */
 export async function checkScreen(page: Page, name: string): Promise<void> {
   await page.waitForLoadState('networkidle');
+  expect(pageErrors.get(page) ?? [], `uncaught errors on ${name}`).toEqual([]);
   expect(await axeViolations(page), `axe on ${name}`).toEqual([]);
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
@@ -64,7 +75,7 @@ export interface FirstScreen {
 /** Opens `url` in a fresh page and measures the first screen until `ready` is visible and enabled. */
 export async function measureFirstScreen(browser: Browser, url: string, ready: string, init?: (page: Page) => Promise<unknown>): Promise<FirstScreen & { page: Page }> {
   const context = await browser.newContext({ viewport: WIDE });
-  const page = await context.newPage();
+  const page = watchErrors(await context.newPage());
   if (init) await init(page);
   const scripts: Array<Promise<{ url: string; bytes: number }>> = [];
   page.on('response', (res) => {

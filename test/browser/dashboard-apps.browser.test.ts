@@ -13,7 +13,7 @@ import { ADMIN_TOKEN } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
 import { BOT_TOKEN, okdeskWebhook, seedStatus, startRig, withKeyboard, type Rig } from '../okdesk/_support.js';
 import { pressButton } from '../okdesk/telegram.js';
-import { CHROMIUM, WIDE, checkScreen, launch } from './_dashboard.js';
+import { CHROMIUM, WIDE, checkScreen, launch, watchErrors } from './_dashboard.js';
 
 const haveChromium = fs.existsSync(CHROMIUM);
 if (!haveChromium) it.skip(`skipped: ${CHROMIUM} is missing`, () => {});
@@ -30,7 +30,7 @@ describe.skipIf(!haveChromium)('dashboard: sources, meetings, ratings and jobs',
     user = rig.tg.client(BOT_TOKEN, { chatId: CHAT, userId: CHAT, firstName: 'Иван' });
     const context = await browser.newContext({ viewport: WIDE, acceptDownloads: true });
     await context.addInitScript((t) => sessionStorage.setItem('hookbridge.session', JSON.stringify({ token: t, kind: 'admin' })), ADMIN_TOKEN);
-    page = await context.newPage();
+    page = watchErrors(await context.newPage());
   });
   afterAll(async () => {
     await browser?.close();
@@ -42,7 +42,7 @@ describe.skipIf(!haveChromium)('dashboard: sources, meetings, ratings and jobs',
     await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
   };
 
-  it('sources: the requests a source received; Okdesk webhooks with the refused ones', async () => {
+  it('sources: the requests a source received, the refused one with its reason; Okdesk webhooks with the refused ones', async () => {
     const src = await rig.s.api('POST', '/v1/sources', {
       body: { name: 'Входящие из CRM', path: 'crm', verification: { type: 'token', token: 'crm-secret-1' }, action: { type: 'publish', eventType: 'message.created' } },
     });
@@ -59,10 +59,16 @@ describe.skipIf(!haveChromium)('dashboard: sources, meetings, ratings and jobs',
     await page.getByRole('link', { name: 'Входящие из CRM' }).click();
     await page.getByRole('heading', { name: 'Source Входящие из CRM' }).waitFor();
     const requests = page.locator('details.card');
-    expect(await requests.count()).toBe(1);
-    await requests.first().locator('summary').click();
-    expect(await requests.first().textContent()).toContain('Привет, мир');
+    await expect.poll(() => requests.count()).toBe(2);
+    const accepted = requests.filter({ hasNotText: 'refused' });
+    await accepted.locator('summary').click();
+    expect(await accepted.textContent()).toContain('Привет, мир');
+    expect(await accepted.locator('summary').textContent()).toContain('verification: passed (token)');
     await checkScreen(page, '12-source-requests');
+    await page.getByLabel('Show').selectOption('refused');
+    await expect.poll(() => requests.count()).toBe(1);
+    await checkScreen(page, '12-source-requests-refused');
+    expect(await requests.first().locator('summary').textContent()).toMatch(/refused verification: failed \(401\).*does not match/);
   });
 
   it('meetings: the rooms made for the chat plugin', async () => {

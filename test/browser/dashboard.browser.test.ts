@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../helpers/server.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { until } from '../helpers/wait.js';
-import { CHROMIUM, WIDE, checkScreen, firstScreenBestOf2, launch, recordBudgets, type FirstScreen } from './_dashboard.js';
+import { CHROMIUM, WIDE, checkScreen, firstScreenBestOf2, launch, recordBudgets, watchErrors, type FirstScreen } from './_dashboard.js';
 
 const haveChromium = fs.existsSync(CHROMIUM);
 const MISSING = `${CHROMIUM} is missing (install Debian's chromium package: apt-get install -y chromium)`;
@@ -197,7 +197,7 @@ describe.skipIf(!haveChromium)('dashboard: the operator flow', () => {
     await checkScreen(page, '09-portal-links');
 
     const customer = await browser.newContext({ viewport: WIDE });
-    const portal = await customer.newPage();
+    const portal = watchErrors(await customer.newPage());
     await portal.goto(url);
     await portal.getByRole('link', { name: 'Customer B hook' }).first().waitFor();
     expect(portal.url()).toBe(`${s.url}/webhooks`);

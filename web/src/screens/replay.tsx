@@ -53,6 +53,7 @@ export function ReplayForm({ webhooks, initial, onDone }: { webhooks: Webhook[];
             {(id) => (
               <select id={id} value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
                 <option value="failed">failed only</option>
+                <option value="delivered">delivered only</option>
                 <option value="all">all (delivered too)</option>
               </select>
             )}

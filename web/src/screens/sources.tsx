@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { qs } from '../api';
 import { useGet } from '../hooks';
 import { fmtTime } from '../format';
-import { Code, Empty, ErrorBox, HeadersTable, Link, Loading, PageTitle, Pager, StatusBadge } from '../ui';
+import { Code, Empty, ErrorBox, Field, HeadersTable, Link, Loading, PageTitle, Pager, StatusBadge } from '../ui';
 
 interface Source {
   id: string;
@@ -22,7 +22,8 @@ interface InboundRequest {
   headers: Record<string, string>;
   body: string;
   bodyEncoding: string;
-  verification: string;
+  /** `{ok, type}` when checked, `{ok: false, status}` when refused; older servers answer a word. */
+  verification: string | { ok?: boolean; type?: string; status?: number } | null;
   dedupeKey: string | null;
   status: string;
   error: string | null;
@@ -38,12 +39,15 @@ interface OkdeskWebhook {
   receivedAt: string;
 }
 
+const verificationText = (v: InboundRequest['verification']) =>
+  !v ? '—' : typeof v === 'string' ? v : v.ok ? `passed${v.type ? ` (${v.type})` : ''}` : `failed${v.status ? ` (${v.status})` : ''}`;
+
 export function SourcesPage() {
   const sources = useGet<Source[]>('/v1/sources?limit=1000');
   return (
     <>
       <PageTitle>Sources</PageTitle>
-      <p class="muted">Endpoints third parties post webhooks to. Requests refused before they reach a source's action (bad signature 401, too large 413, rate limit 429) are answered and not stored.</p>
+      <p class="muted">Endpoints third parties post webhooks to. Each source keeps the requests it received, the refused ones too (bad signature 401, origin 403, too large 413, rate limit 429) with the reason.</p>
       <ErrorBox error={sources.error} />
       {sources.loading && !sources.data && <Loading what="Loading sources" />}
       {sources.data && !sources.data.length && <Empty>No inbound sources. Create one with POST /v1/sources.</Empty>}
@@ -110,8 +114,9 @@ function OkdeskWebhooks() {
 
 export function SourceRequests({ id }: { id: string }) {
   const [offset, setOffset] = useState(0);
+  const [status, setStatus] = useState('');
   const source = useGet<Source>(`/v1/sources/${id}`);
-  const reqs = useGet<InboundRequest[]>(`/v1/sources/${id}/requests${qs({ limit: 20, offset })}`);
+  const reqs = useGet<InboundRequest[]>(`/v1/sources/${id}/requests${qs({ limit: 20, offset, status })}`);
   return (
     <>
       <PageTitle actions={<button type="button" class="secondary" onClick={reqs.reload}>Refresh</button>}>
@@ -122,14 +127,25 @@ export function SourceRequests({ id }: { id: string }) {
           Receives at <code>{source.data.url}</code>, verification {source.data.verification.type}, action {source.data.action.type}.
         </p>
       )}
+      <Field label="Show" class="inline">
+        {(fid) => (
+          <select id={fid} value={status} onChange={(e) => (setStatus(e.currentTarget.value), setOffset(0))}>
+            <option value="">all requests</option>
+            <option value="processed">processed</option>
+            <option value="failed">failed (the action failed)</option>
+            <option value="duplicate">duplicate</option>
+            <option value="refused">refused</option>
+          </select>
+        )}
+      </Field>
       <ErrorBox error={source.error ?? reqs.error} />
       {reqs.loading && !reqs.data && <Loading what="Loading requests" />}
-      {reqs.data && !reqs.data.length && <Empty>No requests received yet.</Empty>}
+      {reqs.data && !reqs.data.length && <Empty>No {status ? `${status} ` : ''}requests yet.</Empty>}
       {reqs.data?.map((r) => (
         <details key={r.id} class="card">
           <summary>
-            {fmtTime(r.receivedAt)} <code>{r.method}</code> <StatusBadge status={r.status} /> verification: {r.verification}
-            {r.dedupeKey && <> · id {r.dedupeKey}</>} {r.error && <span class="reason"> — {r.error}</span>}
+            {fmtTime(r.receivedAt)} <code>{r.method}</code> <StatusBadge status={r.status} /> verification: {verificationText(r.verification)}
+            {r.dedupeKey ? ` · id ${r.dedupeKey}` : ''} {r.error && <span class="reason"> — {r.error}</span>}
           </summary>
           <p>
             <code>{r.url}</code>
