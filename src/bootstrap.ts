@@ -79,6 +79,7 @@ export async function openRepos(config: Config, logger: Logger, apps: BuiltinApp
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     sqliteSynchronous: config.sqliteSynchronous,
+    poolSize: config.databasePoolSize,
     onWarning: (msg) => logger.warn(msg),
   });
   const applied = await migrateToLatest(store.db, store.schema, appMigrations(apps));

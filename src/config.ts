@@ -25,8 +25,10 @@ export interface Config {
   allowPrivateTargets: boolean;
   /** Which loops this process runs. Default: all */
   role: Role;
-  /** Optional shared rate-limit store. */
+  /** Optional shared store for endpoint limits across processes. */
   redisUrl?: string;
+  /** PostgreSQL connections per process. Default: 10 */
+  databasePoolSize: number;
   /** pino level. Default: info */
   logLevel: string;
   /** Where SQLite files and the generated secret key live. Default: ./data */
@@ -47,6 +49,10 @@ export interface Config {
   jobRetryDelayMs: number;
   /** Longest wait between an app job's attempts (ms). Default: 10 min */
   jobMaxRetryDelayMs: number;
+  /** Between two retention passes (ms). Default: 60 s */
+  retentionIntervalMs: number;
+  /** Rows per retention transaction. Default: 500 */
+  retentionBatchSize: number;
   /** Each built-in app's settings by app name; absent when the app is off. */
   apps: Record<string, unknown>;
 }
@@ -88,6 +94,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowPrivateTargets: bool('HOOKBRIDGE_ALLOW_PRIVATE_TARGETS', false),
     role: oneOf('HOOKBRIDGE_ROLE', 'all', ['api', 'worker', 'all'] as const),
     redisUrl: env.REDIS_URL || undefined,
+    databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 1000),
     logLevel,
     dataDir: path.resolve(str('HOOKBRIDGE_DATA_DIR', defaultDataDir(databaseUrl))),
     bodyLimit: int('HOOKBRIDGE_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
@@ -98,6 +105,8 @@ export function loadConfig(env: Env = process.env): Config {
     jobMaxAttempts: int('HOOKBRIDGE_JOB_MAX_ATTEMPTS', 20, 1, 1000),
     jobRetryDelayMs: int('HOOKBRIDGE_JOB_RETRY_DELAY_MS', 2000, 10, 3_600_000),
     jobMaxRetryDelayMs: int('HOOKBRIDGE_JOB_MAX_RETRY_DELAY_MS', 600_000, 10, 86_400_000),
+    retentionIntervalMs: int('HOOKBRIDGE_RETENTION_INTERVAL_SECONDS', 60, 1, 86_400) * 1000,
+    retentionBatchSize: int('HOOKBRIDGE_RETENTION_BATCH', 500, 1, 100_000),
     apps: {},
   };
   // Each built-in app reads its own variables in the same pass, so every problem is listed at once.

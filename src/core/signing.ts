@@ -1,6 +1,6 @@
 // Signature schemes for outbound deliveries (SPEC §4.2). Pure: no clock, no I/O —
 // the caller passes the timestamp and the exact body bytes it will send.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign as edSign, type KeyObject } from 'node:crypto';
 
 export type SignatureScheme = 'hmac-sha256' | 'standard' | 'body' | 'none';
 
@@ -44,6 +44,54 @@ export function standardSignature(secret: string, msgId: string, timestampSec: n
     .digest('base64');
 }
 
+// ---- Standard Webhooks asymmetric keys (ed25519): `whsk_` secret, `whpk_` public, `v1a,` signatures ----
+
+const ED_SECRET_PREFIX = 'whsk_';
+const ED_PUBLIC_PREFIX = 'whpk_';
+// DER wrappers of a raw 32-byte ed25519 seed (PKCS#8) and public key (SPKI).
+const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
+
+/** `whsk_` + base64 of the 32-byte seed, or of seed‖public key (64 bytes, libsodium's form). */
+export function isEd25519Secret(secret: string): boolean {
+  if (!secret.startsWith(ED_SECRET_PREFIX)) return false;
+  const b64 = secret.slice(ED_SECRET_PREFIX.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) return false;
+  const bytes = Buffer.from(b64, 'base64');
+  return (bytes.length === 32 || bytes.length === 64) && bytes.toString('base64') === b64;
+}
+
+const edKeys = new Map<string, KeyObject>();
+function edPrivateKey(secret: string): KeyObject {
+  let key = edKeys.get(secret);
+  if (!key) {
+    const seed = Buffer.from(secret.slice(ED_SECRET_PREFIX.length), 'base64').subarray(0, 32);
+    key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, seed]), format: 'der', type: 'pkcs8' });
+    if (edKeys.size > 1000) edKeys.clear();
+    edKeys.set(secret, key);
+  }
+  return key;
+}
+
+/** The `whpk_` public key a receiver verifies `v1a` signatures with. */
+export function ed25519PublicKey(secret: string): string {
+  const spki = createPublicKey(edPrivateKey(secret)).export({ format: 'der', type: 'spki' });
+  return ED_PUBLIC_PREFIX + spki.subarray(SPKI_ED25519.length).toString('base64');
+}
+
+/** A new ed25519 signing key in Standard Webhooks form (`whsk_` + base64 of seed‖public key). */
+export function generateEd25519Secret(): string {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const seed = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_ED25519.length);
+  const pub = publicKey.export({ format: 'der', type: 'spki' }).subarray(SPKI_ED25519.length);
+  return ED_SECRET_PREFIX + Buffer.concat([seed, pub]).toString('base64');
+}
+
+/** Base64 `v1a` signature: ed25519 over `id.timestamp.body`. */
+export function ed25519Signature(secret: string, msgId: string, timestampSec: number, body: string): string {
+  return edSign(null, Buffer.from(`${msgId}.${timestampSec}.${body}`, 'utf8'), edPrivateKey(secret)).toString('base64');
+}
+
 /** Drop empty and duplicate secrets while keeping order (current first). */
 function distinct(secrets: string[]): string[] {
   return [...new Set(secrets.filter((s) => s.length > 0))];
@@ -73,7 +121,9 @@ export function signHeaders(opts: SignOptions): Record<string, string> {
   if (scheme === 'standard') {
     if (!Number.isSafeInteger(timestampSec)) throw new Error('timestampSec must be an integer (unix seconds)');
     // Space-separated list; verifiers accept if any entry matches, so order is free.
-    const value = secrets.map((s) => `v1,${standardSignature(s, msgId, timestampSec, body)}`).join(' ');
+    const value = secrets
+      .map((s) => (isEd25519Secret(s) ? `v1a,${ed25519Signature(s, msgId, timestampSec, body)}` : `v1,${standardSignature(s, msgId, timestampSec, body)}`))
+      .join(' ');
     return {
       'webhook-id': msgId,
       'webhook-timestamp': String(timestampSec),
@@ -127,6 +177,9 @@ export function secretProblem(scheme: SignatureScheme, secret: string): string |
   if (secret.length < SECRET_MIN_LENGTH || secret.length > SECRET_MAX_LENGTH) {
     return `a secret is ${SECRET_MIN_LENGTH} to ${SECRET_MAX_LENGTH} characters long`;
   }
-  if (scheme === 'standard' && !isStandardSecret(secret)) return 'the standard scheme needs a secret of the form whsec_<base64 of 16+ bytes>';
+  if (scheme === 'standard' && !isStandardSecret(secret) && !isEd25519Secret(secret)) {
+    return 'the standard scheme needs a secret of the form whsec_<base64 of 16+ bytes> (HMAC) or whsk_<base64 of an ed25519 key> (asymmetric)';
+  }
+  if (scheme !== 'standard' && isEd25519Secret(secret)) return 'an ed25519 key (whsk_…) signs only with the standard scheme';
   return undefined;
 }

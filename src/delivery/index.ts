@@ -8,6 +8,9 @@ import { DeliveryWorker } from './worker.js';
 import { JobWorker, type JobKind } from './jobs.js';
 import { createSender } from './sender.js';
 import { listenForDeliveries } from './notify.js';
+import { Pruner } from './retention.js';
+import { postgresGate, redisGate } from './endpoint-gate.js';
+import { retentionByProject } from '../store/projects.js';
 
 export interface WorkerRoleDeps {
   config: Config;
@@ -29,6 +32,9 @@ export async function startWorker({ config, repos, metrics, logger, publisher, j
     if (j) logger.info({ count: j }, 'retaking app jobs leased by a previous process');
   }
   const sender = createSender({ allowPrivate: config.allowPrivateTargets });
+  // Several processes may share a PostgreSQL database: endpoint limits are then held
+  // cluster-wide (Redis when configured). SQLite is one process: lanes suffice.
+  const gate = store.caps.dialect === 'postgres' ? (config.redisUrl ? redisGate(config.redisUrl, logger) : postgresGate(store.db)) : undefined;
   const worker = new DeliveryWorker(
     {
       repo: repos.deliveriesWorker,
@@ -49,6 +55,7 @@ export async function startWorker({ config, repos, metrics, logger, publisher, j
         metrics.deliveryDuration.observe(ms / 1000);
       },
       logger: logger.child({ component: 'worker' }),
+      gate,
     },
     { leaseMs: config.leaseMs, disableAfterMs: config.disableAfterFailingMs },
   );
@@ -56,8 +63,14 @@ export async function startWorker({ config, repos, metrics, logger, publisher, j
     leaseMs: config.leaseMs,
     retry: { retryDelay: config.jobRetryDelayMs, backoffMultiplier: 2, maxRetryDelay: config.jobMaxRetryDelayMs },
   });
+  const pruner = new Pruner(repos.retention, () => retentionByProject(store.db), logger.child({ component: 'retention' }), {
+    intervalMs: config.retentionIntervalMs,
+    batchSize: config.retentionBatchSize,
+    pauseMs: 20,
+  });
   worker.start();
   jobs.start();
+  pruner.start();
   const listener =
     store.caps.notify && store.pgConnection
       ? listenForDeliveries(
@@ -72,10 +85,13 @@ export async function startWorker({ config, repos, metrics, logger, publisher, j
   return {
     worker,
     jobs,
+    pruner,
     async stop() {
+      await pruner.stop();
       await listener?.close();
       await Promise.all([worker.stop(), jobs.stop()]);
       await sender.close();
+      await gate?.close();
     },
   };
 }

@@ -152,10 +152,10 @@ export abstract class LeaseLoop<Row extends { id: string }, Result> {
     this.wakeTimer = setTimeout(() => this.wake(), Math.max(0, ms));
   }
 
-  /** A runner's result: committed with others at the next flush. */
-  protected finish(result: Result): void {
+  /** A runner's result: committed with others at the next flush (at once when `urgent`: something waits on it). */
+  protected finish(result: Result, urgent = false): void {
     this.results.push(result);
-    if (this.results.length >= 500) {
+    if (urgent || this.results.length >= 500) {
       void this.flush();
       return;
     }

@@ -12,6 +12,7 @@ import { buildRequest, type ProjectSettings } from './request.js';
 import type { Sender, SendResult } from './sender.js';
 import { Lanes, type LaneLimits } from './lanes.js';
 import { LeaseLoop, type LeaseLoopOptions } from './lease-loop.js';
+import { processTag, type EndpointGate } from './endpoint-gate.js';
 
 /** PostgreSQL refuses NUL in text: a binary response body must not block recording. */
 const noNul = (s: string | null) => (s !== null && s.includes('\u0000') ? s.replace(/\u0000/g, '\uFFFD') : s);
@@ -24,6 +25,8 @@ export interface WorkerDeps {
   /** Called after a batch that disabled webhooks (records `webhook.disabled`). */
   onDisabled?(d: WebhookDisabled[]): Promise<void>;
   onAttempt?(outcome: 'success' | 'failure', durationMs: number): void;
+  /** Cluster-wide endpoint limits (PostgreSQL mode); absent: per-process lanes only. */
+  gate?: EndpointGate;
   logger: Logger;
   now?: () => number;
   random?: () => number;
@@ -43,6 +46,7 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
   /** Saturated lanes at the last claim that found nothing else; undefined when a claim may find work. */
   private idleSkip: string | undefined;
   private lastSkip: string[] = [];
+  private readonly tag = processTag();
 
   constructor(private readonly d: WorkerDeps, opts: WorkerOptions = {}) {
     const { disableAfterMs = 5 * 86400_000, ...loop } = opts;
@@ -112,6 +116,37 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
 
   private async attempt(row: ClaimedDelivery, w: Webhook, project: ProjectSettings): Promise<void> {
     if (!this.running) return;
+    const holder = this.d.gate && (await this.takeSlot(w, row));
+    if (holder === null) return; // stopping while waiting: the row is released with the others
+    try {
+      await this.send(row, w, project);
+    } finally {
+      if (holder) await this.d.gate!.release(w.id, holder).catch((err) => this.d.logger.warn({ err, webhook_id: w.id }, 'releasing an endpoint slot failed (it expires with its lease)'));
+    }
+  }
+
+  /**
+   * Waits for a cluster-wide slot at the webhook's endpoint (maxConcurrency, rateLimit
+   * across all workers). If the shared store cannot be reached, this process goes on
+   * with its own per-process limits rather than stop delivering (logged).
+   */
+  private async takeSlot(w: Webhook, row: ClaimedDelivery): Promise<string | null | undefined> {
+    const holder = `${this.tag}:${row.id}:${row.attempts + 1}`;
+    for (;;) {
+      if (!this.running) return null;
+      let wait: number;
+      try {
+        wait = await this.d.gate!.acquire(w, holder);
+      } catch (err) {
+        this.d.logger.warn({ err, webhook_id: w.id }, 'endpoint limits store unreachable; sending under per-process limits');
+        return undefined;
+      }
+      if (wait === 0) return holder;
+      await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
+    }
+  }
+
+  private async send(row: ClaimedDelivery, w: Webhook, project: ProjectSettings): Promise<void> {
     const attemptNumber = row.attempts + 1;
     const budgetUsed = attemptNumber - row.attempt_base;
     const last = !shouldRetry(w.retryPolicy, budgetUsed);
@@ -182,7 +217,8 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
         notes: req.missing?.length ? `template placeholders without a value (sent empty): ${req.missing.join(', ')}` : null,
         created_at: nowMs,
       },
-    });
+      // A FIFO line waits for this result before its next delivery can be claimed.
+    }, w.ordering === 'fifo');
   }
 
   /** A delivery that ends without a request (webhook gone or inactive): failed, and replayable. */

@@ -94,6 +94,8 @@ export async function buildApp(ctx: AppContext, logger: Logger, apps: { v1: Rout
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await opsRoutes(app, ctx);
+  // A worker process serves only the ops routes: the API and inbound routes live in `api`/`all` processes.
+  if (ctx.config.role === 'worker') return app;
   await registerDashboard(app, ctx);
   for (const mod of [...ROOT_ROUTES, ...apps.root]) await mod(app, ctx);
   const authenticate = makeAuthenticate(ctx.repos, ctx.defaultProjectId);

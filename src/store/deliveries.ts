@@ -6,13 +6,14 @@
  */
 import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { newId } from '../ids.js';
-import type { SqliteHotPaths } from './sqlite-hot.js';
+import { FIFO_HEAD, type SqliteHotPaths } from './sqlite-hot.js';
 import type { Capabilities } from './db.js';
 import type { AttemptsTable, DB, DeliveriesTable, DeliveryStatus } from './schema.js';
 
 /** A new pending delivery of one event to one webhook, due now. */
-export function newDeliveryRow(projectId: string, eventId: string, eventType: string, webhookId: string, now: number): Insertable<DeliveriesTable> {
+export function newDeliveryRow(projectId: string, eventId: string, eventType: string, webhookId: string, now: number, fifo = false): Insertable<DeliveriesTable> {
   return {
+    fifo: fifo ? 1 : 0,
     id: newId('dlv', now),
     project_id: projectId,
     event_id: eventId,
@@ -69,7 +70,8 @@ export function deliveriesWorkerRepo(db: Kysely<DB>, caps: Capabilities, hot?: S
         .selectFrom('deliveries')
         .select('id')
         .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', now);
+        .where('next_attempt_at', '<=', now)
+        .where(sql<boolean>`true ${sql.raw(FIFO_HEAD)}`);
       if (skipWebhooks.length) due = due.where('webhook_id', 'not in', skipWebhooks);
       due = due.orderBy('next_attempt_at').limit(limit);
       if (caps.skipLocked) due = due.forUpdate().skipLocked();

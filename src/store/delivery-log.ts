@@ -134,7 +134,7 @@ export function deliveryLogRepo(db: Kysely<DB>) {
         if (!events.length) break;
         const rows = events
           .filter((e) => webhookMatches(w, { type: e.type, space: e.space, channels: JSON.parse(e.channels), data: JSON.parse(e.payload).data }))
-          .map((e) => newDeliveryRow(w.projectId, e.id, e.type, w.id, now));
+          .map((e) => newDeliveryRow(w.projectId, e.id, e.type, w.id, now, w.ordering === 'fifo'));
         for (let i = 0; i < rows.length; i += 200) await db.insertInto('deliveries').values(rows.slice(i, i + 200)).execute();
         created += rows.length;
         const last = events[events.length - 1];

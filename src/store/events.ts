@@ -74,8 +74,8 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteH
     return byId(rows.map((r) => ({ id: r.id as string, webhookId: r.webhook_id, status: r.status as string })));
   }
 
-  async function insertDeliveries(tx: Transaction<DB>, projectId: string, eventId: string, type: string, targets: Array<{ id: string }>, now: number) {
-    const rows = targets.map((w) => newDeliveryRow(projectId, eventId, type, w.id, now));
+  async function insertDeliveries(tx: Transaction<DB>, projectId: string, eventId: string, type: string, targets: Array<{ id: string; fifo?: boolean; ordering?: string }>, now: number) {
+    const rows = targets.map((w) => newDeliveryRow(projectId, eventId, type, w.id, now, w.fifo ?? w.ordering === 'fifo'));
     if (rows.length) await tx.insertInto('deliveries').values(rows).execute();
     // The same order deliveriesOf reads them in, so a replayed publish answers exactly the first result.
     return byId(rows.map((r) => ({ id: r.id as string, webhookId: r.webhook_id, status: r.status as string })));
@@ -85,7 +85,7 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteH
   async function storeOne(row: Insertable<EventsTable>, matches: (w: MatchTarget) => boolean, onlyWebhookId?: string): Promise<DeliveryRef[]> {
     return db.transaction().execute(async (tx) => {
       await tx.insertInto('events').values(row).execute();
-      const candidates: Array<{ id: string }> = onlyWebhookId
+      const candidates: Array<{ id: string; fifo?: boolean; ordering?: string }> = onlyWebhookId
         ? [await webhooks.get(row.project_id, onlyWebhookId, tx)].filter((w): w is Webhook => !!w)
         : (await webhooks.matchTargets(row.project_id, tx)).filter(matches);
       return insertDeliveries(tx, row.project_id, row.id, row.type, candidates, row.created_at);

@@ -12,6 +12,7 @@ import { sourcesRepo } from './sources.js';
 import { jobsRepo } from './jobs.js';
 import { portalLinksRepo } from './portal-links.js';
 import { statsSeriesRepo } from './stats-series.js';
+import { retentionRepo } from './retention.js';
 
 /** Every repository over one store: what the HTTP layer and the worker are handed. */
 export function createRepos(store: Store, box: SecretBox) {
@@ -30,6 +31,7 @@ export function createRepos(store: Store, box: SecretBox) {
     jobs: jobsRepo(store.db, store.caps),
     portalLinks: portalLinksRepo(store.db),
     statsSeries: statsSeriesRepo(store.db),
+    retention: retentionRepo(store.db),
   };
 }
 export type Repos = ReturnType<typeof createRepos>;

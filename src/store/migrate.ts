@@ -11,6 +11,7 @@ import * as m003 from './migrations/003_claim_index.js';
 import * as m004 from './migrations/004_jobs.js';
 import * as m005 from './migrations/005_portal_links.js';
 import * as m006 from './migrations/006_test_sends.js';
+import * as m007 from './migrations/007_scale_out.js';
 
 /** The core's migrations; built-in apps bring their own (named `app_<name>_…`). */
 export const CORE_MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ export const CORE_MIGRATIONS: Record<string, Migration> = {
   '004_jobs': m004,
   '005_portal_links': m005,
   '006_test_sends': m006,
+  '007_scale_out': m007,
 };
 
 export const LATEST_MIGRATION = Object.keys(CORE_MIGRATIONS).sort().at(-1)!;

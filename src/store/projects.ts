@@ -9,6 +9,8 @@ export interface Project {
   headerPrefix: string;
   userAgent: string;
   isDefault: boolean;
+  /** Days events, deliveries, attempts, inbound requests and finished jobs are kept. Default: 30 */
+  retentionDays: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -22,6 +24,7 @@ const toProject = (r: Selectable<ProjectsTable>): Project => ({
   headerPrefix: r.header_prefix,
   userAgent: r.user_agent,
   isDefault: r.is_default === 1,
+  retentionDays: r.retention_days,
   createdAt: new Date(r.created_at).toISOString(),
   updatedAt: new Date(r.updated_at).toISOString(),
 });
@@ -69,13 +72,14 @@ export function projectsRepo(db: Kysely<DB>) {
       });
       return (await this.get(id))!;
     },
-    async update(id: string, patch: { name?: string; headerPrefix?: string; userAgent?: string }, now = Date.now()) {
+    async update(id: string, patch: { name?: string; headerPrefix?: string; userAgent?: string; retentionDays?: number }, now = Date.now()) {
       await db
         .updateTable('projects')
         .set({
           ...(patch.name !== undefined && { name: patch.name }),
           ...(patch.headerPrefix !== undefined && { header_prefix: patch.headerPrefix }),
           ...(patch.userAgent !== undefined && { user_agent: patch.userAgent }),
+          ...(patch.retentionDays !== undefined && { retention_days: patch.retentionDays }),
           updated_at: now,
         })
         .where('id', '=', id)
@@ -85,3 +89,8 @@ export function projectsRepo(db: Kysely<DB>) {
   };
 }
 export type ProjectsRepo = ReturnType<typeof projectsRepo>;
+
+/** Every project's retention, for the pruner. */
+export async function retentionByProject(db: Kysely<DB>): Promise<{ id: string; retention_days: number }[]> {
+  return db.selectFrom('projects').select(['id', 'retention_days']).execute();
+}

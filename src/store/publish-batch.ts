@@ -35,7 +35,7 @@ export function publishBatcher(db: Kysely<DB>, webhooks: WebhooksRepo, single: (
       const deliveries = [];
       const out: Ref[][] = [];
       for (const q of batch) {
-        const rows = targets.get(q.row.project_id)!.filter(q.matches).map((w) => newDeliveryRow(q.row.project_id, q.row.id, q.row.type, w.id, q.row.created_at));
+        const rows = targets.get(q.row.project_id)!.filter(q.matches).map((w) => newDeliveryRow(q.row.project_id, q.row.id, q.row.type, w.id, q.row.created_at, w.fifo));
         deliveries.push(...rows);
         out.push(rows.map((r) => ({ id: r.id as string, webhookId: r.webhook_id, status: 'pending' })));
       }

@@ -12,6 +12,8 @@ export interface ProjectsTable {
   header_prefix: string;
   user_agent: string;
   is_default: number;
+  /** Events, deliveries, attempts and inbound requests older than this are pruned. */
+  retention_days: Generated<number>;
   created_at: number;
   updated_at: number;
 }
@@ -65,6 +67,8 @@ export interface WebhooksTable {
   filter: Json | null;
   /** Set for seed 002 per-space webhooks (one per space). */
   space_id: string | null;
+  /** `parallel` (default) or `fifo`: one delivery at a time, in publish order. */
+  ordering: Generated<string>;
   disabled_reason: string | null;
   failing_since: number | null;
   last_delivery_at: number | null;
@@ -94,6 +98,8 @@ export interface DeliveriesTable {
   event_id: string;
   event_type: string;
   webhook_id: string;
+  /** 1 when the webhook was FIFO when the delivery was made: claimed only at the head of its line. */
+  fifo: Generated<number>;
   status: DeliveryStatus;
   attempts: number;
   /** Attempts made before the last manual retry/replay; the retry budget counts from here. */
@@ -190,6 +196,18 @@ export interface JobsTable {
   finished_at: number | null;
 }
 
+export interface EndpointLeasesTable {
+  webhook_id: string;
+  holder: string;
+  expires_at: number;
+}
+
+export interface EndpointSendsTable {
+  webhook_id: string;
+  holder: string;
+  sent_at: number;
+}
+
 export interface DB {
   projects: ProjectsTable;
   tokens: TokensTable;
@@ -201,4 +219,6 @@ export interface DB {
   sources: SourcesTable;
   inbound_requests: InboundRequestsTable;
   jobs: JobsTable;
+  endpoint_leases: EndpointLeasesTable;
+  endpoint_sends: EndpointSendsTable;
 }

@@ -15,22 +15,30 @@ import type { EventsTable } from './schema.js';
 /** An active webhook's filters, as publish matches them. */
 export interface MatchRow {
   id: string;
+  fifo: boolean;
   events: string[];
   spaces: string[];
   channels: string[];
   filter: Record<string, unknown> | null;
 }
 
+/**
+ * A FIFO webhook's delivery may be claimed only at the head of its line: no older
+ * delivery of the webhook is still pending (waiting for a retry, or in flight).
+ */
+export const FIFO_HEAD = `and (fifo = 0 or not exists (select 1 from deliveries h where h.fifo = 1 and h.status = 'pending'
+  and h.webhook_id = deliveries.webhook_id and (h.created_at < deliveries.created_at or (h.created_at = deliveries.created_at and h.id < deliveries.id))))`;
+
 export function sqliteHotPaths(sqlite: SQLite.Database) {
   const RETURNING = 'returning id, project_id, event_id, event_type, webhook_id, attempts, attempt_base, next_attempt_at, last_reason, created_at';
   const claimAny = sqlite.prepare(
     `update deliveries set next_attempt_at = ?, lease_until = ?, updated_at = ? where id in (
-       select id from deliveries where status = 'pending' and next_attempt_at <= ? order by next_attempt_at limit ?) ${RETURNING}`,
+       select id from deliveries where status = 'pending' and next_attempt_at <= ? ${FIFO_HEAD} order by next_attempt_at limit ?) ${RETURNING}`,
   );
   const allWebhooks = sqlite.prepare('select id from webhooks');
   const claimOne = sqlite.prepare(
     `update deliveries set next_attempt_at = ?, lease_until = ?, updated_at = ? where id in (
-       select id from deliveries where status = 'pending' and webhook_id = ? and next_attempt_at <= ? order by next_attempt_at limit ?) ${RETURNING}`,
+       select id from deliveries where status = 'pending' and webhook_id = ? and next_attempt_at <= ? ${FIFO_HEAD} order by next_attempt_at limit ?) ${RETURNING}`,
   );
   const payload = sqlite.prepare('select payload, space from events where project_id = ? and id = ?');
   const insertAttempt = sqlite.prepare(
@@ -88,11 +96,11 @@ export function sqliteHotPaths(sqlite: SQLite.Database) {
     'insert into events (project_id, id, type, payload, space, channels, idempotency_key, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const targets = sqlite.prepare(
-    'select id, events, spaces, channels, filter from webhooks where project_id = ? and active = 1 order by created_at, id',
+    'select id, events, spaces, channels, filter, ordering from webhooks where project_id = ? and active = 1 order by created_at, id',
   );
   const insertDelivery = sqlite.prepare(
-    `insert into deliveries (id, project_id, event_id, event_type, webhook_id, status, attempts, attempt_base, next_attempt_at, created_at, updated_at)
-     values (?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?)`,
+    `insert into deliveries (id, project_id, event_id, event_type, webhook_id, fifo, status, attempts, attempt_base, next_attempt_at, created_at, updated_at)
+     values (?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?)`,
   );
 
   /** The event and one pending delivery per matching active webhook, in one transaction. */
@@ -102,14 +110,15 @@ export function sqliteHotPaths(sqlite: SQLite.Database) {
     for (const r of targets.all(ev.project_id) as Array<Record<string, string | null>>) {
       const w: MatchRow = {
         id: r.id!,
+        fifo: r.ordering === 'fifo',
         events: JSON.parse(r.events!),
         spaces: JSON.parse(r.spaces!),
         channels: JSON.parse(r.channels!),
         filter: r.filter ? JSON.parse(r.filter) : null,
       };
       if (!matches(w)) continue;
-      const d = newDeliveryRow(ev.project_id, ev.id, ev.type, w.id, ev.created_at);
-      insertDelivery.run(d.id, ev.project_id, ev.id, ev.type, w.id, ev.created_at, ev.created_at, ev.created_at);
+      const d = newDeliveryRow(ev.project_id, ev.id, ev.type, w.id, ev.created_at, w.fifo);
+      insertDelivery.run(d.id, ev.project_id, ev.id, ev.type, w.id, d.fifo, ev.created_at, ev.created_at, ev.created_at);
       out.push({ id: d.id as string, webhookId: w.id, status: 'pending' });
     }
     return out;

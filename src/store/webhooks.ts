@@ -25,6 +25,8 @@ export interface Webhook {
   timeout: number;
   rateLimit: number | null;
   maxConcurrency: number;
+  /** `parallel` (default) or `fifo`: one delivery at a time, in publish order, across all workers. */
+  ordering: 'parallel' | 'fifo';
   spaces: string[];
   channels: string[];
   filter: Record<string, unknown> | null;
@@ -59,6 +61,7 @@ export function unsavedWebhook(fields: Pick<Webhook, 'url' | 'secret'> & Partial
     timeout: 10_000,
     rateLimit: null,
     maxConcurrency: 1,
+    ordering: 'parallel',
     spaces: [],
     channels: [],
     filter: null,
@@ -91,6 +94,7 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
     timeout: r.timeout_ms,
     rateLimit: r.rate_limit,
     maxConcurrency: r.max_concurrency,
+    ordering: r.ordering === 'fifo' ? 'fifo' : 'parallel',
     spaces: JSON.parse(r.spaces),
     channels: JSON.parse(r.channels),
     filter: r.filter ? JSON.parse(r.filter) : null,
@@ -116,6 +120,7 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
     ...(w.timeout !== undefined && { timeout_ms: w.timeout }),
     ...(w.rateLimit !== undefined && { rate_limit: w.rateLimit }),
     ...(w.maxConcurrency !== undefined && { max_concurrency: w.maxConcurrency }),
+    ...(w.ordering !== undefined && { ordering: w.ordering }),
     ...(w.spaces !== undefined && { spaces: JSON.stringify(w.spaces) }),
     ...(w.channels !== undefined && { channels: JSON.stringify(w.channels) }),
     ...(w.filter !== undefined && { filter: w.filter === null ? null : JSON.stringify(w.filter) }),
@@ -156,7 +161,7 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
     async matchTargets(projectId: string, exec: Kysely<DB> = db) {
       const rows = await exec
         .selectFrom('webhooks')
-        .select(['id', 'events', 'spaces', 'channels', 'filter'])
+        .select(['id', 'events', 'spaces', 'channels', 'filter', 'ordering'])
         .where('project_id', '=', projectId)
         .where('active', '=', 1)
         .orderBy('created_at')
@@ -164,6 +169,7 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
         .execute();
       return rows.map((r) => ({
         id: r.id,
+        fifo: r.ordering === 'fifo',
         events: JSON.parse(r.events) as string[],
         spaces: JSON.parse(r.spaces) as string[],
         channels: JSON.parse(r.channels) as string[],

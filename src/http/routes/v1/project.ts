@@ -8,6 +8,9 @@ const ProjectPatch = Type.Object({
   /** `X-{headerPrefix}-Signature` etc.; letters, digits and dashes. */
   headerPrefix: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]{1,40}$' })),
   userAgent: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x20-\\x7e]+$' })),
+  retentionDays: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 3650, description: 'Days events, deliveries, attempts, inbound requests and finished jobs are kept. Default: 30' }),
+  ),
   ...readOnly('id', 'isDefault', 'createdAt', 'updatedAt'),
 });
 
@@ -17,6 +20,7 @@ export const projectView = (p: Project) => ({
   headerPrefix: p.headerPrefix,
   userAgent: p.userAgent,
   isDefault: p.isDefault,
+  retentionDays: p.retentionDays,
   createdAt: p.createdAt,
   updatedAt: p.updatedAt,
 });

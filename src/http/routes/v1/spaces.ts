@@ -54,6 +54,7 @@ const spaceRoutes: RouteModule = (app, ctx) => {
         timeout: 10_000,
         rateLimit: null,
         maxConcurrency: 50,
+        ordering: 'parallel' as const,
         spaces: [spaceId],
         channels: [],
         filter: null,

@@ -5,7 +5,7 @@ import type { Webhook, WebhookInput } from '../../../store/webhooks.js';
 import { invalid, type ErrorDetail } from '../../../errors.js';
 import { unknownPatterns } from '../../../core/matching.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../../core/retry.js';
-import { SECRET_MAX_LENGTH, SECRET_MIN_LENGTH, SIGNATURE_SCHEMES, generateSecret, secretProblem } from '../../../core/signing.js';
+import { SECRET_MAX_LENGTH, SECRET_MIN_LENGTH, SIGNATURE_SCHEMES, ed25519PublicKey, generateEd25519Secret, generateSecret, isEd25519Secret, secretProblem } from '../../../core/signing.js';
 import { maskSecret } from '../../../core/secretbox.js';
 import { checkUrlTarget } from '../../../delivery/ssrf.js';
 import { validateTemplate } from '../../../core/templates.js';
@@ -13,9 +13,9 @@ import { iso, readOnly } from '../../schemas.js';
 
 export const RetryPolicySchema = Type.Object({
   maxRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20, description: 'Retries after the first attempt. Default: 3' })),
-  retryDelay: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000, description: 'ms before the first retry. Default: 1000' })),
+  retryDelay: Type.Optional(Type.Integer({ minimum: 10, maximum: 3_600_000, description: 'ms before the first retry. Default: 1000' })),
   backoffMultiplier: Type.Optional(Type.Number({ minimum: 1, maximum: 10, description: 'Default: 2' })),
-  maxRetryDelay: Type.Optional(Type.Integer({ minimum: 100, maximum: 86_400_000, description: 'ms cap on one delay. Default: 30000' })),
+  maxRetryDelay: Type.Optional(Type.Integer({ minimum: 10, maximum: 86_400_000, description: 'ms cap on one delay. Default: 30000' })),
 });
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -42,6 +42,9 @@ const fields = {
   timeout: Type.Integer({ minimum: 100, maximum: 120_000, description: 'ms. Default: 10000' }),
   rateLimit: Type.Union([Type.Integer({ minimum: 1, maximum: 100_000 }), Type.Null()], { description: 'requests/s' }),
   maxConcurrency: Type.Integer({ minimum: 1, maximum: 1000, description: 'Default: 50' }),
+  ordering: Type.Union([Type.Literal('parallel'), Type.Literal('fifo')], {
+    description: 'parallel (default), or fifo: one delivery at a time in publish order, across all workers; a failing one holds the line until it succeeds or fails for good',
+  }),
   spaces: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }),
   channels: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }),
   request: Type.Union([Type.Unknown(), Type.Null()], {
@@ -54,11 +57,15 @@ const fields = {
 };
 
 const { url, events, ...optionalFields } = fields;
-export const CreateWebhook = Type.Composite([Type.Object({ url, events }), Type.Partial(Type.Object(optionalFields))]);
+/** Create only: which kind of secret to generate when none is given. */
+const keyType = Type.Union([Type.Literal('hmac'), Type.Literal('ed25519')], {
+  description: 'When no secret is given: hmac (default, a whsec_ secret) or ed25519 (a whsk_ key pair for the standard scheme; reads show its whpk_ public key)',
+});
+export const CreateWebhook = Type.Composite([Type.Object({ url, events }), Type.Partial(Type.Object({ ...optionalFields, keyType }))]);
 export type CreateWebhook = Static<typeof CreateWebhook>;
 
 export const UpdateWebhook = Type.Partial(
-  Type.Object({ ...fields, ...readOnly('id', 'createdAt', 'lastDelivery', 'disabledReason', 'secretRotation', 'updatedAt') }),
+  Type.Object({ ...fields, ...readOnly('id', 'createdAt', 'lastDelivery', 'disabledReason', 'secretRotation', 'updatedAt', 'keyType', 'publicKey') }),
 );
 export type UpdateWebhook = Static<typeof UpdateWebhook>;
 
@@ -111,13 +118,13 @@ export async function checkWebhook(ctx: AppContext, projectId: string, w: Partia
 
 /** Body → repository input, with defaults for a new webhook. */
 export function toInput(body: CreateWebhook): WebhookInput {
-  const signature = body.signature ?? 'hmac-sha256';
+  const signature = body.signature ?? (body.keyType === 'ed25519' ? 'standard' : 'hmac-sha256');
   return {
     name: body.name ?? defaultName(body.url),
     description: body.description ?? '',
     url: body.url,
     events: [...new Set(body.events)],
-    secret: body.secret ?? generateSecret(),
+    secret: body.secret ?? (body.keyType === 'ed25519' ? generateEd25519Secret() : generateSecret()),
     active: body.active ?? true,
     retryPolicy: mergePolicy(DEFAULT_RETRY_POLICY, body.retryPolicy),
     signature,
@@ -126,6 +133,7 @@ export function toInput(body: CreateWebhook): WebhookInput {
     timeout: body.timeout ?? 10_000,
     rateLimit: body.rateLimit ?? null,
     maxConcurrency: body.maxConcurrency ?? 50,
+    ordering: body.ordering ?? 'parallel',
     spaces: body.spaces ?? [],
     channels: body.channels ?? [],
     filter: body.filter ?? null,
@@ -176,11 +184,15 @@ export function webhookView(w: Webhook, reveal = false) {
     timeout: w.timeout,
     rateLimit: w.rateLimit,
     maxConcurrency: w.maxConcurrency,
+    ordering: w.ordering,
     spaces: w.spaces,
     channels: w.channels,
     filter: w.filter,
     disabledReason: w.disabledReason,
     secretRotation: w.oldSecretExpiresAt ? { previousSecretValidUntil: iso(w.oldSecretExpiresAt) } : null,
+    keyType: isEd25519Secret(w.secret) ? ('ed25519' as const) : ('hmac' as const),
+    /** What receivers verify `v1a` signatures with (ed25519 only); not a secret. */
+    publicKey: isEd25519Secret(w.secret) ? ed25519PublicKey(w.secret) : null,
     updatedAt: iso(w.updatedAt),
   };
 }

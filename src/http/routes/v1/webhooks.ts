@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
 import { notFound } from '../../../errors.js';
-import { generateSecret } from '../../../core/signing.js';
+import { generateSecret, generateEd25519Secret, isEd25519Secret } from '../../../core/signing.js';
 import { IdParams, PageQuery, ok, page } from '../../schemas.js';
 import { CreateWebhook, UpdateWebhook, checkWebhook, toInput, toPatch, webhookView } from './webhook-schema.js';
 
@@ -79,7 +79,8 @@ const webhookRoutes: RouteModule = (app, ctx) => {
     },
     async (req) => {
       const w = await load(req.caller.projectId, req.params.id);
-      const next = req.body?.secret ?? generateSecret();
+      // A new key of the same kind: an ed25519 key pair stays one.
+      const next = req.body?.secret ?? (isEd25519Secret(w.secret) ? generateEd25519Secret() : generateSecret());
       await checkWebhook(ctx, req.caller.projectId, { secret: next }, w);
       const graceMs = req.body?.gracePeriod !== undefined ? req.body.gracePeriod * 1000 : ctx.config.rotationGraceMs;
       const now = Date.now();

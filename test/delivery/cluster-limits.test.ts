@@ -1,0 +1,91 @@
+/**
+ * Endpoint limits hold across the cluster (PostgreSQL mode): one `api` and three `worker`
+ * instances over one database; a webhook's `maxConcurrency` and `rateLimit` are what the
+ * receiver sees from all of them together — through Redis when REDIS_URL is set, else
+ * through PostgreSQL itself. Each instance has its own pool, lanes and sender, as
+ * separate processes would.
+ */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PG_URL, freshDatabase, startTestServer, type TestDb, type TestServer } from '../helpers/server.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+
+const REDIS = process.env.HOOKBRIDGE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisUp = await new Promise<boolean>((resolve) => {
+  const u = new URL(REDIS);
+  const sock = net.connect(Number(u.port || 6379), u.hostname, () => (sock.end(), resolve(true)));
+  sock.on('error', () => resolve(false));
+  sock.setTimeout(1000, () => (sock.destroy(), resolve(false)));
+});
+if (!PG_URL) console.log('[cluster-limits test] skipped: needs PostgreSQL (set DATABASE_URL=postgres://…)');
+if (PG_URL && !redisUp) {
+  if (process.env.CI === 'true') throw new Error(`CI=true: Redis is required at ${REDIS}`);
+  console.log(`[cluster-limits test] Redis part skipped: nothing answers at ${REDIS}`);
+}
+
+for (const store of ['postgres', 'redis'] as const) {
+  const run = PG_URL && (store === 'postgres' || redisUp) ? describe : describe.skip;
+  run(`cluster-wide endpoint limits through ${store}`, () => {
+    let db: TestDb;
+    let api: TestServer;
+    const workers: TestServer[] = [];
+    beforeAll(async () => {
+      db = freshDatabase();
+      const extra: Record<string, string> = store === 'redis' ? { REDIS_URL: REDIS } : {};
+      api = await startTestServer({ HOOKBRIDGE_ROLE: 'api', ...extra }, db);
+      for (let i = 0; i < 3; i++) workers.push(await startTestServer({ HOOKBRIDGE_ROLE: 'worker', ...extra }, db));
+    });
+    afterAll(async () => {
+      for (const w of workers) await w.close();
+      await api?.stop();
+    });
+
+    async function publish(n: number, channel: string) {
+      for (let i = 0; i < n; i++) {
+        const r = await api.api('POST', '/v1/events', { body: { type: 'message.created', data: { i }, channels: [channel] } });
+        expect(r.status).toBe(202);
+      }
+    }
+
+    it('maxConcurrency: 4 and a slow receiver: never more than 4 requests in flight from 3 workers', async () => {
+      let inFlight = 0;
+      let peak = 0;
+      const rcv: Receiver = await startReceiver(() => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        setTimeout(() => inFlight--, 150);
+        return { status: 200, delayMs: 150 };
+      });
+      try {
+        const w = await api.api('POST', '/v1/webhooks', { body: { url: rcv.url, events: ['message.created'], channels: ['slow'], maxConcurrency: 4 } });
+        expect(w.status, w.text).toBe(201);
+        await publish(60, 'slow');
+        await rcv.waitFor(60, 30_000);
+        expect(peak).toBeLessThanOrEqual(4);
+        expect(peak, 'the limit is used, not just respected').toBeGreaterThanOrEqual(3);
+      } finally {
+        await rcv.close();
+      }
+    });
+
+    it('rateLimit: 20 is never exceeded over any 1 s window', async () => {
+      const rcv = await startReceiver(() => ({ status: 200 }));
+      try {
+        const w = await api.api('POST', '/v1/webhooks', { body: { url: rcv.url, events: ['message.created'], channels: ['rate'], rateLimit: 20 } });
+        expect(w.status, w.text).toBe(201);
+        await publish(90, 'rate');
+        await rcv.waitFor(90, 30_000);
+        const at = rcv.requests.map((r) => r.at).sort((a, b) => a - b);
+        let worst = 0;
+        for (let i = 0, j = 0; i < at.length; i++) {
+          while (at[i] - at[j] >= 1000) j++;
+          worst = Math.max(worst, i - j + 1);
+        }
+        expect(worst).toBeLessThanOrEqual(20);
+        expect(at.at(-1)! - at[0], '90 requests at 20/s take about 4 s').toBeGreaterThan(3500);
+      } finally {
+        await rcv.close();
+      }
+    });
+  });
+}
