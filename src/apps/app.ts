@@ -41,8 +41,3 @@ export interface AppInstance {
   start?(opts: { runsWorker: boolean }): Promise<void>;
   stop?(): Promise<void>;
 }
-
-/** A typed handle on an app's parsed settings. */
-export function appConfig<C>(config: { apps: Record<string, unknown> }, app: BuiltinApp<C>): C | undefined {
-  return config.apps[app.name] as C | undefined;
-}

@@ -45,11 +45,25 @@ export function webhookMatches(w: MatchTarget, e: MatchEvent): boolean {
 
 /** `a.b.0.c` (an optional leading `$.` or `data.` is ignored) into a JSON value. */
 export function getPath(root: unknown, path: string): unknown {
-  const parts = path.replace(/^\$\.?/, '').replace(/^data\./, '').split('.').filter(Boolean);
-  let cur: unknown = root;
-  for (const part of parts) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
+  return readPath(root, path.replace(/^\$\.?/, '').replace(/^data\./, '').split('.').filter(Boolean));
+}
+
+/**
+ * The value `segments` lead to inside a JSON value: an object's own property, or an
+ * array's element by index (never a prototype's property, nor an array's `length`).
+ * Undefined when a step is missing. The one path reader of filters, templates and dedupe.
+ */
+export function readPath(root: unknown, segments: readonly string[]): unknown {
+  let cur = root;
+  for (const seg of segments) {
+    if (Array.isArray(cur)) {
+      if (!/^\d+$/.test(seg)) return undefined;
+      cur = cur[Number(seg)];
+    } else if (cur !== null && typeof cur === 'object' && Object.hasOwn(cur, seg)) {
+      cur = (cur as Record<string, unknown>)[seg];
+    } else {
+      return undefined;
+    }
   }
   return cur;
 }

@@ -1,6 +1,6 @@
 // Signature schemes for outbound deliveries (SPEC §4.2). Pure: no clock, no I/O —
 // the caller passes the timestamp and the exact body bytes it will send.
-import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign as edSign, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign as edSign, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 export type SignatureScheme = 'hmac-sha256' | 'standard' | 'body' | 'none';
 
@@ -148,6 +148,15 @@ export function bodySchemeWrap(secret: string, body: unknown): string {
   const signature = hmacHex(secret, inner);
   // Built by hand so the embedded bytes are exactly the ones that were signed.
   return `{"signature":${JSON.stringify(signature)},"body":${inner}}`;
+}
+
+/**
+ * Equal-time comparison of two secrets, tokens or digests of any length: both are hashed
+ * first, so neither their contents nor their lengths show in the time it takes.
+ */
+export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
+  const digest = (v: string | Buffer) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(a), digest(b));
 }
 
 /** New secret in Standard Webhooks form: `whsec_` + base64 of 32 random bytes. */

@@ -19,6 +19,8 @@
 //   over the UTF-8 bytes of the rendered template.
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
+import { isHeaderName } from './headers.js';
+import { readPath } from './matching.js';
 
 export type TemplateMethod = 'GET' | 'POST' | 'PUT';
 export type TemplateFormat = 'json' | 'raw' | 'json-rpc' | 'form';
@@ -80,7 +82,6 @@ export interface RenderedRequest {
 const METHODS: readonly TemplateMethod[] = ['GET', 'POST', 'PUT'];
 const FORMATS: readonly TemplateFormat[] = ['json', 'raw', 'json-rpc', 'form'];
 const PARAM_TYPES: readonly ParamType[] = ['text', 'array', 'object', 'md5', 'crc32', 'sha1', 'sha256'];
-const HASH_TYPES: readonly ParamType[] = ['md5', 'crc32', 'sha1', 'sha256'];
 const TEMPLATE_KEYS = ['method', 'format', 'headers', 'params', 'rawBody', 'rpcMethod', 'dateFormat'];
 const PARAM_KEYS = ['name', 'type', 'value', 'params'];
 /** Levels of params: top-level params are level 1. */
@@ -98,7 +99,6 @@ const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const SINGLE_PLACEHOLDER = /^\{\{\s*([^{}]*?)\s*\}\}$/;
 const FIXED_PATHS = new Set(['event.id', 'event.type', 'event.createdAt', 'webhook.secret', 'delivery.id']);
 const DATA_PATH = /^data(?:\.[^\s.{}]+)*$/;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const DATE_TOKENS = /YYYY|MM|DD|HH|mm|ss|SSS/g;
 const PLACEHOLDER_HELP = 'use event.id, event.type, event.createdAt, data.<path>, webhook.secret or delivery.id';
 
@@ -235,7 +235,7 @@ export function validateTemplate(t: unknown): TemplateIssue[] {
       const seen = new Map<string, string>();
       for (const [name, value] of Object.entries(headers)) {
         const f = `request.headers.${name}`;
-        if (!HEADER_NAME.test(name)) issues.push({ field: f, message: `invalid header name ${JSON.stringify(name)}` });
+        if (!isHeaderName(name)) issues.push({ field: f, message: `invalid header name ${JSON.stringify(name)}` });
         const lower = name.toLowerCase();
         if (seen.has(lower)) issues.push({ field: f, message: `header "${name}" is given twice (also as "${seen.get(lower)}")` });
         else seen.set(lower, name);
@@ -368,13 +368,8 @@ function lookup(path: string, st: RenderState): unknown {
     case 'delivery.id': return ctx.deliveryId;
   }
   if (!DATA_PATH.test(path)) return NOT_FOUND; // unknown root: validation rejects it; render never throws
-  let cur: unknown = ctx.data;
-  for (const seg of path.split('.').slice(1)) {
-    if (Array.isArray(cur) && /^\d+$/.test(seg)) cur = cur[Number(seg)];
-    else if (isPlainObject(cur) && Object.hasOwn(cur, seg)) cur = cur[seg];
-    else return NOT_FOUND;
-  }
-  return cur === undefined ? NOT_FOUND : formatDates(cur, st.dateFormat);
+  const found = readPath(ctx.data, path.split('.').slice(1));
+  return found === undefined ? NOT_FOUND : formatDates(found, st.dateFormat);
 }
 
 function resolve(path: string, st: RenderState): unknown {

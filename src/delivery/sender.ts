@@ -4,6 +4,7 @@
  * and the SSRF guard runs again at connect time.
  */
 import { Agent, request, type Dispatcher } from 'undici';
+import { flattenHeaders } from '../core/headers.js';
 import { guardedConnector } from './ssrf.js';
 import type { OutboundRequest } from './request.js';
 
@@ -80,12 +81,6 @@ async function readCapped(body: Dispatcher.ResponseData['body'], max: number, de
     }
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
 }
 
 function classifyError(err: unknown): Pick<SendResult, 'errorKind' | 'error'> {

@@ -9,7 +9,7 @@ import type { Webhook } from '../store/webhooks.js';
 import { classifyOutcome, delayWithRetryAfter, parseRetryAfter, retryDelayMs, shouldRetry } from '../core/retry.js';
 import { newId } from '../ids.js';
 import { buildRequest, type ProjectSettings } from './request.js';
-import type { Sender, SendResult } from './sender.js';
+import type { Sender } from './sender.js';
 import { Lanes, type LaneLimits } from './lanes.js';
 import { LeaseLoop, type LeaseLoopOptions } from './lease-loop.js';
 import { processTag, type EndpointGate } from './endpoint-gate.js';
@@ -35,6 +35,46 @@ export interface WorkerDeps {
 export interface WorkerOptions extends LeaseLoopOptions {
   /** A webhook failing every attempt for this long is disabled. Default: 5 days */
   disableAfterMs?: number;
+}
+
+type AttemptFields = AttemptRecord['attempt'];
+
+/**
+ * The result of `row`'s next attempt. What `given` leaves out is what an attempt that made
+ * no request has: no request, no response, no retry, the delivery's due time unchanged.
+ */
+function attemptRecord(
+  row: ClaimedDelivery,
+  nowMs: number,
+  given: Pick<AttemptRecord, 'status' | 'webhookOutcome'> & Partial<Omit<AttemptRecord, 'attempt'>> & { attempt: Partial<AttemptFields> },
+): AttemptRecord {
+  const { attempt, ...result } = given;
+  return {
+    deliveryId: row.id,
+    projectId: row.project_id,
+    webhookId: row.webhook_id,
+    nextAttemptAt: row.next_attempt_at,
+    reason: null,
+    ...result,
+    attempt: {
+      id: newId('att', nowMs),
+      attempt: row.attempts + 1,
+      status: 'failure',
+      request_url: '',
+      request_method: 'POST',
+      request_headers: '{}',
+      request_body: null,
+      response_status: null,
+      response_headers: null,
+      response_body: null,
+      duration_ms: 0,
+      error: null,
+      retry_reason: null,
+      notes: null,
+      created_at: nowMs,
+      ...attempt,
+    },
+  };
 }
 
 /** Webhook deliveries as one kind of leased work: per-endpoint lanes, attempts, retries. */
@@ -107,7 +147,7 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
       const w = webhooks.get(row.webhook_id);
       const project = projects.get(row.project_id);
       if (!w || !w.active || !project) {
-        this.finishWithout(row, { durationMs: 0, error: !w ? 'webhook was deleted' : 'webhook is inactive' });
+        this.finishWithout(row, !w ? 'webhook was deleted' : 'webhook is inactive');
         continue;
       }
       this.lanes.push(w.id, { maxConcurrency: w.maxConcurrency, rateLimit: w.rateLimit }, () => this.attempt(row, w, project));
@@ -191,65 +231,36 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
         status === 'pending' ? 'delivery attempt failed; will retry' : 'delivery failed',
       );
     }
-    this.finish({
-      deliveryId: row.id,
-      projectId: row.project_id,
-      webhookId: w.id,
-      status,
-      nextAttemptAt: status === 'pending' ? next : row.next_attempt_at,
-      reason: outcome.reason ?? null,
-      webhookOutcome: outcome.ok ? 'success' : 'failure',
-      disableWebhook: outcome.disable ? `endpoint answered 410 Gone` : undefined,
-      attempt: {
-        id: newId('att', nowMs),
-        attempt: attemptNumber,
-        status: outcome.ok ? 'success' : 'failure',
-        request_url: hide(req.url),
-        request_method: req.method,
-        request_headers: hide(JSON.stringify(req.headers)),
-        request_body: req.body === row.payload ? null : noNul(hide(req.body ?? null)),
-        response_status: res.statusCode ?? null,
-        response_headers: res.headers ? JSON.stringify(res.headers) : null,
-        response_body: noNul(res.body ?? null),
-        duration_ms: res.durationMs,
-        error: noNul(res.error ?? (outcome.ok ? null : `HTTP ${res.statusCode}`)),
-        retry_reason: outcome.reason ?? null,
-        notes: req.missing?.length ? `template placeholders without a value (sent empty): ${req.missing.join(', ')}` : null,
-        created_at: nowMs,
-      },
+    this.finish(
+      attemptRecord(row, nowMs, {
+        status,
+        nextAttemptAt: status === 'pending' ? next : row.next_attempt_at,
+        reason: outcome.reason ?? null,
+        webhookOutcome: outcome.ok ? 'success' : 'failure',
+        disableWebhook: outcome.disable ? `endpoint answered 410 Gone` : undefined,
+        attempt: {
+          status: outcome.ok ? 'success' : 'failure',
+          request_url: hide(req.url),
+          request_method: req.method,
+          request_headers: hide(JSON.stringify(req.headers)),
+          request_body: req.body === row.payload ? null : noNul(hide(req.body ?? null)),
+          response_status: res.statusCode ?? null,
+          response_headers: res.headers ? JSON.stringify(res.headers) : null,
+          response_body: noNul(res.body ?? null),
+          duration_ms: res.durationMs,
+          error: noNul(res.error ?? (outcome.ok ? null : `HTTP ${res.statusCode}`)),
+          retry_reason: outcome.reason ?? null,
+          notes: req.missing?.length ? `template placeholders without a value (sent empty): ${req.missing.join(', ')}` : null,
+        },
+      }),
       // A FIFO line waits for this result before its next delivery can be claimed.
-    }, w.ordering === 'fifo');
+      w.ordering === 'fifo',
+    );
   }
 
   /** A delivery that ends without a request (webhook gone or inactive): failed, and replayable. */
-  private finishWithout(row: ClaimedDelivery, res: SendResult) {
-    const nowMs = this.now();
-    this.finish({
-      deliveryId: row.id,
-      projectId: row.project_id,
-      webhookId: row.webhook_id,
-      status: 'failed',
-      nextAttemptAt: row.next_attempt_at,
-      reason: null,
-      webhookOutcome: null,
-      attempt: {
-        id: newId('att', nowMs),
-        attempt: row.attempts + 1,
-        status: 'failure',
-        request_url: '',
-        request_method: 'POST',
-        request_headers: '{}',
-        request_body: null,
-        response_status: null,
-        response_headers: null,
-        response_body: null,
-        duration_ms: 0,
-        error: res.error ?? null,
-        retry_reason: null,
-        notes: null,
-        created_at: nowMs,
-      },
-    });
+  private finishWithout(row: ClaimedDelivery, error: string) {
+    this.finish(attemptRecord(row, this.now(), { status: 'failed', webhookOutcome: null, attempt: { error } }));
   }
 
   /** One transaction; webhooks it disabled get their `webhook.disabled` event after the commit. */

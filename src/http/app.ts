@@ -7,7 +7,7 @@ import type { AppContext, RouteModule } from '../context.js';
 import { validatorCompiler } from './validation.js';
 import { frameworkErrors, registerErrorHandling } from './errors.js';
 import { makeAuthenticate } from './auth.js';
-import { AppError } from '../errors.js';
+import { addJsonParsers } from './json-body.js';
 import opsRoutes from './routes/ops.js';
 import projectRoutes from './routes/v1/project.js';
 import projectsRoutes from './routes/v1/projects.js';
@@ -49,13 +49,6 @@ export const V1_ROUTES: RouteModule[] = [
 /** Route modules at the root (inbound sources); built-in apps bring theirs through `buildApp`. */
 export const ROOT_ROUTES: RouteModule[] = [inboundRoutes];
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Accept a JSON body sent as text/plain (seed 002's curl examples do). */
-    textJson?: boolean;
-  }
-}
-
 /** `apps`: the enabled built-in apps' own routes, at the root and under /v1. */
 export async function buildApp(ctx: AppContext, logger: Logger, apps: { v1: RouteModule[]; root: RouteModule[] } = { v1: [], root: [] }) {
   const app = Fastify({
@@ -71,7 +64,8 @@ export async function buildApp(ctx: AppContext, logger: Logger, apps: { v1: Rout
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app);
-  registerParsers(app);
+  app.removeAllContentTypeParsers();
+  addJsonParsers(app);
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
@@ -104,46 +98,4 @@ export async function buildApp(ctx: AppContext, logger: Logger, apps: { v1: Rout
     for (const mod of [...V1_ROUTES, ...apps.v1]) await mod(v1, ctx);
   });
   return app;
-}
-
-/**
- * JSON bodies: an empty body counts as no body (so `POST …/rotate-secret` with a
- * JSON content type and nothing else works); a JSON body sent as text/plain is
- * accepted only where a route says so (`config.textJson`), otherwise 415.
- */
-function registerParsers(app: FastifyInstance): void {
-  const parseJson = (body: string) => {
-    if (body.trim() === '') return undefined;
-    try {
-      return JSON.parse(body);
-    } catch (err) {
-      throw new AppError('INVALID_JSON', `The body is not valid JSON: ${(err as Error).message}`);
-    }
-  };
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, parseJson(body as string));
-    } catch (err) {
-      done(err as Error, undefined);
-    }
-  });
-  app.addContentTypeParser(/^application\/[\w.+-]+\+json$/, { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, parseJson(body as string));
-    } catch (err) {
-      done(err as Error, undefined);
-    }
-  });
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (req, body, done) => {
-    if (!req.routeOptions.config?.textJson) {
-      if ((body as string).trim() === '') return done(null, undefined);
-      return done(new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json'), undefined);
-    }
-    try {
-      done(null, parseJson(body as string));
-    } catch (err) {
-      done(err as Error, undefined);
-    }
-  });
 }

@@ -2,7 +2,8 @@
  * Per-source rate limit and CORS answers. Pure apart from the in-memory bucket map;
  * the clock is handed in.
  */
-import type { RateLimit, Source } from '../store/sources.js';
+import type { RateLimit } from '../store/sources.js';
+import { isHeaderName } from '../core/headers.js';
 
 /**
  * Token bucket per source: `requests` may burst at once, then they come back at
@@ -31,30 +32,30 @@ export class RateLimiter {
     }
     return Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000));
   }
-
-  forget(key: string): void {
-    this.buckets.delete(key);
-  }
 }
 
+/** What to answer a browser; `headers` go on every answer, errors included (so the browser can read the message). */
 export type CorsDecision =
-  /** No Origin header, or the source has no CORS list: nothing to add, nothing to refuse. */
-  | { kind: 'none' }
+  /** No Origin header, or no CORS list: nothing to add, nothing to refuse. */
+  | { kind: 'none'; headers: Record<string, string> }
   | { kind: 'allowed'; headers: Record<string, string> }
-  | { kind: 'refused'; origin: string };
+  | { kind: 'refused'; origin: string; headers: Record<string, string> };
 
-export function corsFor(source: Pick<Source, 'allowedOrigins'>, origin: string | undefined): CorsDecision {
-  if (!origin || source.allowedOrigins.length === 0) return { kind: 'none' };
-  if (source.allowedOrigins.includes('*')) {
-    return { kind: 'allowed', headers: { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Retry-After' } };
+const normalizeOrigin = (o: string) => o.trim().replace(/\/+$/, '').toLowerCase();
+
+/**
+ * CORS for a list of allowed origins (`scheme://host[:port]`, compared without case or a
+ * trailing slash) or `["*"]`, which answers `*` to everyone. The one CORS decision of
+ * inbound sources and the meetings app.
+ */
+export function corsFor(allowedOrigins: string[], origin: string | undefined): CorsDecision {
+  const expose = { 'Access-Control-Expose-Headers': 'Retry-After' };
+  if (allowedOrigins.includes('*')) return { kind: 'allowed', headers: { 'Access-Control-Allow-Origin': '*', ...expose } };
+  if (!origin || allowedOrigins.length === 0) return { kind: 'none', headers: {} };
+  if (allowedOrigins.some((o) => normalizeOrigin(o) === normalizeOrigin(origin))) {
+    return { kind: 'allowed', headers: { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', ...expose } };
   }
-  if (source.allowedOrigins.some((o) => o.toLowerCase() === origin.toLowerCase())) {
-    return {
-      kind: 'allowed',
-      headers: { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Access-Control-Expose-Headers': 'Retry-After' },
-    };
-  }
-  return { kind: 'refused', origin };
+  return { kind: 'refused', origin, headers: { Vary: 'Origin' } };
 }
 
 /**
@@ -65,7 +66,7 @@ export function preflightHeaders(allowed: Record<string, string>, requestedHeade
   const extra = (requestedHeaders ?? '')
     .split(',')
     .map((h) => h.trim())
-    .filter((h) => h && /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(h) && h.toLowerCase() !== 'content-type');
+    .filter((h) => h && isHeaderName(h) && h.toLowerCase() !== 'content-type');
   return {
     ...allowed,
     'Access-Control-Allow-Methods': 'POST, OPTIONS',

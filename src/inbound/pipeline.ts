@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
+import { flattenHeaders } from '../core/headers.js';
+import { readPath } from '../core/matching.js';
 import type { DedupeRule, Source, StoredRequest } from '../store/sources.js';
 import type { InboundRequest } from './actions.js';
 import { naturalDedupe, verifyRequest } from './verify.js';
@@ -19,7 +21,7 @@ export class InboundPipeline {
 
   async handle(req: FastifyRequest, reply: FastifyReply, source: Source): Promise<FastifyReply> {
     const now = Date.now();
-    const headers = flatHeaders(req.headers);
+    const headers = flattenHeaders(req.headers);
     if (req.method === 'OPTIONS') return this.preflight(reply, source, headers);
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     // The route's stream limit already stopped larger bodies; this covers any other path in.
@@ -104,7 +106,7 @@ export class InboundPipeline {
           projectId: source.projectId,
           method: req.method,
           url: redactUrl(req.url, source),
-          headers: redactHeaders(flatHeaders(req.headers), source),
+          headers: redactHeaders(flattenHeaders(req.headers), source),
           body: body.text,
           bodyEncoding: body.encoding,
           verification: { ok: err.status !== 401, status: err.status },
@@ -147,7 +149,7 @@ export class InboundPipeline {
   }
 
   private preflight(reply: FastifyReply, source: Source, headers: Record<string, string>): FastifyReply {
-    const cors = corsFor(source, headers.origin);
+    const cors = corsFor(source.allowedOrigins, headers.origin);
     if (cors.kind !== 'allowed') return reply.status(204).send();
     return reply.status(204).headers(preflightHeaders(cors.headers, headers['access-control-request-headers'])).send();
   }
@@ -157,13 +159,6 @@ const duplicate = (reply: FastifyReply, firstId: string) => reply.status(200).se
 
 export const tooLarge = (limit: number) =>
   new AppError('PAYLOAD_TOO_LARGE', `The body is larger than this source accepts (${limit} bytes)`, [{ field: 'body', message: `at most ${limit} bytes` }]);
-
-/** One string per header (repeated headers joined as Node joins them). */
-export function flatHeaders(h: FastifyRequest['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
-}
 
 function queryOf(url: string): Record<string, string> {
   const q = url.indexOf('?');
@@ -208,7 +203,7 @@ function dedupeKeyOf(rule: DedupeRule, headers: Record<string, string>, json: un
   if (!rule) return null;
   let value: unknown;
   if ('header' in rule) value = headers[rule.header.toLowerCase()];
-  else value = rule.jsonPath.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), json);
+  else value = readPath(json, rule.jsonPath.split('.'));
   if ((typeof value !== 'string' && typeof value !== 'number') || value === '') return null;
   const key = String(value);
   // The column holds 500 characters; an id longer than that is unusual enough to hash.
@@ -233,7 +228,7 @@ function redactUrl(url: string, source: Source): string {
 
 /** CORS headers for the answer (errors included, so a browser can read the message); throws 403 for a refused origin. */
 export function applyCors(reply: FastifyReply, source: Source, origin: string | undefined): void {
-  const cors = corsFor(source, origin);
-  if (cors.kind === 'allowed') reply.headers(cors.headers);
+  const cors = corsFor(source.allowedOrigins, origin);
+  reply.headers(cors.headers);
   if (cors.kind === 'refused') throw new AppError('FORBIDDEN', `Origin ${cors.origin} is not allowed to call this source`);
 }

@@ -3,8 +3,8 @@
  * query, the exact body bytes and the current time, and gets back either what passed
  * or which check failed, in words a sender's operator can act on.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { standardKey } from '../core/signing.js';
+import { createHmac } from 'node:crypto';
+import { safeEqual, standardKey } from '../core/signing.js';
 import type { DedupeRule, Verification } from '../store/sources.js';
 
 export interface VerifyInput {
@@ -22,13 +22,6 @@ export type VerifyResult =
 /** Seconds a signed timestamp may differ from now (either way) unless a source says otherwise. */
 export const DEFAULT_TOLERANCE_SEC = 300;
 export const DEFAULT_HOOKBRIDGE_PREFIX = 'Hookbridge';
-
-/** Equal-time comparison of two strings of any length (digests first, so lengths never leak). */
-export function safeEqual(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a, 'utf8').digest();
-  const db = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(da, db);
-}
 
 const fail = (type: Verification['type'], check: string, message: string): VerifyResult => ({ ok: false, type, check, message });
 
@@ -108,7 +101,7 @@ function digestMatches(expected: Buffer, given: string, encoding: 'hex' | 'base6
   const valid = encoding === 'hex' ? /^[0-9a-fA-F]+$/.test(given) : /^[A-Za-z0-9+/_-]+={0,2}$/.test(given);
   if (!valid) return false;
   const bytes = Buffer.from(given, encoding === 'hex' ? 'hex' : 'base64');
-  return bytes.length === expected.length && timingSafeEqual(bytes, expected);
+  return safeEqual(bytes, expected);
 }
 
 function checkTimestamp(type: Verification['type'], raw: string | undefined, where: string, tolerance: number, nowSec: number): VerifyResult | null {

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { DB } from './schema.js';
 import { startCheckpointer } from './checkpointer.js';
+import { isUniqueViolation } from './query.js';
 
 export interface Capabilities {
   dialect: 'sqlite' | 'postgres';
@@ -130,7 +131,7 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
       await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     } catch (err) {
       // Two processes creating the same schema at once: the loser sees a unique violation.
-      if ((err as { code?: string }).code !== '23505') throw err;
+      if (!isUniqueViolation(err)) throw err;
     } finally {
       await admin.end();
     }

@@ -7,6 +7,7 @@ import type { AttemptsTable, DB, DeliveriesTable, DeliveryStatus } from './schem
 import { newDeliveryRow } from './deliveries.js';
 import { webhookMatches } from '../core/matching.js';
 import type { Webhook } from './webhooks.js';
+import { listPage } from './query.js';
 
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type AttemptRow = Selectable<AttemptsTable>;
@@ -26,9 +27,7 @@ export function deliveryLogRepo(db: Kysely<DB>) {
       if (f.status) q = q.where('status', '=', f.status);
       if (f.webhookId) q = q.where('webhook_id', '=', f.webhookId);
       if (f.eventType) q = q.where('event_type', '=', f.eventType);
-      const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).offset(f.offset).execute();
-      const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return { items: rows, total: Number(n) };
+      return listPage(q, (q) => q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc'), f, (r) => r);
     },
     async get(projectId: string, id: string) {
       return db.selectFrom('deliveries').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();

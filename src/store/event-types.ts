@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from './schema.js';
 import { TtlCache } from '../core/ttl-cache.js';
+import { listPage } from './query.js';
 
 export interface EventType {
   name: string;
@@ -31,9 +32,7 @@ export function eventTypesRepo(db: Kysely<DB>) {
     async list(projectId: string, opts: { category?: string; limit: number; offset: number }) {
       let q = db.selectFrom('event_types').where('project_id', '=', projectId);
       if (opts.category) q = q.where('category', '=', opts.category);
-      const rows = await q.select(cols).orderBy('name').limit(opts.limit).offset(opts.offset).execute();
-      const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return { items: rows.map(to), total: Number(n) };
+      return listPage(q, (q) => q.select(cols).orderBy('name'), opts, to);
     },
     async names(projectId: string): Promise<string[]> {
       const rows = await db.selectFrom('event_types').select('name').where('project_id', '=', projectId).execute();

@@ -4,9 +4,10 @@ import type { WebhooksRepo, Webhook } from './webhooks.js';
 import { newId } from '../ids.js';
 import { webhookMatches, type MatchTarget } from '../core/matching.js';
 import type { SqliteHotPaths } from './sqlite-hot.js';
-import { publishBatcher } from './publish-batch.js';
+import { kyselyBatchStore, publishBatcher } from './publish-batch.js';
 import { buildEnvelope } from '../core/envelope.js';
 import { newDeliveryRow } from './deliveries.js';
+import { isUniqueViolation, listPage } from './query.js';
 
 export interface PublishInput {
   type: string;
@@ -40,11 +41,6 @@ export interface StoredEvent {
   space: string | null;
   channels: string[];
 }
-
-const isUniqueViolation = (err: unknown) => {
-  const e = err as { code?: string; message?: string };
-  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE';
-};
 
 /** Deliveries in id order, compared in JS so both dialects' collations agree. */
 const byId = (refs: DeliveryRef[]) => refs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -91,7 +87,13 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteH
       return insertDeliveries(tx, row.project_id, row.id, row.type, candidates, row.created_at);
     });
   }
-  const batched = publishBatcher(db, webhooks, (item) => storeOne(item.row, item.matches));
+  // SQLite: the hot path's synchronous transactions while Kysely lends us the connection.
+  const batched = hot
+    ? publishBatcher(
+        (items) => db.connection().execute(async () => hot.publishBatch(items)),
+        (item) => db.connection().execute(async () => hot.publish(item.row, item.matches)),
+      )
+    : publishBatcher(kyselyBatchStore(db, webhooks), (item) => storeOne(item.row, item.matches));
 
   return {
     /**
@@ -120,15 +122,13 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteH
       };
       const matches = (w: MatchTarget) => webhookMatches(w, { type: input.type, space: input.space, channels: input.channels, data: input.data });
       try {
-        if (hot && !input.onlyWebhookId) {
-          // SQLite: one synchronous transaction while Kysely lends us the connection.
-          const deliveries = byId(await db.connection().execute(async () => hot.publish(row, matches)));
-          return { event: { id, type: input.type, createdAt, deliveries }, created: true };
-        }
         // Fresh ids cannot collide, so those events may share a commit with others.
         const fresh = !input.id && !input.idempotencyKey && !input.onlyWebhookId;
-        const deliveries = byId(fresh ? await batched({ row, matches }) : await storeOne(row, matches, input.onlyWebhookId));
-        return { event: { id, type: input.type, createdAt, deliveries }, created: true };
+        let refs: DeliveryRef[];
+        if (fresh) refs = await batched({ row, matches });
+        else if (hot && !input.onlyWebhookId) refs = await db.connection().execute(async () => hot.publish(row, matches));
+        else refs = await storeOne(row, matches, input.onlyWebhookId);
+        return { event: { id, type: input.type, createdAt, deliveries: byId(refs) }, created: true };
       } catch (err) {
         // A concurrent publish with the same id/key won the race: answer its result.
         if (isUniqueViolation(err)) {
@@ -156,13 +156,10 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteH
     async list(projectId: string, opts: { type?: string; limit: number; offset: number }) {
       let q = db.selectFrom('events').where('project_id', '=', projectId).where('test', '=', 0);
       if (opts.type) q = q.where('type', '=', opts.type);
-      const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).offset(opts.offset).execute();
-      const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      const items: StoredEvent[] = rows.map((r) => {
+      return listPage(q, (q) => q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc'), opts, (r): StoredEvent => {
         const env = JSON.parse(r.payload);
         return { id: r.id, type: r.type, createdAt: env.createdAt, data: env.data, space: r.space, channels: JSON.parse(r.channels) };
       });
-      return { items, total: Number(n) };
     },
   };
 }

@@ -8,6 +8,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { newId } from '../ids.js';
 import type { Capabilities } from './db.js';
 import type { DB, JobStatus, JobsTable } from './schema.js';
+import { listPage } from './query.js';
 
 export type JobRow = Selectable<JobsTable>;
 
@@ -211,9 +212,7 @@ export function jobsRepo(db: Kysely<DB>, caps: Capabilities) {
       let base = db.selectFrom('jobs').where('project_id', '=', projectId);
       if (q.kind) base = base.where('kind', '=', q.kind);
       if (q.status) base = base.where('status', '=', q.status);
-      const rows = await base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute();
-      const { n } = await base.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return { items: rows.map(toJob), total: Number(n) };
+      return listPage(base, (b) => b.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc'), q, toJob);
     },
 
     /**

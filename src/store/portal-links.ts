@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from './schema.js';
 import { newId } from '../ids.js';
 import { hashToken } from '../core/secretbox.js';
+import { listPage } from './query.js';
 
 /** `hbp_` + 32 random bytes: the prefix lets a person (and the dashboard) tell a portal credential from an API token. */
 export const generatePortalToken = () => `hbp_${randomBytes(32).toString('base64url')}`;
@@ -52,16 +53,8 @@ export function portalLinksRepo(db: Kysely<DB>) {
         .execute();
       return { token, link: view(row, now) };
     },
-    async list(projectId: string, limit: number, offset: number, now = Date.now()) {
-      const rows = await base(projectId)
-        .select(['id', 'hint', 'created_at', 'expires_at'])
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit)
-        .offset(offset)
-        .execute();
-      const { n } = await base(projectId).select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return { items: rows.map((r) => view(r, now)), total: Number(n) };
+    async list(projectId: string, page: { limit: number; offset: number }, now = Date.now()) {
+      return listPage(base(projectId), (q) => q.select(['id', 'hint', 'created_at', 'expires_at']).orderBy('created_at', 'desc').orderBy('id', 'desc'), page, (r) => view(r, now));
     },
     async get(projectId: string, id: string, now = Date.now()) {
       const r = await base(projectId).select(['id', 'hint', 'created_at', 'expires_at']).where('id', '=', id).executeTakeFirst();

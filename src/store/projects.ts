@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DB, ProjectsTable } from './schema.js';
 import { newId } from '../ids.js';
 import { SEED_EVENT_TYPES } from '../core/catalog.js';
+import { listPage } from './query.js';
 
 export interface Project {
   id: string;
@@ -40,14 +41,8 @@ export function projectsRepo(db: Kysely<DB>) {
       const rows = await db.selectFrom('projects').selectAll().where('id', 'in', ids).execute();
       return new Map(rows.map((r) => [r.id, toProject(r)]));
     },
-    async getDefault(): Promise<Project | undefined> {
-      const r = await db.selectFrom('projects').selectAll().where('is_default', '=', 1).executeTakeFirst();
-      return r && toProject(r);
-    },
     async list(limit: number, offset: number): Promise<{ items: Project[]; total: number }> {
-      const rows = await db.selectFrom('projects').selectAll().orderBy('id').limit(limit).offset(offset).execute();
-      const { n } = await db.selectFrom('projects').select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return { items: rows.map(toProject), total: Number(n) };
+      return listPage(db.selectFrom('projects'), (q) => q.selectAll().orderBy('id'), { limit, offset }, toProject);
     },
     /** Creates the project and pre-loads the seed event catalog, in one transaction. */
     async create(input: { name: string; isDefault?: boolean; id?: string }, now = Date.now()): Promise<Project> {

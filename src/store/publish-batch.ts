@@ -1,9 +1,9 @@
 /**
- * Group commit for publishes on PostgreSQL: events without an id or idempotency key that
- * arrive while a transaction is running are stored together in the next one — a handful
- * of round trips for many events instead of five per event. Each caller is answered only
- * after its batch committed. (SQLite needs none of this: its publish is one synchronous
- * transaction of a few µs.)
+ * Group commit for publishes: events without an id or idempotency key that arrive while a
+ * transaction is running are stored together in the next one — on PostgreSQL a handful of
+ * round trips for many events instead of five per event, on SQLite one commit instead of
+ * one per event (the commit was most of a publish's cost). Each caller is answered only
+ * after its batch committed.
  */
 import type { Insertable, Kysely } from 'kysely';
 import type { DB, EventsTable } from './schema.js';
@@ -24,11 +24,9 @@ interface Queued extends BatchItem {
 
 const MAX_BATCH = 256;
 
-export function publishBatcher(db: Kysely<DB>, webhooks: WebhooksRepo, single: (item: BatchItem) => Promise<Ref[]>) {
-  let queue: Queued[] = [];
-  let draining = false;
-
-  async function storeBatch(batch: Queued[]): Promise<Ref[][]> {
+/** One transaction for the batch, through Kysely (PostgreSQL). */
+export function kyselyBatchStore(db: Kysely<DB>, webhooks: WebhooksRepo) {
+  return async function storeBatch(batch: BatchItem[]): Promise<Ref[][]> {
     return db.transaction().execute(async (tx) => {
       const targets = new Map<string, Awaited<ReturnType<WebhooksRepo['matchTargets']>>>();
       for (const projectId of new Set(batch.map((q) => q.row.project_id))) targets.set(projectId, await webhooks.matchTargets(projectId, tx));
@@ -43,7 +41,13 @@ export function publishBatcher(db: Kysely<DB>, webhooks: WebhooksRepo, single: (
       for (let i = 0; i < deliveries.length; i += 200) await tx.insertInto('deliveries').values(deliveries.slice(i, i + 200)).execute();
       return out;
     });
-  }
+  };
+}
+
+/** `storeBatch` commits a batch in one transaction; `single` stores one item alone (after a batch failed). */
+export function publishBatcher(storeBatch: (batch: BatchItem[]) => Promise<Ref[][]>, single: (item: BatchItem) => Promise<Ref[]>) {
+  let queue: Queued[] = [];
+  let draining = false;
 
   async function drain() {
     try {

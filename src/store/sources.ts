@@ -7,6 +7,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DB, InboundRequestsTable, SourcesTable } from './schema.js';
 import type { SecretBox } from '../core/secretbox.js';
 import { newId } from '../ids.js';
+import { isUniqueViolation, listPage } from './query.js';
 
 /** Refused requests kept per source, and how much of each body. */
 export const REFUSED_KEEP = 1000;
@@ -40,8 +41,6 @@ export type Verification =
   | { type: 'standard'; secret: string; tolerance?: number }
   /** Another Hookbridge's `hmac-sha256` deliveries; `prefix` is its project's header prefix. */
   | { type: 'hookbridge'; secret: string; prefix?: string; tolerance?: number };
-
-export type VerificationType = Verification['type'];
 
 /** Where the delivery id of a request is read from; `false` turns off a preset's default. */
 export type DedupeRule = { header: string } | { jsonPath: string } | false | null;
@@ -90,11 +89,6 @@ export interface StoredRequest {
 }
 
 export type NewRequest = Omit<StoredRequest, 'id' | 'status' | 'actionResult' | 'error'>;
-
-const isUniqueViolation = (err: unknown) => {
-  const code = (err as { code?: string }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-};
 
 const parseOr = <T>(text: string | null, fallback: T): T => (text == null ? fallback : (JSON.parse(text) as T));
 
@@ -163,9 +157,7 @@ export function sourcesRepo(db: Kysely<DB>, box: SecretBox) {
     },
     async list(projectId: string, opts: { limit: number; offset: number }) {
       const q = db.selectFrom('sources').where('project_id', '=', projectId);
-      const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).offset(opts.offset).execute();
-      const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return { items: rows.map(decode), total: Number(n) };
+      return listPage(q, (q) => q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc'), opts, decode);
     },
     /** Throws a unique violation (see `isUniqueViolation`) when the path is taken. */
     async create(projectId: string, s: SourceInput, now = Date.now()): Promise<Source> {
@@ -266,9 +258,7 @@ export function sourcesRepo(db: Kysely<DB>, box: SecretBox) {
     async listRequests(sourceId: string, opts: { limit: number; offset: number; status?: RequestStatus }) {
       let q = db.selectFrom('inbound_requests').where('source_id', '=', sourceId);
       if (opts.status) q = q.where('status', '=', opts.status);
-      const rows = await q.selectAll().orderBy('received_at', 'desc').orderBy('id', 'desc').limit(opts.limit).offset(opts.offset).execute();
-      const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return { items: rows.map(decodeRequest), total: Number(n) };
+      return listPage(q, (q) => q.selectAll().orderBy('received_at', 'desc').orderBy('id', 'desc'), opts, decodeRequest);
     },
     /** Records what the action did with a stored request. */
     async finishRequest(id: string, outcome: { status: 'processed' | 'failed'; result?: unknown; error?: string | null }) {

@@ -4,6 +4,7 @@ import type { DB, TokenKind } from './schema.js';
 import { newId } from '../ids.js';
 import { hashToken } from '../core/secretbox.js';
 import { TtlCache } from '../core/ttl-cache.js';
+import { listPage } from './query.js';
 
 export interface TokenInfo {
   id: string;
@@ -80,24 +81,13 @@ export function tokensRepo(db: Kysely<DB>) {
     async list(projectId: string, page: { limit: number; offset: number }): Promise<{ items: TokenListItem[]; total: number }> {
       // Portal links are tokens too, listed at /v1/portal-links instead.
       const base = db.selectFrom('tokens').where('project_id', '=', projectId).where('is_admin', '=', 0).where('kind', '=', 'api');
-      const [rows, count] = await Promise.all([
-        base
-          .select(['id', 'name', 'hint', 'created_at', 'last_used_at'])
-          .orderBy('created_at')
-          .orderBy('id')
-          .limit(page.limit)
-          .offset(page.offset)
-          .execute(),
-        base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      const items = rows.map((r) => ({
+      return listPage(base, (q) => q.select(['id', 'name', 'hint', 'created_at', 'last_used_at']).orderBy('created_at').orderBy('id'), page, (r) => ({
         id: r.id,
         name: r.name,
         hint: r.hint,
         createdAt: new Date(Number(r.created_at)).toISOString(),
         lastUsedAt: r.last_used_at == null ? null : new Date(Number(r.last_used_at)).toISOString(),
       }));
-      return { items, total: Number(count.n) };
     },
     /**
      * Records a use of token `id` unless this process did so less than a minute ago;

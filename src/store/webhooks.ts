@@ -4,6 +4,7 @@ import type { SecretBox } from '../core/secretbox.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry.js';
 import type { SignatureScheme } from '../core/signing.js';
 import { newId } from '../ids.js';
+import { listPage } from './query.js';
 
 export interface Webhook {
   id: string;
@@ -43,28 +44,44 @@ export type WebhookInput = Omit<
   'id' | 'projectId' | 'oldSecret' | 'oldSecretExpiresAt' | 'disabledReason' | 'failingSince' | 'lastDeliveryAt' | 'createdAt' | 'updatedAt'
 >;
 
+export type WebhookDefaults = Omit<WebhookInput, 'name' | 'url' | 'events' | 'secret' | 'spaceId'>;
+
+/**
+ * What a webhook has for each setting it was not given (SPEC §3): the API's webhooks,
+ * the per-space ones, and the unsaved ones that preview and send-test render alike.
+ * A function, so no two webhooks share one `headers` object or array.
+ */
+export function webhookDefaults(): WebhookDefaults {
+  return {
+    description: '',
+    active: true,
+    retryPolicy: { ...DEFAULT_RETRY_POLICY },
+    signature: 'hmac-sha256',
+    headers: {},
+    request: null,
+    /** ms */
+    timeout: 10_000,
+    /** requests/s; null: no limit */
+    rateLimit: null,
+    /** requests in flight to the endpoint */
+    maxConcurrency: 50,
+    ordering: 'parallel',
+    spaces: [],
+    channels: [],
+    filter: null,
+  };
+}
+
 /** A webhook that is not stored: for rendering a request without sending it (preview, send-test). */
 export function unsavedWebhook(fields: Pick<Webhook, 'url' | 'secret'> & Partial<Webhook>, now = Date.now()): Webhook {
   return {
     id: 'wh_unsaved',
     projectId: '',
     name: 'unsaved',
-    description: '',
     events: ['*'],
+    ...webhookDefaults(),
     oldSecret: null,
     oldSecretExpiresAt: null,
-    active: true,
-    retryPolicy: { ...DEFAULT_RETRY_POLICY },
-    signature: 'hmac-sha256',
-    headers: {},
-    request: null,
-    timeout: 10_000,
-    rateLimit: null,
-    maxConcurrency: 1,
-    ordering: 'parallel',
-    spaces: [],
-    channels: [],
-    filter: null,
     spaceId: null,
     disabledReason: null,
     failingSince: null,
@@ -150,9 +167,7 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
     async list(projectId: string, opts: { limit: number; offset: number; spaces?: boolean }) {
       let q = db.selectFrom('webhooks').where('project_id', '=', projectId);
       if (opts.spaces === false) q = q.where('space_id', 'is', null);
-      const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).offset(opts.offset).execute();
-      const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return { items: rows.map(decode), total: Number(n) };
+      return listPage(q, (q) => q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc'), opts, decode);
     },
     /**
      * What publish needs to pick targets: the active webhooks' filters only — no secret

@@ -29,17 +29,20 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.stop());
 
-/** Every route that takes a body. */
-const bodyRoutes = (): Array<[string, string]> => [
-  ['POST', '/v1/webhooks'],
-  ['PUT', `/v1/webhooks/${hookId}`],
-  ['POST', `/v1/webhooks/${rotateHookId}/rotate-secret`],
-  ['POST', '/v1/events'],
-  ['POST', '/v1/event-types'],
-  ['PUT', '/v1/event-types/message.created'],
-  ['PUT', '/v1/project'],
-  ['POST', '/v1/projects'],
-  ['POST', `/v1/projects/${projectId}/tokens`],
+/**
+ * Every route that takes a body, with what it answers to `{}` and to `null`: a success only
+ * where every field is optional (`null` only where the body itself may be left out).
+ */
+const bodyRoutes = (): Array<[string, string, { empty: number; nul: number }]> => [
+  ['POST', '/v1/webhooks', { empty: 422, nul: 422 }],
+  ['PUT', `/v1/webhooks/${hookId}`, { empty: 200, nul: 422 }],
+  ['POST', `/v1/webhooks/${rotateHookId}/rotate-secret`, { empty: 200, nul: 200 }],
+  ['POST', '/v1/events', { empty: 422, nul: 422 }],
+  ['POST', '/v1/event-types', { empty: 422, nul: 422 }],
+  ['PUT', '/v1/event-types/message.created', { empty: 200, nul: 422 }],
+  ['PUT', '/v1/project', { empty: 200, nul: 422 }],
+  ['POST', '/v1/projects', { empty: 422, nul: 422 }],
+  ['POST', `/v1/projects/${projectId}/tokens`, { empty: 201, nul: 201 }],
 ];
 
 function expect4xx(res: ApiResponse, what: string) {
@@ -144,12 +147,23 @@ describe('oversized bodies', () => {
 });
 
 describe('wrong shapes and types', () => {
-  it('JSON that is not an object is a 4xx on every body route, never a 500', async () => {
+  it('JSON that is not an object, or smuggles __proto__, is a 422 on every body route, never a 500', async () => {
     for (const [method, path] of bodyRoutes()) {
-      for (const raw of ['null', '[]', '[1,2]', '"text"', '42', 'true', '{}', '{"__proto__":{"admin":true}}']) {
+      for (const raw of ['[]', '[1,2]', '"text"', '42', 'true', '{"__proto__":{"admin":true}}']) {
         const res = await s.api(method, path, { raw, headers: { 'content-type': 'application/json' } });
-        if (res.status < 300) continue; // `{}` is a valid partial update / rotate / token body
-        expect4xx(res, `${method} ${path} ${raw}`);
+        expect(res.status, `${method} ${path} ${raw}: ${res.text}`).toBe(422);
+        expectError(res, 422, 'VALIDATION_ERROR');
+      }
+    }
+  });
+
+  it('{} and null succeed only where every field is optional; elsewhere a 422 naming a field', async () => {
+    for (const [method, path, want] of bodyRoutes()) {
+      for (const [raw, status] of [['{}', want.empty], ['null', want.nul]] as const) {
+        const res = await s.api(method, path, { raw, headers: { 'content-type': 'application/json' } });
+        expect(res.status, `${method} ${path} ${raw}: ${res.text}`).toBe(status);
+        if (status >= 400) expect(expectError(res, 422, 'VALIDATION_ERROR').details.length, `${method} ${path} ${raw}`).toBeGreaterThan(0);
+        else expect(res.body.success, `${method} ${path} ${raw}`).toBe(true);
       }
     }
   });
@@ -206,7 +220,7 @@ describe('tokens', () => {
       ['GET', '/v1/events'],
       ['GET', '/v1/event-types'],
       ['DELETE', '/v1/tokens/tok_x'],
-      ...bodyRoutes(),
+      ...bodyRoutes().map(([method, path]): [string, string] => [method, path]),
     ];
     for (const [method, path] of routes) {
       expectError(await s.api(method, path, { token: null }), 401, 'UNAUTHORIZED');

@@ -2,7 +2,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Webhook as SvixWebhook } from 'svix';
-import { naturalDedupe, safeEqual, verifyRequest, type VerifyInput } from '../../src/inbound/verify.js';
+import { naturalDedupe, verifyRequest, type VerifyInput } from '../../src/inbound/verify.js';
+import { safeEqual } from '../../src/core/signing.js';
 import { signHeaders } from '../../src/core/signing.js';
 
 const NOW = 1_700_000_000;

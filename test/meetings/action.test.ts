@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import type { ActionHandler, InboundRequest } from '../../src/inbound/actions.js';
 import type { AppContext } from '../../src/context.js';
-import { API_KEY, SPACE, seedBody, startFakeTalk, type FakeTalk } from './_support.js';
+import { API_KEY, SPACE, expectRoom, seedBody, startFakeTalk, type FakeTalk } from './_support.js';
 
 
 /** The action as the server registered it for sources of type `meetings`. */
@@ -46,8 +46,16 @@ function inbound(body: unknown, raw = JSON.stringify(body)): InboundRequest {
 }
 
 describe('registerAction("meetings")', () => {
-  it('is registered', () => {
-    expect(meetingsAction()).toBeTypeOf('function');
+  it('a source of type meetings made through /v1/sources answers the plugin\'s request with a room, kept in its history', async () => {
+    const src = await s.api('POST', '/v1/sources', { token: projectToken, body: { path: 'mm-room', action: { type: 'meetings', provider: 'mock', space: 'acme' } } });
+    expect(src.status, src.text).toBe(201);
+    const body = seedBody({ channel_id: 'viasource' });
+    const res = await fetch(`${s.url}/webhook/mm-room`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+    const text = await res.text();
+    const room = expectRoom({ status: res.status, headers: res.headers, body: JSON.parse(text), text });
+    expect(room.room_url).toMatch(/^https:\/\/acme\.ktalk\.ru\/viasource[a-z0-9]{8}$/);
+    const list = await s.api('GET', `/v1/meetings?userId=${body.user_id}`, { token: projectToken });
+    expect(list.body.data).toMatchObject([{ sourceId: src.body.data.id, status: 'created', roomUrl: room.room_url, answerStatus: 200 }]);
   });
 
   it('mock provider: answers the room and records it in the source\'s project', async () => {

@@ -93,7 +93,7 @@ type Decision =
  * same way (created_at, id), so of two simultaneous clicks exactly one creates the
  * room; the other sees it earlier in the ranking and waits for its room.
  */
-async function decide(ctx: AppContext, app: MeetingsApp, mine: MeetingRow, input: MeetingInput, deadline: number): Promise<Decision> {
+async function decide(app: MeetingsApp, mine: MeetingRow, input: MeetingInput, deadline: number): Promise<Decision> {
   for (;;) {
     const now = Date.now();
     const rows = await app.repo.window(app.projectId, app.sourceId, input.userId, now - WINDOW_MS);
@@ -197,7 +197,7 @@ export async function handleMeetingRequest(ctx: AppContext, app: MeetingsApp, bo
   mine = await app.repo.insertRanked(mine);
 
   const deadline = started + ANSWER_BUDGET_MS;
-  let decision = await decide(ctx, app, mine, input, deadline);
+  let decision = await decide(app, mine, input, deadline);
   // After waiting on another request that then failed, too little time may be left to ask the provider.
   if (decision.kind === 'create' && deadline - Date.now() < MIN_PROVIDER_MS) decision = { kind: 'busy' };
   if (decision.kind === 'reuse') {

@@ -4,12 +4,15 @@
  * and plain `{message, error}` errors, because the Mattermost plugin, not an API
  * client, reads them), and the `meetings` action for sources made through /v1/sources.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent } from 'undici';
 import type { AppContext, RouteModule } from '../../context.js';
 import type { ActionHandler } from '../../inbound/actions.js';
+import { corsFor, preflightHeaders } from '../../inbound/limits.js';
 import { guardedConnector } from '../../delivery/ssrf.js';
+import { AppError } from '../../errors.js';
+import { addJsonParsers } from '../../http/json-body.js';
+import { safeEqual } from '../../core/signing.js';
 import type { MeetingsConfig } from './config.js';
 import type { MeetingsRepo } from './store.js';
 import { errorAnswer, handleMeetingRequest, recordRefusal, type MeetingAnswer, type MeetingsApp } from './handler.js';
@@ -37,59 +40,29 @@ function buildProvider(s: ProviderSettings, dispatcher?: Agent): MeetingProvider
 
 const send = (reply: FastifyReply, a: MeetingAnswer) => reply.status(a.status).headers(a.headers).send(a.body);
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-const tokenMatches = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected));
-
-const normalizeOrigin = (o: string) => o.trim().replace(/\/+$/, '').toLowerCase();
-
-/** CORS (seed 000 §Security 2): Allow-Origin for allowed origins only, so browsers elsewhere are refused. */
-function corsFor(allowed: string[]) {
-  const any = allowed.includes('*');
-  const set = new Set(allowed.map(normalizeOrigin));
-  return (origin: string | undefined): { allowed: boolean; headers: Record<string, string> } => {
-    if (any) return { allowed: true, headers: { 'access-control-allow-origin': '*' } };
-    if (origin === undefined) return { allowed: true, headers: {} };
-    if (!set.has(normalizeOrigin(origin))) return { allowed: false, headers: { vary: 'Origin' } };
-    return { allowed: true, headers: { 'access-control-allow-origin': origin, vary: 'Origin' } };
-  };
-}
-
-function parseJsonBody(_req: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) {
-  if (body.trim() === '') return done(null, undefined);
-  try {
-    done(null, JSON.parse(body));
-  } catch (err) {
-    done(Object.assign(new Error(`The body is not valid JSON (${(err as Error).message})`), { statusCode: 400, code: 'MEETINGS_INVALID_JSON' }));
-  }
-}
-
 async function meetingsPlugin(scope: FastifyInstance, ctx: AppContext, m: MeetingsConfig, repo: MeetingsRepo, app: MeetingsApp | string) {
-  const cors = corsFor(m.allowedOrigins);
   const history = { projectId: ctx.defaultProjectId(), sourceId: null, repo, providerName: m.provider };
   /** Refused before the handler ran: answered, and kept in the history with its reason. */
   const refuse = async (reply: FastifyReply, req: FastifyRequest, answer: MeetingAnswer) => send(reply, await recordRefusal(history, answer, req.body, req.log));
 
-  // The root parser answers text/plain with 415; the plugin sends application/json, but
-  // curl users and n8n-style tools often send JSON as text/plain, and that is fine here.
+  // The API's parser, with this webhook's body limit; the POST route takes JSON sent as text/plain too.
   scope.removeAllContentTypeParsers();
-  for (const type of ['application/json', 'text/plain', /^application\/[\w.+-]+\+json$/]) {
-    scope.addContentTypeParser(type, { parseAs: 'string', bodyLimit: BODY_LIMIT }, (req, body, done) => parseJsonBody(req, body as string, done));
-  }
+  addJsonParsers(scope, { bodyLimit: BODY_LIMIT });
   // The handler validates (one check for this route and for source actions); the schema documents.
   scope.setValidatorCompiler(() => () => true);
   scope.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err.code === 'MEETINGS_INVALID_JSON') return refuse(reply, req, errorAnswer(400, err.message));
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return refuse(reply, req, errorAnswer(415, 'Send the meeting request as JSON (Content-Type: application/json)'));
+    if (err instanceof AppError && err.code === 'INVALID_JSON') return refuse(reply, req, errorAnswer(400, err.message));
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || (err instanceof AppError && err.code === 'UNSUPPORTED_MEDIA_TYPE')) return refuse(reply, req, errorAnswer(415, 'Send the meeting request as JSON (Content-Type: application/json)'));
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return refuse(reply, req, errorAnswer(413, 'The meeting request is too large'));
     req.log.error({ err }, 'meeting request failed');
     return send(reply, errorAnswer(500, 'Hookbridge could not create the meeting because of an internal error; the administrator will find it in the Hookbridge log.'));
   });
 
-  // Before the body is read: CORS headers go on every answer, errors included.
+  // Before the body is read: CORS (seed 000 §Security 2) headers go on every answer, errors included.
   scope.addHook('onRequest', async (req, reply) => {
-    const c = cors(req.headers.origin);
+    const c = corsFor(m.allowedOrigins, req.headers.origin);
     reply.headers(c.headers);
-    if (!c.allowed) {
+    if (c.kind === 'refused') {
       // A browser on another site could still POST text/plain without a preflight: refuse it here.
       req.log.warn({ origin: req.headers.origin }, 'meeting request from an origin not in MEETINGS_ALLOWED_ORIGINS');
       return refuse(reply, req, errorAnswer(403, `Requests from ${req.headers.origin} are not allowed (MEETINGS_ALLOWED_ORIGINS)`));
@@ -99,7 +72,7 @@ async function meetingsPlugin(scope: FastifyInstance, ctx: AppContext, m: Meetin
     if (typeof given !== 'string' || given === '') {
       return refuse(reply, req, errorAnswer(401, 'This webhook needs its token: set the plugin\'s webhook URL to …?token=<MEETINGS_TOKEN>'));
     }
-    if (!tokenMatches(given, m.token)) return refuse(reply, req, errorAnswer(401, 'The token in the webhook URL is not valid; check the plugin\'s webhook URL'));
+    if (!safeEqual(given, m.token)) return refuse(reply, req, errorAnswer(401, 'The token in the webhook URL is not valid; check the plugin\'s webhook URL'));
   });
 
   // A browser opening the webhook URL (or a misconfigured GET) learns what it takes.
@@ -108,16 +81,16 @@ async function meetingsPlugin(scope: FastifyInstance, ctx: AppContext, m: Meetin
   );
 
   scope.options(m.path, { schema: { hide: true } }, async (_req, reply) =>
-    reply
-      .status(204)
-      .headers({ 'access-control-allow-methods': 'POST, OPTIONS', 'access-control-allow-headers': 'Content-Type', 'access-control-max-age': '600' })
-      .send(),
+    // Exactly what seed 000 asks: POST, OPTIONS and Content-Type (requested extras are not echoed).
+    reply.status(204).headers(preflightHeaders({}, undefined)).send(),
   );
 
   scope.post(
     m.path,
     {
       bodyLimit: BODY_LIMIT,
+      // The plugin sends application/json, but curl users and n8n-style tools often send JSON as text/plain.
+      config: { textJson: true },
       schema: {
         tags: ['meetings'],
         summary: 'Mattermost "Start Kontur Meeting" webhook (seed 000): creates a room → {room_url, meeting_url, room_id, room_name, created_at, status}',

@@ -4,6 +4,7 @@
  * per-user rate limit reads the same rows, so it holds across restarts and processes.
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { listPage } from '../../store/query.js';
 
 export interface MeetingsTable {
   id: string;
@@ -186,9 +187,7 @@ export function meetingsRepo(anyDb: Kysely<any>, dialect: 'sqlite' | 'postgres')
       if (opts.userId) q = q.where('user_id', '=', opts.userId);
       if (opts.channelId) q = q.where('channel_id', '=', opts.channelId);
       if (opts.status) q = q.where('status', '=', opts.status);
-      const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).offset(opts.offset).execute();
-      const { n } = await q.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return { items: rows.map(toMeeting), total: Number(n) };
+      return listPage(q, (q) => q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc'), opts, toMeeting);
     },
   };
 }

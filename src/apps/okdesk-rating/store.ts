@@ -4,6 +4,7 @@
  * and every webhook Okdesk sent.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { listPage } from '../../store/query.js';
 
 interface ContactsTable {
   project_id: string;
@@ -206,9 +207,7 @@ export function okdeskStore(anyDb: Kysely<any>) {
 
     async contacts(projectId: string, limit: number, offset: number): Promise<{ items: ContactRow[]; total: number }> {
       const base = db.selectFrom('okdesk_contacts').where('project_id', '=', projectId);
-      const items = await base.selectAll().orderBy('linked_at', 'desc').orderBy('contact_id').limit(limit).offset(offset).execute();
-      const { n } = await base.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return { items, total: Number(n) };
+      return listPage(base, (q) => q.selectAll().orderBy('linked_at', 'desc').orderBy('contact_id'), { limit, offset }, (r) => r);
     },
 
     /** One chat per contact: linking again replaces the chat. */
@@ -235,9 +234,7 @@ export function okdeskStore(anyDb: Kysely<any>) {
 
     async webhooks(projectId: string, limit: number, offset: number): Promise<{ items: WebhookRow[]; total: number }> {
       const base = db.selectFrom('okdesk_webhooks').where('project_id', '=', projectId);
-      const items = await base.selectAll().orderBy('received_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute();
-      const { n } = await base.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return { items, total: Number(n) };
+      return listPage(base, (q) => q.selectAll().orderBy('received_at', 'desc').orderBy('id', 'desc'), { limit, offset }, (r) => r);
     },
   };
 }

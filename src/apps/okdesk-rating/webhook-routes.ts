@@ -4,16 +4,15 @@
  * updates endpoint. Both answer plain JSON `{message}`, read by Okdesk's and
  * Telegram's delivery logs rather than by API clients.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { webhookCallback, type Bot } from 'grammy';
 import type { RouteModule } from '../../context.js';
+import { safeEqual } from '../../core/signing.js';
 import type { OkdeskRatingConfig } from './config.js';
 import type { Intake } from './intake.js';
 
 const BODY_LIMIT = 1024 * 1024;
-const digest = (s: string) => createHash('sha256').update(s).digest();
-const same = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
 
 /** The secret in webhook mode: TELEGRAM_WEBHOOK_SECRET, else one derived from the bot token. */
 export const telegramSecret = (c: OkdeskRatingConfig) => c.telegramWebhookSecret ?? createHash('sha256').update(`hookbridge:${c.telegramBotToken}`).digest('hex');
@@ -36,7 +35,7 @@ export const okdeskWebhookRoutes =
       scope.post(c.webhookPath, { bodyLimit: BODY_LIMIT, schema: { hide: true } }, async (req, reply) => {
         if (c.webhookSecret) {
           const given = (req.query as Record<string, unknown>).token ?? req.headers['x-webhook-secret'];
-          if (typeof given !== 'string' || given === '' || !same(given, c.webhookSecret)) {
+          if (typeof given !== 'string' || given === '' || !safeEqual(given, c.webhookSecret)) {
             req.log.info({ path: c.webhookPath, token: given === undefined ? 'missing' : 'wrong' }, 'okdesk webhook refused: WEBHOOK_SECRET');
             return reply.status(401).send({ message: 'Set the webhook URL in Okdesk to …?token=<WEBHOOK_SECRET> (or send the X-Webhook-Secret header)' });
           }

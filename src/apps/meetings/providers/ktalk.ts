@@ -11,6 +11,7 @@
  */
 import { request, type Dispatcher } from 'undici';
 import { AppError } from '../../../errors.js';
+import { parseRetryAfter } from '../../../core/retry.js';
 import { spaceOrigin, type MeetingProvider, type Room, type RoomSpec } from './index.js';
 
 export interface KtalkOptions {
@@ -70,13 +71,10 @@ function transportError(err: unknown, timeoutMs: number, signal: AbortSignal): A
   ], { retryable: true, cause: err });
 }
 
+/** Talk's `Retry-After`, in whole seconds for our own answer's header. */
 function retryAfterSeconds(h: string | string[] | undefined): number | undefined {
-  const v = Array.isArray(h) ? h[0] : h;
-  if (!v) return undefined;
-  const n = Number(v);
-  if (Number.isFinite(n) && n >= 0) return Math.ceil(n);
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+  const ms = parseRetryAfter(h, Date.now());
+  return ms === undefined ? undefined : Math.ceil(ms / 1000);
 }
 
 export function ktalkProvider(opts: KtalkOptions): MeetingProvider {

@@ -42,7 +42,7 @@ const portalLinkRoutes: RouteModule = (app, ctx) => {
     { schema: { tags, summary: "This project's portal links (never the credential), newest first", querystring: PageQuery } },
     async (req) => {
       noPortal(req);
-      const { items, total } = await links.list(req.caller.projectId, req.query.limit, req.query.offset);
+      const { items, total } = await links.list(req.caller.projectId, req.query);
       return page(items, total, req.query);
     },
   );

@@ -5,12 +5,13 @@ import { AppError, invalid, type ErrorDetail } from '../../../errors.js';
 import { randomAlnum } from '../../../ids.js';
 import { isStandardSecret } from '../../../core/signing.js';
 import { maskSecret } from '../../../core/secretbox.js';
+import { HEADER_NAME } from '../../../core/headers.js';
 import type { Source, SourceInput, StoredRequest, Verification } from '../../../store/sources.js';
 import { DEFAULT_SOURCE_BODY_LIMIT, MAX_SOURCE_BODY_LIMIT, WEBHOOK_PREFIX, pathCandidates, sourceUrlPath } from '../../../inbound/routes.js';
 import { iso, readOnly } from '../../schemas.js';
 
 const VERIFICATION_TYPES = ['none', 'token', 'basic', 'hmac', 'github', 'stripe', 'standard', 'hookbridge'] as const;
-const HEADER_NAME = '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$';
+const HEADER_PATTERN = HEADER_NAME.source;
 const Secret = Type.String({ minLength: 1, maxLength: 1024 });
 
 /** One flat object for every mode: which fields a mode needs is checked in `checkVerification`, with a message per field. */
@@ -18,14 +19,14 @@ const VerificationSchema = Type.Object(
   {
     type: Type.Union(VERIFICATION_TYPES.map((t) => Type.Literal(t))),
     token: Type.Optional(Type.String({ minLength: 8, maxLength: 512, description: 'token: generated when absent' })),
-    header: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: HEADER_NAME, description: 'token: header carrying it (default: ?token=); hmac: signature header' })),
+    header: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: HEADER_PATTERN, description: 'token: header carrying it (default: ?token=); hmac: signature header' })),
     username: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     password: Type.Optional(Secret),
     algorithm: Type.Optional(Type.Union([Type.Literal('sha256'), Type.Literal('sha1'), Type.Literal('sha512')], { description: 'hmac. Default: sha256' })),
     encoding: Type.Optional(Type.Union([Type.Literal('hex'), Type.Literal('base64')], { description: 'hmac. Default: hex' })),
     prefix: Type.Optional(Type.String({ maxLength: 100, description: 'hmac: text before the digest (sha256=); hookbridge: the sender\'s header prefix (default Hookbridge)' })),
     secret: Type.Optional(Secret),
-    timestampHeader: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: HEADER_NAME })),
+    timestampHeader: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: HEADER_PATTERN })),
     tolerance: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, description: 'Seconds a signed timestamp may be off. Default: 300' })),
     payload: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'hmac: signed content template, {body} and {timestamp}. Default: {body}' })),
   },
@@ -42,7 +43,7 @@ const fields = {
   rateLimit: Type.Union([Type.Object({ requests: Type.Integer({ minimum: 1, maximum: 1_000_000 }), perSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }) }), Type.Null()]),
   dedupe: Type.Union(
     [
-      Type.Object({ header: Type.String({ minLength: 1, maxLength: 200, pattern: HEADER_NAME }) }),
+      Type.Object({ header: Type.String({ minLength: 1, maxLength: 200, pattern: HEADER_PATTERN }) }),
       Type.Object({ jsonPath: Type.String({ minLength: 1, maxLength: 200 }) }),
       Type.Literal(false),
       Type.Null(),

@@ -4,7 +4,7 @@ import { AppError, notFound } from '../../../errors.js';
 import { randomAlnum } from '../../../ids.js';
 import { LIVEDIGITAL_EVENTS } from '../../../core/catalog.js';
 import { DEFAULT_RETRY_POLICY } from '../../../core/retry.js';
-import type { Webhook } from '../../../store/webhooks.js';
+import { webhookDefaults, type Webhook, type WebhookInput } from '../../../store/webhooks.js';
 import { checkWebhook } from './webhook-schema.js';
 
 const SpaceParams = Type.Object({ spaceId: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.-]+$' }) });
@@ -40,24 +40,16 @@ const spaceRoutes: RouteModule = (app, ctx) => {
       if (await ctx.repos.webhooks.getBySpace(projectId, spaceId)) {
         throw new AppError('CONFLICT', `Space ${spaceId} already has a webhook; update it with PUT or delete it first`);
       }
-      const input = {
+      const input: WebhookInput = {
+        ...webhookDefaults(),
         name: `space ${spaceId}`,
         description: 'livedigital per-space webhook',
         url: req.body.url,
         events: [...LIVEDIGITAL_EVENTS],
         secret: randomAlnum(32),
-        active: true,
         retryPolicy: SPACE_RETRY_POLICY,
-        signature: 'body' as const,
-        headers: {},
-        request: null,
-        timeout: 10_000,
-        rateLimit: null,
-        maxConcurrency: 50,
-        ordering: 'parallel' as const,
+        signature: 'body',
         spaces: [spaceId],
-        channels: [],
-        filter: null,
         spaceId,
       };
       await checkWebhook(ctx, projectId, { url: input.url });

@@ -1,29 +1,31 @@
 /** The webhook body schema (written once: validation, types and OpenAPI) and its checks. */
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../../../context.js';
-import type { Webhook, WebhookInput } from '../../../store/webhooks.js';
+import { webhookDefaults, type Webhook, type WebhookInput } from '../../../store/webhooks.js';
 import { invalid, type ErrorDetail } from '../../../errors.js';
 import { unknownPatterns } from '../../../core/matching.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../../core/retry.js';
+import { DEFAULT_RETRY_POLICY as RETRY, type RetryPolicy } from '../../../core/retry.js';
 import { SECRET_MAX_LENGTH, SECRET_MIN_LENGTH, SIGNATURE_SCHEMES, ed25519PublicKey, generateEd25519Secret, generateSecret, isEd25519Secret, secretProblem } from '../../../core/signing.js';
 import { maskSecret } from '../../../core/secretbox.js';
 import { checkUrlTarget } from '../../../delivery/ssrf.js';
 import { validateTemplate } from '../../../core/templates.js';
+import { HEADER_NAME, isHeaderName } from '../../../core/headers.js';
 import { iso, readOnly } from '../../schemas.js';
 
 export const RetryPolicySchema = Type.Object({
-  maxRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20, description: 'Retries after the first attempt. Default: 3' })),
-  retryDelay: Type.Optional(Type.Integer({ minimum: 10, maximum: 3_600_000, description: 'ms before the first retry. Default: 1000' })),
-  backoffMultiplier: Type.Optional(Type.Number({ minimum: 1, maximum: 10, description: 'Default: 2' })),
-  maxRetryDelay: Type.Optional(Type.Integer({ minimum: 10, maximum: 86_400_000, description: 'ms cap on one delay. Default: 30000' })),
+  maxRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20, description: `Retries after the first attempt. Default: ${RETRY.maxRetries}` })),
+  retryDelay: Type.Optional(Type.Integer({ minimum: 10, maximum: 3_600_000, description: `ms before the first retry. Default: ${RETRY.retryDelay}` })),
+  backoffMultiplier: Type.Optional(Type.Number({ minimum: 1, maximum: 10, description: `Default: ${RETRY.backoffMultiplier}` })),
+  maxRetryDelay: Type.Optional(Type.Integer({ minimum: 10, maximum: 86_400_000, description: `ms cap on one delay. Default: ${RETRY.maxRetryDelay}` })),
 });
 
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 // A pattern on a Record key only becomes `patternProperties`: names that do not match
 // would pass unchecked, so checkWebhook verifies every name (and value) explicitly.
 const HeaderMap = Type.Record(Type.String({ pattern: HEADER_NAME.source }), Type.String({ maxLength: 4096 }), {
   maxProperties: 50,
 });
+
+const DEFAULTS = webhookDefaults();
 
 const fields = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -39,9 +41,9 @@ const fields = {
   retryPolicy: RetryPolicySchema,
   signature: Type.Union(SIGNATURE_SCHEMES.map((s) => Type.Literal(s)), { description: 'Default: hmac-sha256' }),
   headers: HeaderMap,
-  timeout: Type.Integer({ minimum: 100, maximum: 120_000, description: 'ms. Default: 10000' }),
+  timeout: Type.Integer({ minimum: 100, maximum: 120_000, description: `ms. Default: ${DEFAULTS.timeout}` }),
   rateLimit: Type.Union([Type.Integer({ minimum: 1, maximum: 100_000 }), Type.Null()], { description: 'requests/s' }),
-  maxConcurrency: Type.Integer({ minimum: 1, maximum: 1000, description: 'Default: 50' }),
+  maxConcurrency: Type.Integer({ minimum: 1, maximum: 1000, description: `Requests in flight to the endpoint at once, from all workers together. Default: ${DEFAULTS.maxConcurrency}` }),
   ordering: Type.Union([Type.Literal('parallel'), Type.Literal('fifo')], {
     description: 'parallel (default), or fifo: one delivery at a time in publish order, across all workers; a failing one holds the line until it succeeds or fails for good',
   }),
@@ -95,7 +97,7 @@ export async function checkWebhook(ctx: AppContext, projectId: string, w: Partia
     details.push({ field: 'retryPolicy.maxRetryDelay', message: 'maxRetryDelay must be at least retryDelay' });
   }
   for (const [name, value] of Object.entries(w.headers ?? {})) {
-    if (!HEADER_NAME.test(name)) details.push({ field: `headers.${name}`, message: `${JSON.stringify(name)} is not a valid HTTP header name` });
+    if (!isHeaderName(name)) details.push({ field: `headers.${name}`, message: `${JSON.stringify(name)} is not a valid HTTP header name` });
     else if (RESERVED_HEADERS.has(name.toLowerCase())) details.push({ field: `headers.${name}`, message: `${name} is set by Hookbridge and cannot be overridden` });
     if (typeof value !== 'string' || /[\r\n\0]/.test(value)) details.push({ field: `headers.${name}`, message: 'header values must be strings without line breaks' });
   }
@@ -118,25 +120,25 @@ export async function checkWebhook(ctx: AppContext, projectId: string, w: Partia
 
 /** Body → repository input, with defaults for a new webhook. */
 export function toInput(body: CreateWebhook): WebhookInput {
-  const signature = body.signature ?? (body.keyType === 'ed25519' ? 'standard' : 'hmac-sha256');
+  const d = webhookDefaults();
   return {
     name: body.name ?? defaultName(body.url),
-    description: body.description ?? '',
+    description: body.description ?? d.description,
     url: body.url,
     events: [...new Set(body.events)],
     secret: body.secret ?? (body.keyType === 'ed25519' ? generateEd25519Secret() : generateSecret()),
-    active: body.active ?? true,
-    retryPolicy: mergePolicy(DEFAULT_RETRY_POLICY, body.retryPolicy),
-    signature,
-    headers: body.headers ?? {},
-    request: body.request ?? null,
-    timeout: body.timeout ?? 10_000,
-    rateLimit: body.rateLimit ?? null,
-    maxConcurrency: body.maxConcurrency ?? 50,
-    ordering: body.ordering ?? 'parallel',
-    spaces: body.spaces ?? [],
-    channels: body.channels ?? [],
-    filter: body.filter ?? null,
+    active: body.active ?? d.active,
+    retryPolicy: mergePolicy(d.retryPolicy, body.retryPolicy),
+    signature: body.signature ?? (body.keyType === 'ed25519' ? 'standard' : d.signature),
+    headers: body.headers ?? d.headers,
+    request: body.request ?? d.request,
+    timeout: body.timeout ?? d.timeout,
+    rateLimit: body.rateLimit ?? d.rateLimit,
+    maxConcurrency: body.maxConcurrency ?? d.maxConcurrency,
+    ordering: body.ordering ?? d.ordering,
+    spaces: body.spaces ?? d.spaces,
+    channels: body.channels ?? d.channels,
+    filter: body.filter ?? d.filter,
     spaceId: null,
   };
 }
