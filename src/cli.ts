@@ -49,7 +49,8 @@ program
       // Once, on stderr, outside the JSON log stream on stdout (log shippers never see it).
       process.stderr.write(
         `\n  Admin token (shown once, stored hashed — keep it now):\n\n    ${server.generatedAdminToken}\n\n` +
-          `  Try: curl -H "Authorization: Bearer <the token>" ${server.url}/v1/webhooks\n\n`,
+          `  Try: curl -H "Authorization: Bearer <the token>" ${server.url}/v1/webhooks\n\n` +
+          `  Dashboard: ${server.url}/ (sign in with this token)\n\n`,
       );
     }
     let stopping = false;

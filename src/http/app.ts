@@ -21,6 +21,10 @@ import sourceRoutes from './routes/v1/sources.js';
 import inboundRoutes from '../inbound/routes.js';
 import jobRoutes from './routes/v1/jobs.js';
 import webhookPreviewRoutes from './routes/v1/webhook-preview.js';
+import portalLinkRoutes from './routes/v1/portal-links.js';
+import statsSeriesRoutes from './routes/v1/stats-series.js';
+import spacesListRoutes from './routes/v1/spaces-list.js';
+import { registerDashboard } from './static.js';
 
 const QUIET_ROUTES = new Set(['/health', '/ready', '/metrics']);
 
@@ -37,6 +41,9 @@ export const V1_ROUTES: RouteModule[] = [
   spaceRoutes,
   sourceRoutes,
   jobRoutes,
+  portalLinkRoutes,
+  statsSeriesRoutes,
+  spacesListRoutes,
 ];
 
 /** Route modules at the root (inbound sources); built-in apps bring theirs through `buildApp`. */
@@ -83,6 +90,7 @@ export async function buildApp(ctx: AppContext, logger: Logger, apps: { v1: Rout
   await opsRoutes(app, ctx);
   // A worker process serves only the ops routes: the API and inbound routes live in `api`/`all` processes.
   if (ctx.config.role === 'worker') return app;
+  await registerDashboard(app, ctx);
   for (const mod of [...ROOT_ROUTES, ...apps.root]) await mod(app, ctx);
   const authenticate = makeAuthenticate(ctx.repos, ctx.defaultProjectId);
   await app.register(async (v1) => {

@@ -5,11 +5,14 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import type { Repos } from '../store/index.js';
+import { enforcePortalScope } from './portal-scope.js';
 
 export interface Caller {
   tokenId: string;
   projectId: string;
   isAdmin: boolean;
+  /** A portal link's credential: one project, a fixed set of routes, an expiry. */
+  portal?: boolean;
 }
 
 declare module 'fastify' {
@@ -25,9 +28,15 @@ export function makeAuthenticate(repos: Repos, defaultProjectId: () => string) {
     if (!m) throw new AppError('UNAUTHORIZED', 'Send an API token as "Authorization: Bearer <token>"');
     const row = await repos.tokens.findByToken(m[1]);
     if (!row) throw new AppError('UNAUTHORIZED', 'The API token is not valid (it may have been deleted)');
+    if (row.expires_at !== null && row.expires_at <= Date.now()) {
+      throw new AppError('UNAUTHORIZED', row.kind === 'portal' ? 'This portal link has expired; ask for a new one' : 'The API token has expired');
+    }
     // At most one write a minute per token; a failed write must not fail the request.
     await repos.tokens.touch(row.id).catch((err: unknown) => req.log.warn({ err, tokenId: row.id }, 'could not record when the token was last used'));
-    if (row.is_admin === 1) {
+    if (row.kind === 'portal') {
+      enforcePortalScope(req);
+      req.caller = { tokenId: row.id, projectId: row.project_id!, isAdmin: false, portal: true };
+    } else if (row.is_admin === 1) {
       const named = req.headers['x-hookbridge-project'];
       let projectId = defaultProjectId();
       if (typeof named === 'string' && named !== '') {

@@ -10,6 +10,8 @@ import { sqliteHotPaths } from './sqlite-hot.js';
 import { deliveryLogRepo } from './delivery-log.js';
 import { sourcesRepo } from './sources.js';
 import { jobsRepo } from './jobs.js';
+import { portalLinksRepo } from './portal-links.js';
+import { statsSeriesRepo } from './stats-series.js';
 import { retentionRepo } from './retention.js';
 
 /** Every repository over one store: what the HTTP layer and the worker are handed. */
@@ -27,6 +29,8 @@ export function createRepos(store: Store, box: SecretBox) {
     deliveryLog: deliveryLogRepo(store.db),
     sources: sourcesRepo(store.db, box),
     jobs: jobsRepo(store.db, store.caps),
+    portalLinks: portalLinksRepo(store.db),
+    statsSeries: statsSeriesRepo(store.db),
     retention: retentionRepo(store.db),
   };
 }

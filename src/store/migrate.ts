@@ -9,6 +9,7 @@ import * as m001 from './migrations/001_init.js';
 import * as m002 from './migrations/002_inbound.js';
 import * as m003 from './migrations/003_claim_index.js';
 import * as m004 from './migrations/004_jobs.js';
+import * as m005 from './migrations/005_portal_links.js';
 import * as m006 from './migrations/006_test_sends.js';
 import * as m007 from './migrations/007_scale_out.js';
 
@@ -18,6 +19,7 @@ export const CORE_MIGRATIONS: Record<string, Migration> = {
   '002_inbound': m002,
   '003_claim_index': m003,
   '004_jobs': m004,
+  '005_portal_links': m005,
   '006_test_sends': m006,
   '007_scale_out': m007,
 };

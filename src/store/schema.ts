@@ -2,7 +2,7 @@
  * Table types for Kysely. Times are integer milliseconds since the epoch on both
  * dialects (bigint on PostgreSQL, parsed back to number); JSON columns are TEXT.
  */
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 type Json = string;
 
@@ -28,7 +28,13 @@ export interface TokensTable {
   hint: string;
   created_at: number;
   last_used_at: number | null;
+  /** `api` (a project or admin token) or `portal` (a portal link's credential, SPEC §8). Default: api */
+  kind: ColumnType<TokenKind, TokenKind | undefined, TokenKind>;
+  /** When the token stops working (portal links); null: never. */
+  expires_at: number | null;
 }
+
+export type TokenKind = 'api' | 'portal';
 
 export interface EventTypesTable {
   project_id: string;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { DB } from './schema.js';
+import type { DB, TokenKind } from './schema.js';
 import { newId } from '../ids.js';
 import { hashToken } from '../core/secretbox.js';
 import { TtlCache } from '../core/ttl-cache.js';
@@ -29,7 +29,7 @@ export const LAST_USED_EVERY_MS = 60_000;
 export type TokenListItem = Pick<TokenInfo, 'id' | 'name' | 'hint' | 'createdAt' | 'lastUsedAt'>;
 
 export function tokensRepo(db: Kysely<DB>) {
-  const cache = new TtlCache<{ id: string; project_id: string | null; is_admin: number }>(TOKEN_CACHE_MS);
+  const cache = new TtlCache<{ id: string; project_id: string | null; is_admin: number; kind: TokenKind; expires_at: number | null }>(TOKEN_CACHE_MS);
   /** Token id → when this process last wrote its `last_used_at`. */
   const touched = new Map<string, number>();
   return {
@@ -65,7 +65,11 @@ export function tokensRepo(db: Kysely<DB>) {
       const hash = hashToken(token);
       const hit = cache.get(hash);
       if (hit) return hit;
-      const row = await db.selectFrom('tokens').select(['id', 'project_id', 'is_admin']).where('token_hash', '=', hash).executeTakeFirst();
+      const row = await db
+        .selectFrom('tokens')
+        .select(['id', 'project_id', 'is_admin', 'kind', 'expires_at'])
+        .where('token_hash', '=', hash)
+        .executeTakeFirst();
       if (row) cache.set(hash, row);
       return row;
     },
@@ -75,7 +79,8 @@ export function tokensRepo(db: Kysely<DB>) {
     },
     /** A project's tokens (not the admin token), oldest first. */
     async list(projectId: string, page: { limit: number; offset: number }): Promise<{ items: TokenListItem[]; total: number }> {
-      const base = db.selectFrom('tokens').where('project_id', '=', projectId).where('is_admin', '=', 0);
+      // Portal links are tokens too, listed at /v1/portal-links instead.
+      const base = db.selectFrom('tokens').where('project_id', '=', projectId).where('is_admin', '=', 0).where('kind', '=', 'api');
       return listPage(base, (q) => q.select(['id', 'name', 'hint', 'created_at', 'last_used_at']).orderBy('created_at').orderBy('id'), page, (r) => ({
         id: r.id,
         name: r.name,

@@ -1,0 +1,28 @@
+import type { RouteModule } from '../../../context.js';
+import { PageQuery, iso, page } from '../../schemas.js';
+
+/**
+ * The project's per-space webhooks in one list, for the dashboard's spaces screen (the
+ * seed 002 routes address one space at a time and have no list). Secrets are never shown
+ * here: `PUT /v1/spaces/{spaceId}/webhook/refresh-secret` issues a new one.
+ */
+const spacesListRoutes: RouteModule = (app, ctx) => {
+  app.get<{ Querystring: PageQuery }>(
+    '/v1/spaces',
+    { schema: { tags: ['spaces'], summary: 'Per-space webhooks of the project, oldest first', querystring: PageQuery } },
+    async (req) => {
+      const spaces = (await ctx.repos.webhooks.all(req.caller.projectId)).filter((w) => w.spaceId);
+      const items = spaces.slice(req.query.offset, req.query.offset + req.query.limit).map((w) => ({
+        spaceId: w.spaceId!,
+        webhookId: w.id,
+        url: w.url,
+        isActive: w.active,
+        disabledReason: w.disabledReason,
+        createdAt: iso(w.createdAt),
+        lastDelivery: iso(w.lastDeliveryAt),
+      }));
+      return page(items, spaces.length, req.query);
+    },
+  );
+};
+export default spacesListRoutes;
