@@ -5,9 +5,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import type { AppContext, RouteModule } from '../context.js';
 import { validatorCompiler } from './validation.js';
-import { frameworkErrors, registerErrorHandling } from './errors.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './errors.js';
 import { makeAuthenticate } from './auth.js';
 import { AppError } from '../errors.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/json-depth.js';
 import opsRoutes from './routes/ops.js';
 import projectRoutes from './routes/v1/project.js';
 import projectsRoutes from './routes/v1/projects.js';
@@ -61,6 +62,7 @@ export async function buildApp(ctx: AppContext, logger: Logger, apps: { v1: Rout
     // the router's default of 100 would refuse ids the API itself accepted.
     routerOptions: { maxParamLength: 1000 },
     frameworkErrors,
+    clientErrorHandler,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app);
@@ -106,6 +108,9 @@ export async function buildApp(ctx: AppContext, logger: Logger, apps: { v1: Rout
 function registerParsers(app: FastifyInstance): void {
   const parseJson = (body: string) => {
     if (body.trim() === '') return undefined;
+    if (nestsDeeperThan(body)) {
+      throw new AppError('VALIDATION_ERROR', `The JSON body nests arrays/objects more than ${MAX_JSON_DEPTH} levels deep`, [{ field: 'body', message: `nested more than ${MAX_JSON_DEPTH} levels deep` }]);
+    }
     try {
       return JSON.parse(body);
     } catch (err) {

@@ -17,6 +17,7 @@ import { MeetingRequestBody } from './request.js';
 import type { MeetingProvider } from './providers/index.js';
 import { mockProvider } from './providers/mock.js';
 import { ktalkProvider } from './providers/ktalk.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../core/json-depth.js';
 
 /** Meeting requests are small; the published plugin's largest (participants listed) stays far below. */
 const BODY_LIMIT = 256 * 1024;
@@ -56,6 +57,9 @@ function corsFor(allowed: string[]) {
 
 function parseJsonBody(_req: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) {
   if (body.trim() === '') return done(null, undefined);
+  if (nestsDeeperThan(body)) {
+    return done(Object.assign(new Error(`The body nests arrays/objects more than ${MAX_JSON_DEPTH} levels deep`), { statusCode: 400, code: 'MEETINGS_INVALID_JSON' }));
+  }
   try {
     done(null, JSON.parse(body));
   } catch (err) {
