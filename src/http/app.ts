@@ -5,7 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import type { AppContext, RouteModule } from '../context.js';
 import { validatorCompiler } from './validation.js';
-import { frameworkErrors, registerErrorHandling } from './errors.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './errors.js';
 import { makeAuthenticate } from './auth.js';
 import { addJsonParsers } from './json-body.js';
 import opsRoutes from './routes/ops.js';
@@ -61,6 +61,7 @@ export async function buildApp(ctx: AppContext, logger: Logger, apps: { v1: Rout
     // the router's default of 100 would refuse ids the API itself accepted.
     routerOptions: { maxParamLength: 1000 },
     frameworkErrors,
+    clientErrorHandler,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app);

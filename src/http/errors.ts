@@ -1,4 +1,6 @@
 /** The one place where errors become HTTP answers with the seed 001 envelope. */
+import http from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, type ErrorDetail } from '../errors.js';
 
@@ -131,6 +133,27 @@ export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: 
         ? 'The URL is not valid (check its percent-encoding)'
         : err.message;
   void reply.status(status).send({ success: false, error: { code: 'VALIDATION_ERROR', message, details: [] } });
+}
+
+/**
+ * Requests Node's HTTP parser refuses before any route sees them (headers or a request
+ * line over the 16 KiB limit, a malformed request, a client too slow to send its
+ * headers): the envelope too, instead of Fastify's own error shape (pass as the
+ * `clientErrorHandler` option). Otherwise the same as Fastify's default handler.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'The request line and headers are larger than this server accepts (16 KiB): shorten the URL or the headers']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request took too long to arrive']
+        : [400, 'The request is not valid HTTP'];
+  const body = JSON.stringify({ success: false, error: { code: 'VALIDATION_ERROR', message, details: [] } });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

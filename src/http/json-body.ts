@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/json-depth.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -22,6 +23,12 @@ function parseJsonBody(req: FastifyRequest, body: string | Buffer, done: (err: E
     if (text.trim() === '') return done(null, undefined);
     if (/^text\/plain\b/i.test(req.headers['content-type'] ?? '') && !req.routeOptions.config?.textJson) {
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json');
+    }
+    // Nested deeper than anything a webhook needs: storing it would overflow JSON.stringify.
+    if (nestsDeeperThan(text)) {
+      throw new AppError('VALIDATION_ERROR', `The JSON body nests arrays/objects more than ${MAX_JSON_DEPTH} levels deep`, [
+        { field: 'body', message: `nested more than ${MAX_JSON_DEPTH} levels deep` },
+      ]);
     }
     try {
       done(null, JSON.parse(text));

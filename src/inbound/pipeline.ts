@@ -14,6 +14,7 @@ import type { DedupeRule, Source, StoredRequest } from '../store/sources.js';
 import type { InboundRequest } from './actions.js';
 import { naturalDedupe, verifyRequest } from './verify.js';
 import { RateLimiter, corsFor, preflightHeaders } from './limits.js';
+import { nestsDeeperThan } from '../core/json-depth.js';
 
 export class InboundPipeline {
   readonly limiter = new RateLimiter();
@@ -182,11 +183,14 @@ function storedBody(raw: Buffer): { text: string; encoding: 'utf8' | 'base64' } 
  * The body as JSON when it is JSON, whatever the Content-Type says (senders often
  * mislabel it); a form body's `payload` field (GitHub's form mode) counts too.
  * `__proto__` keys are dropped so an action merging the body cannot change a prototype.
+ * JSON nested more than MAX_JSON_DEPTH levels deep counts as not JSON.
  */
 export function parseBodyJson(raw: Buffer, contentType: string | undefined): unknown {
   let text = raw.toString('utf8');
   if (/^application\/x-www-form-urlencoded/i.test(contentType ?? '')) text = new URLSearchParams(text).get('payload') ?? '';
   if (!text.trim()) return undefined;
+  // Too deep to store as an event (see json-depth.ts): not usable as JSON, like a body that does not parse.
+  if (nestsDeeperThan(text)) return undefined;
   try {
     return text.includes('__proto__') ? JSON.parse(text, (k, v) => (k === '__proto__' ? undefined : v)) : JSON.parse(text);
   } catch {

@@ -5,11 +5,12 @@
 import type { AppContext } from '../context.js';
 import { AppError, type ErrorDetail } from '../errors.js';
 import type { ActionHandler, ActionSpec } from './actions.js';
+import { MAX_JSON_DEPTH } from '../core/json-depth.js';
 
 export const publishAction: ActionHandler = async (ctx, action, req) => {
   const eventType = String(action.eventType);
   if (req.json === undefined) {
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'This source republishes JSON: send a JSON body (Content-Type: application/json)');
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `This source republishes JSON: send a JSON body (Content-Type: application/json), nested at most ${MAX_JSON_DEPTH} levels deep`);
   }
   // The inbound request id is the idempotency key: if the action runs again for the same
   // stored request (the sender retried after a failure), the first event is answered.

@@ -11,6 +11,7 @@ import type { RouteModule } from '../../context.js';
 import { safeEqual } from '../../core/signing.js';
 import type { OkdeskRatingConfig } from './config.js';
 import type { Intake } from './intake.js';
+import { nestsDeeperThan } from '../../core/json-depth.js';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -43,7 +44,8 @@ export const okdeskWebhookRoutes =
         const raw = typeof req.body === 'string' ? req.body : '';
         let json: unknown;
         try {
-          json = raw.trim() === '' ? undefined : JSON.parse(raw);
+          // Nested past MAX_JSON_DEPTH: read as not JSON (storing it would overflow JSON.stringify).
+          json = raw.trim() === '' || nestsDeeperThan(raw) ? undefined : JSON.parse(raw);
         } catch {
           json = undefined;
         }
