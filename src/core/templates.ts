@@ -79,9 +79,9 @@ export interface RenderedRequest {
   missing: string[];
 }
 
-const METHODS: readonly TemplateMethod[] = ['GET', 'POST', 'PUT'];
-const FORMATS: readonly TemplateFormat[] = ['json', 'raw', 'json-rpc', 'form'];
-const PARAM_TYPES: readonly ParamType[] = ['text', 'array', 'object', 'md5', 'crc32', 'sha1', 'sha256'];
+export const TEMPLATE_METHODS: readonly TemplateMethod[] = ['GET', 'POST', 'PUT'];
+export const TEMPLATE_FORMATS: readonly TemplateFormat[] = ['json', 'raw', 'json-rpc', 'form'];
+export const PARAM_TYPES: readonly ParamType[] = ['text', 'array', 'object', 'md5', 'crc32', 'sha1', 'sha256'];
 const TEMPLATE_KEYS = ['method', 'format', 'headers', 'params', 'rawBody', 'rpcMethod', 'dateFormat'];
 const PARAM_KEYS = ['name', 'type', 'value', 'params'];
 /** Levels of params: top-level params are level 1. */
@@ -221,10 +221,10 @@ export function validateTemplate(t: unknown): TemplateIssue[] {
   }
   const { method, format, headers, params, rawBody, rpcMethod, dateFormat } = t;
 
-  if (method !== undefined && !METHODS.includes(method as TemplateMethod)) {
+  if (method !== undefined && !TEMPLATE_METHODS.includes(method as TemplateMethod)) {
     issues.push({ field: 'request.method', message: `unknown method ${quote(method)}: use GET, POST or PUT` });
   }
-  if (format !== undefined && !FORMATS.includes(format as TemplateFormat)) {
+  if (format !== undefined && !TEMPLATE_FORMATS.includes(format as TemplateFormat)) {
     issues.push({ field: 'request.format', message: `unknown format ${quote(format)}: use json, raw, json-rpc or form` });
   }
 
@@ -505,8 +505,8 @@ export function renderTemplate(
   baseHeaders: Record<string, string>,
   ctx: TemplateContext,
 ): RenderedRequest {
-  const method: TemplateMethod = METHODS.includes(t.method as TemplateMethod) ? (t.method as TemplateMethod) : 'POST';
-  const format: TemplateFormat = FORMATS.includes(t.format as TemplateFormat) ? (t.format as TemplateFormat) : 'json';
+  const method: TemplateMethod = TEMPLATE_METHODS.includes(t.method as TemplateMethod) ? (t.method as TemplateMethod) : 'POST';
+  const format: TemplateFormat = TEMPLATE_FORMATS.includes(t.format as TemplateFormat) ? (t.format as TemplateFormat) : 'json';
   const st: RenderState = { ctx, dateFormat: typeof t.dateFormat === 'string' && t.dateFormat !== '' ? t.dateFormat : 'iso', missing: new Set() };
   const params = Array.isArray(t.params) ? t.params : [];
 

@@ -7,6 +7,8 @@ import type { AppContext, RouteModule } from '../context.js';
 import { validatorCompiler } from './validation.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './errors.js';
 import { makeAuthenticate } from './auth.js';
+import { swaggerOptions } from './openapi.js';
+import { addComponents } from './schemas.js';
 import { addJsonParsers } from './json-body.js';
 import opsRoutes from './routes/ops.js';
 import projectRoutes from './routes/v1/project.js';
@@ -78,15 +80,15 @@ export async function buildApp(ctx: AppContext, logger: Logger, apps: { v1: Rout
     else req.log.info(line, 'request');
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'Hookbridge API', version: '0.1.0', description: 'Self-hosted webhook gateway' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-  });
+  // Response schemas document the answers and never shape them: fast-json-stringify
+  // would drop any field a schema lacks and coerce a value of another type, silently,
+  // and several shapes are open (event data, templates, action settings, stored
+  // requests). Answers are JSON.stringify of what the handler returns, as before any
+  // response schema existed; test/api/openapi.test.ts checks them against the document.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await app.register(swagger, swaggerOptions);
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  addComponents(app);
 
   await opsRoutes(app, ctx);
   // A worker process serves only the ops routes: the API and inbound routes live in `api`/`all` processes.

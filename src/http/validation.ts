@@ -7,10 +7,13 @@
  * `retry_policy` is a 422 naming it instead of a silently applied default. A property
  * marked `readOnly` (see `readOnly()` in schemas.ts: `id`, `createdAt`, … that a read
  * returns) is accepted and dropped after validation, so a GET → PUT round trip works.
+ * A field marked `checkedInCode` (schemas.ts) is documented by its schema but checked
+ * by code, so it accepts any value here.
  */
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { CHECKED_IN_CODE } from './schemas.js';
 
 const base: Options = { allErrors: true, useDefaults: true, strict: false };
 
@@ -34,10 +37,14 @@ const isObject = (v: unknown): v is Schema => typeof v === 'object' && v !== nul
 const VALUES = new Set(['const', 'enum', 'default', 'examples']);
 const MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
 
-/** A copy of `schema` with every object that declares `properties` and says nothing about extra keys closed. */
+/**
+ * A copy of `schema` with every object that declares `properties` and says nothing about
+ * extra keys closed, and every `checkedInCode` field open.
+ */
 function closeObjects(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(closeObjects);
   if (!isObject(schema)) return schema;
+  if (CHECKED_IN_CODE in schema) return {};
   const out: Schema = {};
   for (const [k, v] of Object.entries(schema)) {
     if (VALUES.has(k)) out[k] = v;

@@ -5,6 +5,7 @@
  * client, reads them), and the `meetings` action for sources made through /v1/sources.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import { Agent } from 'undici';
 import type { AppContext, RouteModule } from '../../context.js';
 import type { ActionHandler } from '../../inbound/actions.js';
@@ -17,9 +18,39 @@ import type { MeetingsConfig } from './config.js';
 import type { MeetingsRepo } from './store.js';
 import { errorAnswer, handleMeetingRequest, recordRefusal, type MeetingAnswer, type MeetingsApp } from './handler.js';
 import { MeetingRequestBody } from './request.js';
+import { DateTime, component, ref } from '../../http/schemas.js';
 import type { MeetingProvider } from './providers/index.js';
 import { mockProvider } from './providers/mock.js';
 import { ktalkProvider } from './providers/ktalk.js';
+
+const MeetingRoom = component(
+  'MeetingRoom',
+  Type.Object(
+    {
+      room_url: Type.String({ description: 'Where to join' }),
+      meeting_url: Type.String({ description: 'The same URL (the published plugin reads this one first)' }),
+      room_id: Type.String(),
+      room_name: Type.String({ description: 'The room title' }),
+      created_at: DateTime(),
+      status: Type.Literal('success'),
+    },
+    { description: 'The room (a repeat click inside the window answers the room already made)' },
+  ),
+);
+
+const MeetingError = component(
+  'MeetingError',
+  Type.Object(
+    {
+      status: Type.Literal('error'),
+      error: Type.String({ description: 'The HTTP reason phrase' }),
+      message: Type.String({ description: 'What happened and what to do; the plugin shows it to the user' }),
+    },
+    { description: 'The plugin shows message (or error) to the user' },
+  ),
+);
+
+const failure = (description: string) => ref(MeetingError, description);
 
 /** Meeting requests are small; the published plugin's largest (participants listed) stays far below. */
 const BODY_LIMIT = 256 * 1024;
@@ -96,6 +127,21 @@ async function meetingsPlugin(scope: FastifyInstance, ctx: AppContext, m: Meetin
         summary: 'Mattermost "Start Kontur Meeting" webhook (seed 000): creates a room → {room_url, meeting_url, room_id, room_name, created_at, status}',
         security: [],
         body: MeetingRequestBody,
+        consumes: ['application/json', 'text/plain'],
+        querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'MEETINGS_TOKEN, when it is set' })) }),
+        response: {
+          200: ref(MeetingRoom),
+          400: failure('The body is not JSON, or lacks channel_id or user_id'),
+          401: failure('MEETINGS_TOKEN is set and ?token= is missing or wrong'),
+          403: failure('The Origin is not in MEETINGS_ALLOWED_ORIGINS'),
+          413: failure('The body is too large'),
+          415: failure('The body is not JSON'),
+          429: failure('More new rooms than MEETINGS_RATE_LIMIT a minute (Retry-After says when)'),
+          500: failure('The app is misconfigured (see the Hookbridge log)'),
+          502: failure('The meeting provider failed or refused'),
+          503: failure('The provider asks to come back later, or the same click is still being served'),
+          504: failure('The provider did not answer in time'),
+        },
       },
     },
     async (req, reply) => {

@@ -5,7 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../context.js';
 import { AppError, notFound } from '../../errors.js';
-import { PageQuery, iso, ok, page } from '../../http/schemas.js';
+import { DateTime, NoContent, Nullable, Ok, PageQuery, Paged, component, errors, iso, ok, page, ref } from '../../http/schemas.js';
 import type { ContactRow, OkdeskStore, RatingRow } from './store.js';
 import { ratingStats } from './stats.js';
 import { ratingsCsv } from './csv.js';
@@ -20,7 +20,66 @@ const Period = Type.Object({
   to: Type.Optional(Type.String({ format: 'date-time', description: 'ISO time; default: now' })),
 });
 
-const contactView = (r: ContactRow) => ({
+const ContactView = component(
+  'OkdeskContact',
+  Type.Object({
+    contactId: Type.String(),
+    telegramChatId: Type.String(),
+    phone: Nullable(Type.String()),
+    name: Nullable(Type.String()),
+    linkedBy: Type.Union([Type.Literal('bot'), Type.Literal('api')]),
+    linkedAt: DateTime(),
+  }),
+);
+
+const RatingView = component(
+  'Rating',
+  Type.Object({
+    id: Type.String({ description: 'rtg_…' }),
+    issueId: Type.String(),
+    title: Nullable(Type.String()),
+    contactId: Nullable(Type.String()),
+    status: Type.Union(['pending', 'sent', 'rated', 'no_chat', 'blocked'].map((v) => Type.Literal(v)), {
+      description: 'pending: to be asked; sent: asked in Telegram; rated; no_chat: no linked chat to ask; blocked: the user blocked the bot',
+    }),
+    score: Nullable(Type.Integer({ minimum: 1, maximum: 5 })),
+    resolvedAt: DateTime(),
+    sentAt: Nullable(DateTime()),
+    ratedAt: Nullable(DateTime()),
+  }),
+);
+
+const Spread = Type.Object({ average: Type.Number(), p50: Type.Number() }, { description: 'seconds' });
+const RatingStatsView = component(
+  'RatingStats',
+  Type.Object({
+    from: DateTime(),
+    to: DateTime(),
+    count: Type.Integer({ description: 'Ratings given' }),
+    average: Type.Number(),
+    distribution: Type.Object({ 1: Type.Integer(), 2: Type.Integer(), 3: Type.Integer(), 4: Type.Integer(), 5: Type.Integer() }),
+    resolutionTime: Spread,
+    ratingDelay: Spread,
+    topProblems: Type.Array(Type.Object({ label: Type.String(), count: Type.Integer() })),
+    requested: Type.Integer({ description: 'Rating requests in the period' }),
+    noChat: Type.Integer({ description: 'Requests that found no Telegram chat to ask' }),
+  }),
+);
+
+const OkdeskWebhookView = component(
+  'OkdeskWebhook',
+  Type.Object({
+    id: Type.String(),
+    eventType: Nullable(Type.String()),
+    issueId: Nullable(Type.String()),
+    outcome: Type.Union([Type.Literal('accepted'), Type.Literal('ignored'), Type.Literal('invalid')]),
+    error: Nullable(Type.String()),
+    body: Type.String({ description: 'As Okdesk sent it' }),
+    receivedAt: DateTime(),
+  }),
+);
+
+const contactView = (r: ContactRow): Static<typeof ContactView> => ({
   contactId: r.contact_id,
   telegramChatId: r.telegram_chat_id,
   phone: r.phone,
@@ -29,7 +88,7 @@ const contactView = (r: ContactRow) => ({
   linkedAt: iso(r.linked_at),
 });
 
-const ratingView = (r: RatingRow) => ({
+const ratingView = (r: RatingRow): Static<typeof RatingView> => ({
   id: r.id,
   issueId: r.issue_id,
   title: r.title,
@@ -52,12 +111,12 @@ export const ratingApiRoutes =
   (store: OkdeskStore): RouteModule =>
   (app) => {
     const tags = ['okdesk-rating'];
-    app.get<{ Querystring: PageQuery }>('/v1/okdesk/contacts', { schema: { tags, summary: 'Okdesk contacts linked to Telegram chats', querystring: PageQuery } }, async (req) => {
+    app.get<{ Querystring: PageQuery }>('/v1/okdesk/contacts', { schema: { tags, summary: 'Okdesk contacts linked to Telegram chats', querystring: PageQuery, response: { 200: Paged(ref(ContactView)) } } }, async (req) => {
       const { items, total } = await store.contacts(req.caller.projectId, req.query.limit, req.query.offset);
       return page(items.map(contactView), total, req.query);
     });
 
-    app.get<{ Params: Static<typeof ContactParams> }>('/v1/okdesk/contacts/:contactId', { schema: { tags, summary: 'The chat an Okdesk contact is linked to', params: ContactParams } }, async (req) => {
+    app.get<{ Params: Static<typeof ContactParams> }>('/v1/okdesk/contacts/:contactId', { schema: { tags, summary: 'The chat an Okdesk contact is linked to', params: ContactParams, response: { 200: Ok(ref(ContactView)), ...errors(404) } } }, async (req) => {
       const c = await store.contact(req.caller.projectId, req.params.contactId);
       if (!c) throw notFound('Linked contact', req.params.contactId);
       return ok(contactView(c));
@@ -65,7 +124,15 @@ export const ratingApiRoutes =
 
     app.put<{ Params: Static<typeof ContactParams>; Body: Static<typeof ContactBody> }>(
       '/v1/okdesk/contacts/:contactId',
-      { schema: { tags, summary: 'Link an Okdesk contact to a Telegram chat (replaces an earlier link)', params: ContactParams, body: ContactBody } },
+      {
+        schema: {
+          tags,
+          summary: 'Link an Okdesk contact to a Telegram chat (replaces an earlier link)',
+          params: ContactParams,
+          body: ContactBody,
+          response: { 200: Ok(ref(ContactView)) },
+        },
+      },
       async (req) => {
         const { projectId } = req.caller;
         await store.linkContact({
@@ -81,25 +148,25 @@ export const ratingApiRoutes =
       },
     );
 
-    app.delete<{ Params: Static<typeof ContactParams> }>('/v1/okdesk/contacts/:contactId', { schema: { tags, summary: 'Unlink a contact', params: ContactParams } }, async (req, reply) => {
+    app.delete<{ Params: Static<typeof ContactParams> }>('/v1/okdesk/contacts/:contactId', { schema: { tags, summary: 'Unlink a contact', params: ContactParams, response: { 204: NoContent(), ...errors(404) } } }, async (req, reply) => {
       if (!(await store.unlinkContact(req.caller.projectId, req.params.contactId))) throw notFound('Linked contact', req.params.contactId);
       return reply.status(204).send();
     });
 
-    app.get<{ Querystring: PageQuery }>('/v1/okdesk/webhooks', { schema: { tags, summary: 'Webhooks Okdesk sent, newest first (refused ones with the reason)', querystring: PageQuery } }, async (req) => {
+    app.get<{ Querystring: PageQuery }>('/v1/okdesk/webhooks', { schema: { tags, summary: 'Webhooks Okdesk sent, newest first (refused ones with the reason)', querystring: PageQuery, response: { 200: Paged(ref(OkdeskWebhookView)) } } }, async (req) => {
       const { items, total } = await store.webhooks(req.caller.projectId, req.query.limit, req.query.offset);
       const view = items.map((w) => ({ id: w.id, eventType: w.event_type, issueId: w.issue_id, outcome: w.outcome, error: w.error, body: w.body, receivedAt: iso(w.received_at) }));
       return page(view, total, req.query);
     });
 
-    app.get<{ Querystring: Static<typeof Period> }>('/v1/ratings', { schema: { tags, summary: 'Rating requests resolved in the period, oldest first', querystring: Period } }, async (req) => {
+    app.get<{ Querystring: Static<typeof Period> }>('/v1/ratings', { schema: { tags, summary: 'Rating requests resolved in the period, oldest first', querystring: Period, response: { 200: Ok(Type.Array(ref(RatingView))), ...errors(422) } } }, async (req) => {
       const { from, to } = period(req.query);
       return ok((await store.ratingsBetween(req.caller.projectId, from, to)).map(ratingView));
     });
 
     app.get<{ Querystring: Static<typeof Period> }>(
       '/v1/ratings/stats',
-      { schema: { tags, summary: 'Rating statistics for issues resolved in the period (times in seconds)', querystring: Period } },
+      { schema: { tags, summary: 'Rating statistics for issues resolved in the period (times in seconds)', querystring: Period, response: { 200: Ok(ref(RatingStatsView)), ...errors(422) } } },
       async (req) => {
         const { from, to } = period(req.query);
         const rows = await store.ratingsBetween(req.caller.projectId, from, to);
@@ -120,7 +187,14 @@ export const ratingApiRoutes =
 
     app.get<{ Querystring: Static<typeof Period> }>(
       '/v1/ratings/export.csv',
-      { schema: { tags, summary: 'Ratings as CSV (UTF-8 with BOM, so Excel reads Cyrillic): one row per rating', querystring: Period } },
+      {
+        schema: {
+          tags,
+          summary: 'Ratings as CSV (UTF-8 with BOM, so Excel reads Cyrillic): one row per rating',
+          querystring: Period,
+          response: { 200: { description: 'issue id, title, contact, score, resolved at, rated at', content: { 'text/csv': { schema: Type.String() } } }, ...errors(422) },
+        },
+      },
       async (req, reply) => {
         const { from, to } = period(req.query);
         const rows = (await store.ratingsBetween(req.caller.projectId, from, to)).filter((r) => r.status === 'rated');

@@ -5,8 +5,9 @@
  * Telegram's delivery logs rather than by API clients.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifySchema } from 'fastify';
 import { webhookCallback, type Bot } from 'grammy';
+import { Type, type TProperties } from '@sinclair/typebox';
 import type { RouteModule } from '../../context.js';
 import { safeEqual } from '../../core/signing.js';
 import type { OkdeskRatingConfig } from './config.js';
@@ -14,6 +15,14 @@ import type { Intake } from './intake.js';
 import { nestsDeeperThan } from '../../core/json-depth.js';
 
 const BODY_LIMIT = 1024 * 1024;
+
+const tags = ['okdesk-rating'];
+const message = (description: string, more: TProperties = {}) => Type.Object({ message: Type.String(), ...more }, { description });
+const Taken = message('Taken: stored, and a rating asked for when the status is a resolution', {
+  id: Type.String({ description: 'The stored webhook (GET /v1/okdesk/webhooks)' }),
+  ignored: Type.Optional(Type.Literal(true, { description: 'An event the app does not use' })),
+  ratingId: Type.Optional(Type.String({ description: 'The rating request this resolution made' })),
+});
 
 /** The secret in webhook mode: TELEGRAM_WEBHOOK_SECRET, else one derived from the bot token. */
 export const telegramSecret = (c: OkdeskRatingConfig) => c.telegramWebhookSecret ?? createHash('sha256').update(`hookbridge:${c.telegramBotToken}`).digest('hex');
@@ -25,15 +34,35 @@ export const okdeskWebhookRoutes =
       // Okdesk's webhook form sends JSON; anything else is read as text and refused as not JSON.
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+      // The intake checks the payload and the secret; the schemas below only document them.
+      scope.setValidatorCompiler(() => () => true);
       scope.setErrorHandler((err: FastifyError, req, reply) => {
         if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send({ message: `The webhook body is larger than ${BODY_LIMIT} bytes` });
         req.log.error({ err }, 'okdesk webhook failed');
         return reply.status(500).send({ message: 'Hookbridge could not take the webhook; see its log' });
       });
 
-      scope.get(c.webhookPath, { schema: { hide: true } }, async () => ({ message: 'Webhook endpoint is ready', path: c.webhookPath }));
+      scope.get(
+        c.webhookPath,
+        { schema: { tags, security: [], summary: 'Okdesk webhook readiness (seed 004)', response: { 200: message('Ready', { path: Type.String() }) } } },
+        async () => ({ message: 'Webhook endpoint is ready', path: c.webhookPath }),
+      );
 
-      scope.post(c.webhookPath, { bodyLimit: BODY_LIMIT, schema: { hide: true } }, async (req, reply) => {
+      const post: FastifySchema = {
+        tags,
+        security: [],
+        summary: 'The Okdesk webhook (seed 004, WEBHOOK_PATH): status changes, new issues and comments',
+        querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'WEBHOOK_SECRET (or send X-Webhook-Secret)' })) }),
+        body: Type.Unknown({ description: 'The Okdesk event as Okdesk sends it (seed 004 or apidocs.okdesk.ru/webhookdoc)' }),
+        response: {
+          202: Taken,
+          400: message('The body is not JSON or not an Okdesk event', { id: Type.String() }),
+          401: message('WEBHOOK_SECRET is set and the request does not carry it'),
+          413: message('The body is larger than 1 MiB'),
+          500: message('Hookbridge could not take it (see its log)'),
+        },
+      };
+      scope.post(c.webhookPath, { bodyLimit: BODY_LIMIT, schema: post }, async (req, reply) => {
         if (c.webhookSecret) {
           const given = (req.query as Record<string, unknown>).token ?? req.headers['x-webhook-secret'];
           if (typeof given !== 'string' || given === '' || !safeEqual(given, c.webhookSecret)) {

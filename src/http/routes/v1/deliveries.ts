@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
 import { AppError, notFound } from '../../../errors.js';
 import type { AttemptRow, DeliveryRow } from '../../../store/delivery-log.js';
-import { IdParams, PageQuery, iso, ok, page } from '../../schemas.js';
+import { DateTime, IdParams, Nullable, Ok, PageQuery, Paged, component, errors, iso, ok, page, ref } from '../../schemas.js';
 
 export const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]);
 const ListQuery = Type.Composite([
@@ -10,8 +10,48 @@ const ListQuery = Type.Composite([
   Type.Object({ status: Type.Optional(DeliveryStatus), webhookId: Type.Optional(Type.String()), eventType: Type.Optional(Type.String()) }),
 ]);
 
+/** Seed 001's log record, then Hookbridge's fields. */
+export const DeliveryView = component(
+  'Delivery',
+  Type.Object({
+    id: Type.String({ description: 'dlv_…' }),
+    eventId: Type.String(),
+    eventType: Type.String(),
+    status: DeliveryStatus,
+    responseTime: Nullable(Type.Integer(), 'ms, of the last attempt that got a response'),
+    attempts: Type.Integer({ minimum: 0 }),
+    deliveredAt: Nullable(DateTime()),
+    response: Nullable(Type.Object({ statusCode: Nullable(Type.Integer()), body: Nullable(Type.String()) }), 'The last attempt\'s answer (null before the first attempt)'),
+    webhookId: Type.String(),
+    error: Nullable(Type.String(), 'Why the last attempt failed'),
+    createdAt: DateTime(),
+    nextAttemptAt: Nullable(DateTime(), 'When a pending delivery is tried next'),
+  }),
+);
+
+const Headers = Type.Record(Type.String(), Type.String());
+
+export const AttemptView = component(
+  'Attempt',
+  Type.Object({
+    id: Type.String({ description: 'att_…' }),
+    attempt: Type.Integer({ minimum: 1 }),
+    status: Type.Union([Type.Literal('success'), Type.Literal('failure')]),
+    createdAt: DateTime(),
+    request: Type.Object({ method: Type.String(), url: Type.String(), headers: Headers, body: Nullable(Type.String()) }, { description: 'Exactly what was sent (a secret a template renders shows as ****)' }),
+    response: Nullable(Type.Object({ statusCode: Type.Integer(), headers: Headers, body: Nullable(Type.String({ description: 'The first 4 KiB' })) }), 'null: no answer (timeout, refused, blocked)'),
+    duration: Nullable(Type.Integer(), 'ms'),
+    error: Nullable(Type.String()),
+    retryReason: Nullable(Type.String({ description: 'timeout, connection, http_5xx, http_4xx, http_429, …' })),
+    notes: Nullable(Type.String()),
+  }),
+);
+
+/** A log record with every attempt (`GET /v1/webhooks/{id}/logs/{logId}`, `GET /v1/deliveries/{id}`). */
+export const DeliveryDetail = component('DeliveryDetail', Type.Composite([DeliveryView, Type.Object({ attemptLog: Type.Array(ref(AttemptView)) })]));
+
 /** Seed 001 log record. */
-export const logView = (d: DeliveryRow) => ({
+export const logView = (d: DeliveryRow): Static<typeof DeliveryView> => ({
   id: d.id,
   eventId: d.event_id,
   eventType: d.event_type,
@@ -26,7 +66,7 @@ export const logView = (d: DeliveryRow) => ({
   nextAttemptAt: d.status === 'pending' ? iso(d.next_attempt_at) : null,
 });
 
-export const attemptView = (a: AttemptRow, payload: string | undefined) => ({
+export const attemptView = (a: AttemptRow, payload: string | undefined): Static<typeof AttemptView> => ({
   id: a.id,
   attempt: a.attempt,
   status: a.status,
@@ -47,7 +87,14 @@ const deliveryRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/v1/deliveries',
-    { schema: { tags, summary: 'List deliveries (status=failed: the errors view)', querystring: ListQuery } },
+    {
+      schema: {
+        tags,
+        summary: 'List deliveries (status=failed: the errors view)',
+        querystring: ListQuery,
+        response: { 200: Paged(Type.Composite([DeliveryView, Type.Object({ webhookName: Nullable(Type.String()), statusCode: Nullable(Type.Integer()) })])) },
+      },
+    },
     async (req) => {
       const { items, total } = await log.list(req.caller.projectId, req.query);
       const names = await ctx.repos.webhooks.byIds([...new Set(items.map((d) => d.webhook_id))]);
@@ -61,7 +108,7 @@ const deliveryRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/v1/deliveries/:id',
-    { schema: { tags, summary: 'One delivery with every attempt', params: IdParams } },
+    { schema: { tags, summary: 'One delivery with every attempt', params: IdParams, response: { 200: Ok(ref(DeliveryDetail)), ...errors(404) } } },
     async (req) => {
       const d = await log.get(req.caller.projectId, req.params.id);
       if (!d) throw notFound('Delivery', req.params.id);
@@ -72,7 +119,14 @@ const deliveryRoutes: RouteModule = (app, ctx) => {
 
   app.post<{ Params: Static<typeof IdParams> }>(
     '/v1/deliveries/:id/retry',
-    { schema: { tags, summary: 'Deliver again now, with a fresh retry budget', params: IdParams } },
+    {
+      schema: {
+        tags,
+        summary: 'Deliver again now, with a fresh retry budget',
+        params: IdParams,
+        response: { 202: Ok(ref(DeliveryView), 'Due again now'), ...errors(404, 409) },
+      },
+    },
     async (req, reply) => {
       const d = await log.get(req.caller.projectId, req.params.id);
       if (!d) throw notFound('Delivery', req.params.id);

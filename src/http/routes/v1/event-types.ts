@@ -1,10 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
 import { AppError, invalid, notFound } from '../../../errors.js';
-import { PageQuery, ok, page, readOnly } from '../../schemas.js';
+import { DateTime, NoContent, Ok, PageQuery, Paged, component, errors, ok, page, readOnly, ref } from '../../schemas.js';
 import { categoryOf } from '../../../core/catalog.js';
 import { patternMatches } from '../../../core/matching.js';
-import { webhookView } from './webhook-schema.js';
+import { WebhookView, webhookView } from './webhook-schema.js';
 
 const NAME = '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$';
 const CreateEventType = Type.Object({
@@ -18,6 +18,16 @@ const PatchEventType = Type.Object({
   category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   ...readOnly('createdAt'),
 });
+const EventTypeView = component(
+  'EventType',
+  Type.Object({
+    name: Type.String(),
+    description: Type.String(),
+    category: Type.String({ description: 'Given, or the part of the name before the first dot' }),
+    createdAt: DateTime(),
+  }),
+);
+
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
 const ListQuery = Type.Composite([PageQuery, Type.Object({ category: Type.Optional(Type.String()) })]);
 
@@ -26,7 +36,7 @@ const eventTypeRoutes: RouteModule = (app, ctx) => {
   const tags = ['event-types'];
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/v1/event-types',
-    { schema: { tags, summary: 'List event types', querystring: ListQuery } },
+    { schema: { tags, summary: 'List event types', querystring: ListQuery, response: { 200: Paged(ref(EventTypeView)) } } },
     async (req) => {
       const { items, total } = await ctx.repos.eventTypes.list(req.caller.projectId, req.query);
       return page(items, total, req.query);
@@ -35,7 +45,7 @@ const eventTypeRoutes: RouteModule = (app, ctx) => {
 
   app.post<{ Body: Static<typeof CreateEventType> }>(
     '/v1/event-types',
-    { schema: { tags, summary: 'Add an event type', body: CreateEventType } },
+    { schema: { tags, summary: 'Add an event type', body: CreateEventType, response: { 201: Ok(ref(EventTypeView)), ...errors(409) } } },
     async (req, reply) => {
       const { projectId } = req.caller;
       if (await ctx.repos.eventTypes.get(projectId, req.body.name)) {
@@ -52,7 +62,7 @@ const eventTypeRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Params: Static<typeof NameParams> }>(
     '/v1/event-types/:name',
-    { schema: { tags, summary: 'Get an event type', params: NameParams } },
+    { schema: { tags, summary: 'Get an event type', params: NameParams, response: { 200: Ok(ref(EventTypeView)), ...errors(404) } } },
     async (req) => {
       const t = await ctx.repos.eventTypes.get(req.caller.projectId, req.params.name);
       if (!t) throw notFound('Event type', req.params.name);
@@ -62,7 +72,14 @@ const eventTypeRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Params: Static<typeof NameParams> }>(
     '/v1/event-types/:name/webhooks',
-    { schema: { tags, summary: 'The webhooks ("actions") this event goes to, in the order they were added', params: NameParams } },
+    {
+      schema: {
+        tags,
+        summary: 'The webhooks ("actions") this event goes to, in the order they were added',
+        params: NameParams,
+        response: { 200: Ok(Type.Array(ref(WebhookView))), ...errors(404) },
+      },
+    },
     async (req) => {
       const { projectId } = req.caller;
       if (!(await ctx.repos.eventTypes.get(projectId, req.params.name))) throw notFound('Event type', req.params.name);
@@ -74,7 +91,7 @@ const eventTypeRoutes: RouteModule = (app, ctx) => {
 
   app.put<{ Params: Static<typeof NameParams>; Body: Static<typeof PatchEventType> }>(
     '/v1/event-types/:name',
-    { schema: { tags, summary: 'Update an event type (partial)', params: NameParams, body: PatchEventType } },
+    { schema: { tags, summary: 'Update an event type (partial)', params: NameParams, body: PatchEventType, response: { 200: Ok(ref(EventTypeView)), ...errors(404) } } },
     async (req) => {
       const { name, ...patch } = req.body ?? {};
       if (name !== undefined && name !== req.params.name) {
@@ -88,7 +105,7 @@ const eventTypeRoutes: RouteModule = (app, ctx) => {
 
   app.delete<{ Params: Static<typeof NameParams> }>(
     '/v1/event-types/:name',
-    { schema: { tags, summary: 'Remove an event type', params: NameParams } },
+    { schema: { tags, summary: 'Remove an event type', params: NameParams, response: { 204: NoContent(), ...errors(404) } } },
     async (req, reply) => {
       if (!(await ctx.repos.eventTypes.delete(req.caller.projectId, req.params.name))) throw notFound('Event type', req.params.name);
       return reply.status(204).send();

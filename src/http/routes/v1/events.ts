@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
 import { invalid, notFound } from '../../../errors.js';
-import { IdParams, PageQuery, ok, page } from '../../schemas.js';
+import { DateTime, IdParams, Nullable, Ok, PageQuery, Paged, component, errors, ok, page, ref } from '../../schemas.js';
+import { DeliveryStatus } from './deliveries.js';
 
 const PublishBody = Type.Object({
   type: Type.String({ minLength: 1, maxLength: 200 }),
@@ -14,6 +15,28 @@ type PublishBody = Static<typeof PublishBody>;
 const IdemHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) });
 const ListQuery = Type.Composite([PageQuery, Type.Object({ type: Type.Optional(Type.String()) })]);
 
+const DeliveryRef = component(
+  'DeliveryRef',
+  Type.Object({ id: Type.String({ description: 'dlv_…' }), webhookId: Type.String(), status: DeliveryStatus }, { description: 'A delivery of the event to one webhook' }),
+);
+
+const Published = component(
+  'PublishedEvent',
+  Type.Object({ id: Type.String({ description: 'evt_…, or the id given' }), type: Type.String(), createdAt: DateTime(), deliveries: Type.Array(ref(DeliveryRef)) }),
+);
+
+const EventView = component(
+  'Event',
+  Type.Object({
+    id: Type.String(),
+    type: Type.String(),
+    createdAt: DateTime(),
+    data: Type.Unknown({ description: 'As published' }),
+    space: Nullable(Type.String()),
+    channels: Type.Array(Type.String()),
+  }),
+);
+
 /** Publish and read events (SPEC §3). */
 const eventRoutes: RouteModule = (app, ctx) => {
   const tags = ['events'];
@@ -25,6 +48,12 @@ const eventRoutes: RouteModule = (app, ctx) => {
         summary: 'Publish an event: 202 once it and its deliveries are durably stored',
         body: PublishBody,
         headers: IdemHeaders,
+        response: {
+          202: {
+            ...Ok(ref(Published), 'Stored with its deliveries; the same id or Idempotency-Key again answers the first result'),
+            headers: { 'idempotent-replayed': { type: 'string', enum: ['true', 'false'], description: 'true: this answers an earlier publish' } },
+          },
+        },
       },
     },
     async (req, reply) => {
@@ -49,7 +78,7 @@ const eventRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/v1/events',
-    { schema: { tags, summary: 'List events, newest first', querystring: ListQuery } },
+    { schema: { tags, summary: 'List events, newest first', querystring: ListQuery, response: { 200: Paged(ref(EventView)) } } },
     async (req) => {
       const { items, total } = await ctx.repos.events.list(req.caller.projectId, req.query);
       return page(items, total, req.query);
@@ -58,7 +87,14 @@ const eventRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/v1/events/:id',
-    { schema: { tags, summary: 'Get an event with its deliveries', params: IdParams } },
+    {
+      schema: {
+        tags,
+        summary: 'Get an event with its deliveries',
+        params: IdParams,
+        response: { 200: Ok(Type.Composite([EventView, Type.Object({ deliveries: Type.Array(ref(DeliveryRef)) })])), ...errors(404) },
+      },
+    },
     async (req) => {
       const e = await ctx.repos.events.get(req.caller.projectId, req.params.id);
       if (!e) throw notFound('Event', req.params.id);

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
 import type { Project } from '../../../store/projects.js';
-import { ok, readOnly } from '../../schemas.js';
+import { DateTime, Ok, component, ok, readOnly, ref } from '../../schemas.js';
 
 const ProjectPatch = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -14,7 +14,21 @@ const ProjectPatch = Type.Object({
   ...readOnly('id', 'isDefault', 'createdAt', 'updatedAt'),
 });
 
-export const projectView = (p: Project) => ({
+export const ProjectView = component(
+  'Project',
+  Type.Object({
+    id: Type.String({ description: 'prj_…' }),
+    name: Type.String(),
+    headerPrefix: Type.String({ description: 'Deliveries carry X-{headerPrefix}-Signature, -Event, …' }),
+    userAgent: Type.String(),
+    isDefault: Type.Boolean(),
+    retentionDays: Type.Integer({ description: 'Days events, deliveries, attempts, inbound requests and finished jobs are kept' }),
+    createdAt: DateTime(),
+    updatedAt: DateTime(),
+  }),
+);
+
+export const projectView = (p: Project): Static<typeof ProjectView> => ({
   id: p.id,
   name: p.name,
   headerPrefix: p.headerPrefix,
@@ -27,13 +41,13 @@ export const projectView = (p: Project) => ({
 
 /** The caller's project and its delivery settings (SPEC §2, §4.1). */
 const projectRoutes: RouteModule = (app, ctx) => {
-  app.get('/v1/project', { schema: { tags: ['projects'], summary: "The caller's project" } }, async (req) =>
+  app.get('/v1/project', { schema: { tags: ['projects'], summary: "The caller's project", response: { 200: Ok(ref(ProjectView)) } } }, async (req) =>
     ok(projectView((await ctx.repos.projects.get(req.caller.projectId))!)),
   );
 
   app.put<{ Body: Static<typeof ProjectPatch> }>(
     '/v1/project',
-    { schema: { tags: ['projects'], summary: "Update the caller's project (partial)", body: ProjectPatch } },
+    { schema: { tags: ['projects'], summary: "Update the caller's project (partial)", body: ProjectPatch, response: { 200: Ok(ref(ProjectView)) } } },
     async (req) => ok(projectView((await ctx.repos.projects.update(req.caller.projectId, req.body ?? {}))!)),
   );
 };

@@ -8,7 +8,7 @@ import { maskSecret } from '../../../core/secretbox.js';
 import { HEADER_NAME } from '../../../core/headers.js';
 import type { Source, SourceInput, StoredRequest, Verification } from '../../../store/sources.js';
 import { DEFAULT_SOURCE_BODY_LIMIT, MAX_SOURCE_BODY_LIMIT, WEBHOOK_PREFIX, pathCandidates, sourceUrlPath } from '../../../inbound/routes.js';
-import { iso, readOnly } from '../../schemas.js';
+import { DateTime, Nullable, component, iso, readOnly } from '../../schemas.js';
 
 const VERIFICATION_TYPES = ['none', 'token', 'basic', 'hmac', 'github', 'stripe', 'standard', 'hookbridge'] as const;
 const HEADER_PATTERN = HEADER_NAME.source;
@@ -223,6 +223,46 @@ function verificationView(v: Verification, reveal: boolean): Record<string, unkn
   if (!reveal) for (const f of SECRET_FIELDS) if (typeof out[f] === 'string') out[f] = maskSecret(out[f] as string);
   return out;
 }
+
+const Open = (description: string) => Type.Object({ type: Type.String() }, { additionalProperties: true, description });
+
+export const SourceView = component(
+  'Source',
+  Type.Object({
+    id: Type.String({ description: 'src_…' }),
+    name: Type.String(),
+    path: Type.String(),
+    url: Type.String({ description: 'The URL path it is served at' }),
+    verification: Open('The mode and its settings (see the create body); secrets masked except in the create answer'),
+    action: Open('{type: "publish", eventType} or an app\'s action; credentials masked except in the create answer'),
+    allowedOrigins: Type.Array(Type.String()),
+    rateLimit: fields.rateLimit,
+    dedupe: fields.dedupe,
+    bodyLimit: Type.Integer({ description: 'bytes' }),
+    active: Type.Boolean(),
+    createdAt: DateTime(),
+    updatedAt: DateTime(),
+  }),
+);
+
+export const InboundRequestView = component(
+  'InboundRequest',
+  Type.Object({
+    id: Type.String(),
+    sourceId: Type.String(),
+    method: Type.String(),
+    url: Type.String({ description: 'Path and query; a ?token= is [redacted]' }),
+    headers: Type.Record(Type.String(), Type.String(), { description: 'Authorization, cookies and a token header are [redacted]' }),
+    body: Type.String({ description: 'Text, or base64 (see bodyEncoding); a refused request keeps its first 4 KiB' }),
+    bodyEncoding: Type.Union([Type.Literal('utf8'), Type.Literal('base64')]),
+    verification: Type.Object({ ok: Type.Boolean() }, { additionalProperties: true, description: 'What verification found' }),
+    dedupeKey: Nullable(Type.String()),
+    status: Type.Union(['accepted', 'duplicate', 'processed', 'failed', 'refused'].map((s) => Type.Literal(s))),
+    actionResult: Type.Unknown({ description: 'What the action answered' }),
+    error: Nullable(Type.String({ description: 'Why it failed or was refused' })),
+    receivedAt: DateTime(),
+  }),
+);
 
 export function sourceView(s: Source, reveal = false) {
   return {

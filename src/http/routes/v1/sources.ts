@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
 import { AppError, notFound } from '../../../errors.js';
-import { IdParams, PageQuery, ok, page } from '../../schemas.js';
-import { CreateSource, UpdateSource, requestView, sourceInput, sourcePatch, sourceView } from './source-schema.js';
+import { IdParams, NoContent, Ok, PageQuery, Paged, errors, ok, page, ref } from '../../schemas.js';
+import { CreateSource, InboundRequestView, SourceView, UpdateSource, requestView, sourceInput, sourcePatch, sourceView } from './source-schema.js';
 
 const RequestParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 200 }),
@@ -35,7 +35,7 @@ const sourceRoutes: RouteModule = (app, ctx) => {
 
   app.post<{ Body: CreateSource }>(
     '/v1/sources',
-    { schema: { tags, summary: 'Create an inbound source; its secrets are shown in full only here', body: CreateSource } },
+    { schema: { tags, summary: 'Create an inbound source; its secrets are shown in full only here', body: CreateSource, response: { 201: Ok(ref(SourceView)), ...errors(409) } } },
     async (req, reply) => {
       const input = await sourceInput(ctx, req.caller.projectId, req.body);
       const s = await ctx.repos.sources.create(req.caller.projectId, input).catch((err) => Promise.reject(pathTaken(err)));
@@ -45,7 +45,7 @@ const sourceRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Querystring: PageQuery }>(
     '/v1/sources',
-    { schema: { tags, summary: 'List inbound sources (secrets masked)', querystring: PageQuery } },
+    { schema: { tags, summary: 'List inbound sources (secrets masked)', querystring: PageQuery, response: { 200: Paged(ref(SourceView)) } } },
     async (req) => {
       const { items, total } = await ctx.repos.sources.list(req.caller.projectId, req.query);
       return page(items.map((s) => sourceView(s)), total, req.query);
@@ -54,13 +54,21 @@ const sourceRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Params: Id }>(
     '/v1/sources/:id',
-    { schema: { tags, summary: 'Get an inbound source (secrets masked)', params: IdParams } },
+    { schema: { tags, summary: 'Get an inbound source (secrets masked)', params: IdParams, response: { 200: Ok(ref(SourceView)), ...errors(404) } } },
     async (req) => ok(sourceView(await load(req.caller.projectId, req.params.id))),
   );
 
   app.put<{ Params: Id; Body: UpdateSource }>(
     '/v1/sources/:id',
-    { schema: { tags, summary: 'Update an inbound source (partial; a masked or omitted secret is kept)', params: IdParams, body: UpdateSource } },
+    {
+      schema: {
+        tags,
+        summary: 'Update an inbound source (partial; a masked or omitted secret is kept)',
+        params: IdParams,
+        body: UpdateSource,
+        response: { 200: Ok(ref(SourceView)), ...errors(404, 409) },
+      },
+    },
     async (req) => {
       const existing = await load(req.caller.projectId, req.params.id);
       const patch = await sourcePatch(ctx, existing, req.body ?? {});
@@ -71,7 +79,7 @@ const sourceRoutes: RouteModule = (app, ctx) => {
 
   app.delete<{ Params: Id }>(
     '/v1/sources/:id',
-    { schema: { tags, summary: 'Delete an inbound source and its stored requests', params: IdParams } },
+    { schema: { tags, summary: 'Delete an inbound source and its stored requests', params: IdParams, response: { 204: NoContent(), ...errors(404) } } },
     async (req, reply) => {
       const s = await load(req.caller.projectId, req.params.id);
       await ctx.repos.sources.delete(s.projectId, s.id);
@@ -87,6 +95,7 @@ const sourceRoutes: RouteModule = (app, ctx) => {
         summary: 'Requests this source received, newest first, with headers, body and the action result; refused ones (401/403/413/429) with the reason',
         params: IdParams,
         querystring: RequestsQuery,
+        response: { 200: Paged(ref(InboundRequestView)), ...errors(404) },
       },
     },
     async (req) => {
@@ -98,7 +107,7 @@ const sourceRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Params: Static<typeof RequestParams> }>(
     '/v1/sources/:id/requests/:reqId',
-    { schema: { tags, summary: 'One stored inbound request', params: RequestParams } },
+    { schema: { tags, summary: 'One stored inbound request', params: RequestParams, response: { 200: Ok(ref(InboundRequestView)), ...errors(404) } } },
     async (req) => {
       const s = await load(req.caller.projectId, req.params.id);
       const r = await ctx.repos.sources.getRequest(s.id, req.params.reqId);

@@ -5,12 +5,22 @@ import { randomAlnum } from '../../../ids.js';
 import { LIVEDIGITAL_EVENTS } from '../../../core/catalog.js';
 import { DEFAULT_RETRY_POLICY } from '../../../core/retry.js';
 import { webhookDefaults, type Webhook, type WebhookInput } from '../../../store/webhooks.js';
+import { NoContent, errors } from '../../schemas.js';
 import { checkWebhook } from './webhook-schema.js';
 
 const SpaceParams = Type.Object({ spaceId: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.-]+$' }) });
 const CreateBody = Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }) });
 const UpdateBody = Type.Object({ url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })), isActive: Type.Optional(Type.Boolean()) });
 type Params = Static<typeof SpaceParams>;
+
+// livedigital's bare shapes, not the envelope (SPEC §5); errors are the API's envelope.
+const WithSecret = Type.Object(
+  { url: Type.String(), secret: Type.String({ description: '32 letters and digits: the HMAC-SHA256 key of the body signature' }), isActive: Type.Boolean() },
+  { description: 'The space\'s webhook with its secret' },
+);
+const Settings = Type.Object({ url: Type.String(), isActive: Type.Boolean() }, { description: 'The space\'s webhook' });
+/** The body may come as text/plain (seed 002's curl examples). */
+const consumes = ['application/json', 'text/plain'];
 
 /** livedigital sends each event three times at most: the first try and two retries. */
 const SPACE_RETRY_POLICY = { ...DEFAULT_RETRY_POLICY, maxRetries: 2 };
@@ -33,7 +43,17 @@ const spaceRoutes: RouteModule = (app, ctx) => {
 
   app.post<{ Params: Params; Body: Static<typeof CreateBody> }>(
     '/v1/spaces/:spaceId/webhook',
-    { config, schema: { tags, summary: 'createWebhook: one webhook per space → {url, secret, isActive}', params: SpaceParams, body: CreateBody } },
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'createWebhook: one webhook per space → {url, secret, isActive}',
+        params: SpaceParams,
+        body: CreateBody,
+        consumes,
+        response: { 200: WithSecret, ...errors(409) },
+      },
+    },
     async (req) => {
       const { projectId } = req.caller;
       const { spaceId } = req.params;
@@ -65,7 +85,10 @@ const spaceRoutes: RouteModule = (app, ctx) => {
 
   app.put<{ Params: Params; Body: Static<typeof UpdateBody> }>(
     '/v1/spaces/:spaceId/webhook',
-    { config, schema: { tags, summary: 'updateWebhook {url, isActive} → {url, isActive}', params: SpaceParams, body: UpdateBody } },
+    {
+      config,
+      schema: { tags, summary: 'updateWebhook {url, isActive} → {url, isActive}', params: SpaceParams, body: UpdateBody, consumes, response: { 200: Settings, ...errors(404) } },
+    },
     async (req) => {
       const w = await load(req.caller.projectId, req.params.spaceId);
       const patch = { ...(req.body.url !== undefined && { url: req.body.url }), ...(req.body.isActive !== undefined && { active: req.body.isActive }) };
@@ -76,13 +99,13 @@ const spaceRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Params: Params }>(
     '/v1/spaces/:spaceId/webhook',
-    { schema: { tags, summary: 'getWebhook → {url, isActive}', params: SpaceParams } },
+    { schema: { tags, summary: 'getWebhook → {url, isActive}', params: SpaceParams, response: { 200: Settings, ...errors(404) } } },
     async (req) => bare(await load(req.caller.projectId, req.params.spaceId)),
   );
 
   app.delete<{ Params: Params }>(
     '/v1/spaces/:spaceId/webhook',
-    { config, schema: { tags, summary: 'deleteWebhook', params: SpaceParams } },
+    { config, schema: { tags, summary: 'deleteWebhook', params: SpaceParams, response: { 204: NoContent(), ...errors(404) } } },
     async (req, reply) => {
       const w = await load(req.caller.projectId, req.params.spaceId);
       await ctx.repos.webhooks.delete(req.caller.projectId, w.id);
@@ -92,7 +115,10 @@ const spaceRoutes: RouteModule = (app, ctx) => {
 
   app.put<{ Params: Params }>(
     '/v1/spaces/:spaceId/webhook/refresh-secret',
-    { config, schema: { tags, summary: 'refreshSecret → {url, secret, isActive}; the old secret stops signing at once', params: SpaceParams } },
+    {
+      config,
+      schema: { tags, summary: 'refreshSecret → {url, secret, isActive}; the old secret stops signing at once', params: SpaceParams, response: { 200: WithSecret, ...errors(404) } },
+    },
     async (req) => {
       const w = await load(req.caller.projectId, req.params.spaceId);
       const now = Date.now();

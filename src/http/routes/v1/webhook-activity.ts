@@ -2,8 +2,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
 import { AppError, invalid, notFound } from '../../../errors.js';
 import { isoSeconds, parseDate, summarize } from '../../../core/stats.js';
-import { IdParams, PageQuery, ok, page } from '../../schemas.js';
-import { DeliveryStatus, attemptView, logView } from './deliveries.js';
+import { IdParams, Ok, PageQuery, Paged, errors, ok, page, ref } from '../../schemas.js';
+import { DeliveryDetail, DeliveryStatus, DeliveryView, attemptView, logView } from './deliveries.js';
+import { ReplayResult, TestSendResult, WebhookStats } from './activity-schema.js';
 import type { DeliveryStatus as StoredStatus } from '../../../store/schema.js';
 
 const LogsQuery = Type.Composite([PageQuery, Type.Object({ status: Type.Optional(DeliveryStatus) })]);
@@ -36,7 +37,7 @@ const webhookActivityRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof LogsQuery> }>(
     '/v1/webhooks/:id/logs',
-    { schema: { tags, summary: 'Delivery log of a webhook, newest first', params: IdParams, querystring: LogsQuery } },
+    { schema: { tags, summary: 'Delivery log of a webhook, newest first', params: IdParams, querystring: LogsQuery, response: { 200: Paged(ref(DeliveryView)), ...errors(404) } } },
     async (req) => {
       const w = await load(req.caller.projectId, req.params.id);
       const { items, total } = await log.list(req.caller.projectId, { ...req.query, webhookId: w.id });
@@ -46,7 +47,7 @@ const webhookActivityRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Params: Static<typeof LogParams> }>(
     '/v1/webhooks/:id/logs/:logId',
-    { schema: { tags, summary: 'One log record with every attempt (request and response)', params: LogParams } },
+    { schema: { tags, summary: 'One log record with every attempt (request and response)', params: LogParams, response: { 200: Ok(ref(DeliveryDetail)), ...errors(404) } } },
     async (req) => {
       const w = await load(req.caller.projectId, req.params.id);
       const d = await log.get(req.caller.projectId, req.params.logId);
@@ -58,7 +59,7 @@ const webhookActivityRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof StatsQuery> }>(
     '/v1/webhooks/:id/stats',
-    { schema: { tags, summary: 'Delivery statistics for a period', params: IdParams, querystring: StatsQuery } },
+    { schema: { tags, summary: 'Delivery statistics for a period', params: IdParams, querystring: StatsQuery, response: { 200: Ok(ref(WebhookStats)), ...errors(404) } } },
     async (req) => {
       const w = await load(req.caller.projectId, req.params.id);
       const end = req.query.endDate ? parseDate(req.query.endDate) : Date.now();
@@ -84,7 +85,7 @@ const webhookActivityRoutes: RouteModule = (app, ctx) => {
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof TestBody> }>(
     '/v1/webhooks/:id/test',
-    { schema: { tags, summary: 'Send a test event to this webhook only and answer with the attempt result', params: IdParams, body: TestBody } },
+    { schema: { tags, summary: 'Send a test event to this webhook only and answer with the attempt result', params: IdParams, body: TestBody, response: { 200: Ok(ref(TestSendResult)), ...errors(404, 409) } } },
     async (req) => {
       const w = await load(req.caller.projectId, req.params.id);
       // The worker sends nothing to an inactive webhook: a test would only leave a failed delivery behind.
@@ -125,7 +126,7 @@ const webhookActivityRoutes: RouteModule = (app, ctx) => {
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ReplayBody> }>(
     '/v1/webhooks/:id/replay',
-    { schema: { tags, summary: 'Redeliver a window: failed (or all) deliveries and missed events since a time', params: IdParams, body: ReplayBody } },
+    { schema: { tags, summary: 'Redeliver a window: failed (or all) deliveries and missed events since a time', params: IdParams, body: ReplayBody, response: { 202: Ok(ref(ReplayResult)), ...errors(404) } } },
     async (req, reply) => {
       const w = await load(req.caller.projectId, req.params.id);
       const since = parseDate(req.body.since);

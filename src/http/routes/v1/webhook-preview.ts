@@ -6,11 +6,12 @@ import { validateTemplate } from '../../../core/templates.js';
 import { SIGNATURE_SCHEMES } from '../../../core/signing.js';
 import { buildRequest } from '../../../delivery/request.js';
 import { unsavedWebhook } from '../../../store/webhooks.js';
-import { ok } from '../../schemas.js';
+import { Nullable, Ok, checkedInCode, ok, ref } from '../../schemas.js';
+import { RequestTemplate } from './template-schema.js';
 
 const PreviewBody = Type.Object({
   url: Type.String({ minLength: 1, maxLength: 2048 }),
-  request: Type.Optional(Type.Union([Type.Unknown(), Type.Null()])),
+  request: Type.Optional(checkedInCode(Type.Union([ref(RequestTemplate), Type.Null()]), 'validateTemplate (core/templates.ts)')),
   signature: Type.Optional(Type.Union(SIGNATURE_SCHEMES.map((s) => Type.Literal(s)))),
   secret: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Default: a sample secret' })),
   headers: Type.Optional(Type.Record(Type.String(), Type.String())),
@@ -21,6 +22,17 @@ const PreviewBody = Type.Object({
   }),
 });
 
+const Preview = Type.Object(
+  {
+    method: Type.String(),
+    url: Type.String({ description: 'With the query string a GET template adds' }),
+    headers: Type.Record(Type.String(), Type.String(), { description: 'Signature headers included' }),
+    body: Nullable(Type.String(), 'The exact bytes; null for GET'),
+    missing: Type.Array(Type.String(), { description: 'Placeholders the sample event has no value for (sent empty)' }),
+  },
+  { description: 'The request a webhook would send for the sample event' },
+);
+
 const SAMPLE_SECRET = 'whsec_cHJldmlldy1vbmx5LXNhbXBsZS1zZWNyZXQ=';
 
 /**
@@ -30,7 +42,7 @@ const SAMPLE_SECRET = 'whsec_cHJldmlldy1vbmx5LXNhbXBsZS1zZWNyZXQ=';
 const webhookPreviewRoutes: RouteModule = (app, ctx) => {
   app.post<{ Body: Static<typeof PreviewBody> }>(
     '/v1/webhooks/preview',
-    { schema: { tags: ['webhooks'], summary: 'Render the exact request for a sample event without sending it', body: PreviewBody } },
+    { schema: { tags: ['webhooks'], summary: 'Render the exact request for a sample event without sending it', body: PreviewBody, response: { 200: Ok(Preview) } } },
     async (req) => {
       const b = req.body;
       const details: ErrorDetail[] = [];

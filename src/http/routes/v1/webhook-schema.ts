@@ -10,7 +10,8 @@ import { maskSecret } from '../../../core/secretbox.js';
 import { checkUrlTarget } from '../../../delivery/ssrf.js';
 import { validateTemplate } from '../../../core/templates.js';
 import { HEADER_NAME, isHeaderName } from '../../../core/headers.js';
-import { iso, readOnly } from '../../schemas.js';
+import { DateTime, Nullable, checkedInCode, component, iso, readOnly, ref } from '../../schemas.js';
+import { RequestTemplate } from './template-schema.js';
 
 export const RetryPolicySchema = Type.Object({
   maxRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20, description: `Retries after the first attempt. Default: ${RETRY.maxRetries}` })),
@@ -49,10 +50,10 @@ const fields = {
   }),
   spaces: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }),
   channels: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }),
-  request: Type.Union([Type.Unknown(), Type.Null()], {
-    description:
-      'Request template (seed 003): {method, format, headers, params, rawBody, rpcMethod, dateFormat}; params are {name, type, value}, an object param {name, type: "object", params: [...]}; null removes it',
-  }),
+  request: checkedInCode(
+    Type.Union([ref(RequestTemplate), Type.Null()], { description: 'Request template (seed 003); null removes it' }),
+    'validateTemplate (core/templates.ts)',
+  ),
   filter: Type.Union([Type.Record(Type.String({ minLength: 1 }), Type.Unknown()), Type.Null()], {
     description: 'Dotted paths into data, compared for equality',
   }),
@@ -167,8 +168,44 @@ export function toPatch(body: UpdateWebhook, existing: Webhook): Partial<Webhook
 
 const mergePolicy = (base: RetryPolicy, patch?: Partial<RetryPolicy>): RetryPolicy => ({ ...base, ...(patch ?? {}) });
 
+const RetryPolicyView = component(
+  'RetryPolicy',
+  Type.Object({ maxRetries: Type.Integer(), retryDelay: Type.Integer(), backoffMultiplier: Type.Number(), maxRetryDelay: Type.Integer() }, { description: 'Delays in ms' }),
+);
+
+export const WebhookView = component(
+  'Webhook',
+  Type.Object({
+    id: Type.String({ description: 'wh_…' }),
+    name: Type.String(),
+    url: Type.String(),
+    events: Type.Array(Type.String()),
+    secret: Type.String({ description: 'Masked (whsec_****abcd) except in the answers of create and rotate-secret' }),
+    active: Type.Boolean(),
+    createdAt: DateTime(),
+    lastDelivery: Nullable(DateTime(), 'When a delivery last succeeded'),
+    retryPolicy: ref(RetryPolicyView),
+    description: Type.String(),
+    signature: fields.signature,
+    headers: Type.Record(Type.String(), Type.String()),
+    request: Nullable(ref(RequestTemplate)),
+    timeout: Type.Integer({ description: 'ms' }),
+    rateLimit: Nullable(Type.Integer(), 'requests/s'),
+    maxConcurrency: Type.Integer(),
+    ordering: fields.ordering,
+    spaces: Type.Array(Type.String()),
+    channels: Type.Array(Type.String()),
+    filter: Nullable(Type.Record(Type.String(), Type.Unknown())),
+    disabledReason: Nullable(Type.String(), 'Why Hookbridge turned it off (410 Gone, failing for days)'),
+    secretRotation: Nullable(Type.Object({ previousSecretValidUntil: DateTime() }), 'While the previous secret still signs'),
+    updatedAt: DateTime(),
+    keyType: Type.Union([Type.Literal('hmac'), Type.Literal('ed25519')], { description: 'ed25519: the secret is a whsk_ key and deliveries carry v1a signatures' }),
+    publicKey: Nullable(Type.String({ description: 'whpk_…' }), 'What receivers verify v1a signatures with (ed25519 only); not a secret'),
+  }),
+);
+
 /** The API view: seed 001 fields first, then Hookbridge's. The secret is masked unless `reveal`. */
-export function webhookView(w: Webhook, reveal = false) {
+export function webhookView(w: Webhook, reveal = false): Static<typeof WebhookView> {
   return {
     id: w.id,
     name: w.name,
@@ -182,7 +219,7 @@ export function webhookView(w: Webhook, reveal = false) {
     description: w.description,
     signature: w.signature,
     headers: w.headers,
-    request: w.request,
+    request: w.request as Static<typeof RequestTemplate> | null,
     timeout: w.timeout,
     rateLimit: w.rateLimit,
     maxConcurrency: w.maxConcurrency,

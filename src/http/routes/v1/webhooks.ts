@@ -2,8 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
 import { notFound } from '../../../errors.js';
 import { generateSecret, generateEd25519Secret, isEd25519Secret } from '../../../core/signing.js';
-import { IdParams, PageQuery, ok, page } from '../../schemas.js';
-import { CreateWebhook, UpdateWebhook, checkWebhook, toInput, toPatch, webhookView } from './webhook-schema.js';
+import { IdParams, NoContent, Ok, PageQuery, Paged, errors, ok, page, ref } from '../../schemas.js';
+import { CreateWebhook, UpdateWebhook, WebhookView, checkWebhook, toInput, toPatch, webhookView } from './webhook-schema.js';
 
 const RotateBody = Type.Object({
   secret: Type.Optional(Type.String({ minLength: 8, maxLength: 512, description: 'Generated when absent' })),
@@ -21,7 +21,14 @@ const webhookRoutes: RouteModule = (app, ctx) => {
 
   app.post<{ Body: CreateWebhook }>(
     '/v1/webhooks',
-    { schema: { tags, summary: 'Create a webhook; the secret is shown in full only here and on rotate', body: CreateWebhook } },
+    {
+      schema: {
+        tags,
+        summary: 'Create a webhook; the secret is shown in full only here and on rotate',
+        body: CreateWebhook,
+        response: { 201: Ok(ref(WebhookView), 'The webhook, with its secret in full') },
+      },
+    },
     async (req, reply) => {
       const input = toInput(req.body);
       await checkWebhook(ctx, req.caller.projectId, input);
@@ -32,7 +39,7 @@ const webhookRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Querystring: PageQuery }>(
     '/v1/webhooks',
-    { schema: { tags, summary: 'List webhooks (secrets masked)', querystring: PageQuery } },
+    { schema: { tags, summary: 'List webhooks (secrets masked)', querystring: PageQuery, response: { 200: Paged(ref(WebhookView)) } } },
     async (req) => {
       const { items, total } = await ctx.repos.webhooks.list(req.caller.projectId, { ...req.query, spaces: false });
       return page(items.map((w) => webhookView(w)), total, req.query);
@@ -41,13 +48,13 @@ const webhookRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/v1/webhooks/:id',
-    { schema: { tags, summary: 'Get a webhook (secret masked)', params: IdParams } },
+    { schema: { tags, summary: 'Get a webhook (secret masked)', params: IdParams, response: { 200: Ok(ref(WebhookView)), ...errors(404) } } },
     async (req) => ok(webhookView(await load(req.caller.projectId, req.params.id))),
   );
 
   app.put<{ Params: Static<typeof IdParams>; Body: UpdateWebhook }>(
     '/v1/webhooks/:id',
-    { schema: { tags, summary: 'Update a webhook (partial)', params: IdParams, body: UpdateWebhook } },
+    { schema: { tags, summary: 'Update a webhook (partial)', params: IdParams, body: UpdateWebhook, response: { 200: Ok(ref(WebhookView)), ...errors(404) } } },
     async (req) => {
       const existing = await load(req.caller.projectId, req.params.id);
       const patch = toPatch(req.body ?? {}, existing);
@@ -59,7 +66,7 @@ const webhookRoutes: RouteModule = (app, ctx) => {
 
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/v1/webhooks/:id',
-    { schema: { tags, summary: 'Delete a webhook', params: IdParams } },
+    { schema: { tags, summary: 'Delete a webhook', params: IdParams, response: { 204: NoContent(), ...errors(404) } } },
     async (req, reply) => {
       const w = await load(req.caller.projectId, req.params.id);
       await ctx.repos.webhooks.delete(req.caller.projectId, w.id);
@@ -75,6 +82,7 @@ const webhookRoutes: RouteModule = (app, ctx) => {
         summary: 'Issue a new secret; the old one keeps signing (both signatures sent) for the grace period',
         params: IdParams,
         body: Type.Optional(RotateBody),
+        response: { 200: Ok(ref(WebhookView), 'The webhook, with its new secret in full'), ...errors(404) },
       },
     },
     async (req) => {
