@@ -45,6 +45,7 @@ const A = {} as {
   job: string;
   rating: string;
   meeting: { id: string; roomId: string };
+  portalLink: string;
 };
 /** B's own objects, for mixed calls (B's parent id with A's child id). */
 const own = {} as { webhook: string; source: string };
@@ -107,6 +108,7 @@ beforeAll(async () => {
   const room = (await click.json()) as { room_id: string };
   const meeting = expectOk(await s.api('GET', '/v1/meetings'))[0];
   A.meeting = { id: meeting.id, roomId: room.room_id };
+  A.portalLink = expectOk(await s.api('POST', '/v1/portal-links', { body: { expiresIn: 600 } }), 201).id;
 
   // Everything A published so far (its event, the inbound relay's, the meeting's room.created) has reached A's endpoint.
   await until("A's deliveries to settle", 15_000, async () => (await s.api('GET', '/v1/deliveries?status=pending')).body.pagination.total === 0);
@@ -185,6 +187,7 @@ const ID_ROUTES: Record<string, () => Attempt[]> = {
   'GET /v1/webhooks/{id}': () => [{ method: 'GET', path: `/v1/webhooks/${A.webhook.id}`, expect: 'not-found' }],
   'PUT /v1/webhooks/{id}': () => [{ method: 'PUT', path: `/v1/webhooks/${A.webhook.id}`, body: { name: 'hijacked', url: 'https://evil.example/x' }, expect: 'not-found' }],
   'DELETE /v1/webhooks/{id}': () => [{ method: 'DELETE', path: `/v1/webhooks/${A.webhook.id}`, expect: 'not-found' }],
+  'DELETE /v1/portal-links/{id}': () => [{ method: 'DELETE', path: `/v1/portal-links/${A.portalLink}`, expect: 'not-found' }],
   'POST /v1/webhooks/{id}/rotate-secret': () => [
     { method: 'POST', path: `/v1/webhooks/${A.webhook.id}/rotate-secret`, expect: 'not-found' },
     { method: 'POST', path: `/v1/webhooks/${A.webhook.id}/rotate-secret`, body: { secret: 'attacker_secret_1' }, expect: 'not-found' },
@@ -241,6 +244,10 @@ const LIST_ROUTES: Record<string, () => string[]> = {
   '/v1/ratings': () => ['/v1/ratings?from=2020-01-01T00:00:00Z'],
   '/v1/ratings/stats': () => ['/v1/ratings/stats?from=2020-01-01T00:00:00Z'],
   '/v1/ratings/export.csv': () => ['/v1/ratings/export.csv?from=2020-01-01T00:00:00Z'],
+  '/v1/portal-links': () => ['/v1/portal-links?limit=1000'],
+  // B's own series over all time counts none of A's deliveries (A's webhook id as a filter is a 404, checked with the ids).
+  '/v1/stats/series': () => ['/v1/stats/series?startDate=2020-01-01'],
+  '/v1/spaces': () => ['/v1/spaces?limit=1000'],
 };
 
 let doc: { paths: Record<string, Record<string, unknown>> };
@@ -320,7 +327,7 @@ describe("project B on A's ids", () => {
           leaksNothing(res, what);
           if (Array.isArray(res.body?.data)) {
             if (route === '/v1/webhooks') expect(res.body.data.map((x: { id: string }) => x.id)).toEqual([own.webhook]);
-            if (['/v1/events', '/v1/deliveries', '/v1/jobs', '/v1/meetings', '/v1/okdesk/contacts', '/v1/okdesk/webhooks', '/v1/ratings'].includes(route)) {
+            if (['/v1/events', '/v1/deliveries', '/v1/jobs', '/v1/meetings', '/v1/okdesk/contacts', '/v1/okdesk/webhooks', '/v1/ratings', '/v1/portal-links', '/v1/spaces'].includes(route)) {
               expect(res.body.data, what).toEqual([]);
             }
           }
@@ -332,6 +339,9 @@ describe("project B on A's ids", () => {
     }
     const stats = expectOk(await as(callers[0], 'GET', '/v1/ratings/stats?from=2020-01-01T00:00:00Z'));
     expect(stats.count).toBe(0);
+    const series = expectOk(await as(callers[0], 'GET', '/v1/stats/series?startDate=2020-01-01'));
+    expect(series.points.reduce((n: number, p: { total: number }) => n + p.total, 0)).toBe(0);
+    expect((await as(callers[0], 'GET', `/v1/stats/series?webhookId=${A.webhook.id}`)).status).toBe(404);
   });
 
   it("B's replay of everything since 2020 brings none of A's events to B's endpoint", async () => {

@@ -310,6 +310,16 @@ describe('answers match the document', () => {
     expectStatus(await call(ok, b, 'DELETE', '/v1/okdesk/contacts/42'), 404);
   });
 
+  it("the dashboard's routes: portal links, the statistics series, the spaces list", async () => {
+    const link = await call(s, a, 'POST', '/v1/portal-links', { body: { expiresIn: 600 } });
+    expectStatus(link, 201);
+    expectStatus(await call(s, a, 'GET', '/v1/portal-links'), 200);
+    expectStatus(await call(s, a, 'DELETE', `/v1/portal-links/${link.body.data.id}`), 204);
+    expectStatus(await call(s, a, 'DELETE', `/v1/portal-links/${link.body.data.id}`), 404);
+    expectStatus(await call(s, a, 'GET', '/v1/stats/series?buckets=4'), 200);
+    expectStatus(await call(s, a, 'GET', '/v1/spaces'), 200);
+  });
+
   it('/ready answers 503 in its documented shape when the database is gone', async () => {
     await ok.repos.store.close();
     okStopped = true;

@@ -85,6 +85,8 @@ async function meetingsPlugin(scope: FastifyInstance, ctx: AppContext, m: Meetin
     if (err instanceof AppError && err.code === 'INVALID_JSON') return refuse(reply, req, errorAnswer(400, err.message));
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || (err instanceof AppError && err.code === 'UNSUPPORTED_MEDIA_TYPE')) return refuse(reply, req, errorAnswer(415, 'Send the meeting request as JSON (Content-Type: application/json)'));
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return refuse(reply, req, errorAnswer(413, 'The meeting request is too large'));
+    // Any other body the parser refused (e.g. nested too deep): a 400 the plugin can show.
+    if (err instanceof AppError && err.status < 500) return refuse(reply, req, errorAnswer(400, err.message));
     req.log.error({ err }, 'meeting request failed');
     return send(reply, errorAnswer(500, 'Hookbridge could not create the meeting because of an internal error; the administrator will find it in the Hookbridge log.'));
   });

@@ -36,6 +36,8 @@ export const ReplayResult = component(
   Type.Object({
     webhookId: Type.String(),
     since: DateTime(),
+    until: DateTime({ description: 'End of the window (exclusive)' }),
+    status: Type.Union([Type.Literal('failed'), Type.Literal('delivered'), Type.Literal('all')], { description: 'Which deliveries were sent again' }),
     requeued: Type.Integer({ minimum: 0, description: 'Deliveries in the window made due again' }),
     created: Type.Integer({ minimum: 0, description: 'New deliveries for events it missed while inactive' }),
   }),

@@ -2,7 +2,27 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { RouteModule } from '../../../context.js';
 import { AppError, notFound } from '../../../errors.js';
-import { IdParams, PageQuery, ok, page } from '../../schemas.js';
+import { IdParams, NoContent, Ok, PageQuery, Paged, component, errors, ok, page, ref } from '../../schemas.js';
+
+const PortalLinkView = component(
+  'PortalLink',
+  Type.Object({
+    id: Type.String({ description: 'tok_…: revoke with DELETE /v1/portal-links/{id}' }),
+    hint: Type.String(),
+    createdAt: Type.String(),
+    expiresAt: Type.String(),
+    expired: Type.Boolean(),
+  }),
+);
+const NewPortalLink = component(
+  'NewPortalLink',
+  Type.Object({
+    id: Type.String(),
+    url: Type.String({ description: 'Shown once: the link carries the credential' }),
+    expiresAt: Type.String(),
+    createdAt: Type.String(),
+  }),
+);
 
 /** At most 7 days (SPEC §8). */
 export const PORTAL_MAX_SECONDS = 7 * 86400;
@@ -28,7 +48,7 @@ const portalLinkRoutes: RouteModule = (app, ctx) => {
 
   app.post<{ Body: Static<typeof CreateBody> | undefined }>(
     '/v1/portal-links',
-    { schema: { tags, summary: 'A link to the dashboard for this project only, valid for expiresIn seconds; shown once', body: Type.Optional(CreateBody) } },
+    { schema: { tags, summary: 'A link to the dashboard for this project only, valid for expiresIn seconds; shown once', body: Type.Optional(CreateBody), response: { 201: Ok(ref(NewPortalLink)), ...errors(403) } } },
     async (req, reply) => {
       noPortal(req);
       const seconds = req.body?.expiresIn ?? 3600;
@@ -39,7 +59,7 @@ const portalLinkRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Querystring: PageQuery }>(
     '/v1/portal-links',
-    { schema: { tags, summary: "This project's portal links (never the credential), newest first", querystring: PageQuery } },
+    { schema: { tags, summary: "This project's portal links (never the credential), newest first", querystring: PageQuery, response: { 200: Paged(ref(PortalLinkView)), ...errors(403) } } },
     async (req) => {
       noPortal(req);
       const { items, total } = await links.list(req.caller.projectId, req.query);
@@ -49,7 +69,7 @@ const portalLinkRoutes: RouteModule = (app, ctx) => {
 
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/v1/portal-links/:id',
-    { schema: { tags, summary: 'Revoke a portal link: its URL answers 401 from now on', params: IdParams } },
+    { schema: { tags, summary: 'Revoke a portal link: its URL answers 401 from now on', params: IdParams, response: { 204: NoContent(), ...errors(403, 404) } } },
     async (req, reply) => {
       noPortal(req);
       const link = await links.get(req.caller.projectId, req.params.id);

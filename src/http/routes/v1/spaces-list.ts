@@ -1,5 +1,19 @@
 import type { RouteModule } from '../../../context.js';
-import { PageQuery, iso, page } from '../../schemas.js';
+import { Type } from '@sinclair/typebox';
+import { PageQuery, Paged, component, iso, page, ref } from '../../schemas.js';
+
+const SpaceSummary = component(
+  'SpaceSummary',
+  Type.Object({
+    spaceId: Type.String(),
+    webhookId: Type.String(),
+    url: Type.String(),
+    isActive: Type.Boolean(),
+    disabledReason: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.Union([Type.String(), Type.Null()]),
+    lastDelivery: Type.Union([Type.String(), Type.Null()]),
+  }),
+);
 
 /**
  * The project's per-space webhooks in one list, for the dashboard's spaces screen (the
@@ -9,7 +23,7 @@ import { PageQuery, iso, page } from '../../schemas.js';
 const spacesListRoutes: RouteModule = (app, ctx) => {
   app.get<{ Querystring: PageQuery }>(
     '/v1/spaces',
-    { schema: { tags: ['spaces'], summary: 'Per-space webhooks of the project, oldest first', querystring: PageQuery } },
+    { schema: { tags: ['spaces'], summary: 'Per-space webhooks of the project, oldest first', querystring: PageQuery, response: { 200: Paged(ref(SpaceSummary)) } } },
     async (req) => {
       const spaces = (await ctx.repos.webhooks.all(req.caller.projectId)).filter((w) => w.spaceId);
       const items = spaces.slice(req.query.offset, req.query.offset + req.query.limit).map((w) => ({

@@ -3,7 +3,29 @@ import type { RouteModule } from '../../../context.js';
 import { AppError, notFound } from '../../../errors.js';
 import { isoSeconds, parseDate } from '../../../core/stats.js';
 import { bucketSeries } from '../../../core/series.js';
-import { ok } from '../../schemas.js';
+import { Ok, component, errors, ok, ref } from '../../schemas.js';
+
+const Times = Type.Object({ average: Type.Number(), p50: Type.Number(), p95: Type.Number(), p99: Type.Number() });
+export const StatsSeries = component(
+  'StatsSeries',
+  Type.Object({
+    webhookId: Type.Union([Type.String(), Type.Null()]),
+    eventType: Type.Union([Type.String(), Type.Null()]),
+    period: Type.Object({ startDate: Type.String(), endDate: Type.String() }),
+    bucketSeconds: Type.Number(),
+    points: Type.Array(
+      Type.Object({
+        start: Type.String({ description: 'Start of the bucket (ISO); it runs to the next point' }),
+        total: Type.Integer(),
+        successful: Type.Integer(),
+        failed: Type.Integer(),
+        successRate: Type.Union([Type.Number(), Type.Null()], { description: 'null when nothing finished in the bucket' }),
+        attempts: Type.Integer({ description: 'Attempts that got a response' }),
+        responseTimes: Type.Union([Times, Type.Null()], { description: 'ms' }),
+      }),
+    ),
+  }),
+);
 
 const SeriesQuery = Type.Object({
   webhookId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'One webhook; default: every webhook of the project' })),
@@ -21,7 +43,7 @@ const SeriesQuery = Type.Object({
 const statsSeriesRoutes: RouteModule = (app, ctx) => {
   app.get<{ Querystring: Static<typeof SeriesQuery> }>(
     '/v1/stats/series',
-    { schema: { tags: ['webhooks'], summary: 'Success rate and latency percentiles over time', querystring: SeriesQuery } },
+    { schema: { tags: ['webhooks'], summary: 'Success rate and latency percentiles over time', querystring: SeriesQuery, response: { 200: Ok(ref(StatsSeries)), ...errors(400) } } },
     async (req) => {
       const q = req.query;
       const end = q.endDate ? parseDate(q.endDate) : Date.now();
