@@ -67,7 +67,7 @@ export async function migrateToLatest(db: Kysely<any>, schema?: string, extra: R
  * with ours: try again.
  */
 function otherSchemaDropped(message: string, schema: string | undefined): boolean {
-  const m = /^schema "([^"]+)" does not exist/.exec(message);
+  const m = /^schema "([^"]+)" does not exist/.exec(message) ?? /^relation "([^".]+)\.[^"]+" does not exist/.exec(message);
   if (m) return m[1] !== schema;
   return /could not open relation with OID|cache lookup failed for relation/.test(message);
 }
@@ -80,7 +80,8 @@ export async function migrationsApplied(db: Kysely<any>, schema?: string, extra:
       const all = await migrator.getMigrations();
       return all.every((m) => m.executedAt !== undefined);
     } catch (err) {
-      if (attempt >= 5 || !otherSchemaDropped(String((err as Error)?.message ?? err), schema)) throw err;
+      if (attempt >= 10 || !otherSchemaDropped(String((err as Error)?.message ?? err), schema)) throw err;
+      await new Promise((r) => setTimeout(r, 20 * attempt));
     }
   }
 }
