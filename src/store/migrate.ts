@@ -51,9 +51,10 @@ export async function migrateToLatest(db: Kysely<any>, schema?: string, extra: R
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-    // Losers of the race see busy errors, or a duplicate row in Kysely's own lock/migration tables.
+    // Losers of the race see busy errors, a duplicate row in Kysely's own lock/migration tables, or
+    // (SQLite, where Kysely takes no lock) the table, index or column the winner has just added.
     const message = String((error as Error)?.message ?? error);
-    const busy = /SQLITE_BUSY|database is locked|already exists|UNIQUE constraint failed|duplicate key/i.test(message) || otherSchemaDropped(message, schema);
+    const busy = /SQLITE_BUSY|database is locked|already exists|duplicate column|UNIQUE constraint failed|duplicate key/i.test(message) || otherSchemaDropped(message, schema);
     if (!busy || attempt >= 20) throw new Error(`migration failed: ${message}`, { cause: error });
     await new Promise((r) => setTimeout(r, 100 * attempt));
   }
