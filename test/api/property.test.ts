@@ -28,7 +28,7 @@ import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, PG_URL, freshDatabase, type TestDb } from '../helpers/server.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { killChildren, spawnServer, waitReady, type ChildServer } from '../helpers/child-server.js';
+import { spawnServer, waitReady, type ChildServer, tearDownRig } from '../helpers/child-server.js';
 import { freePort } from '../helpers/wait.js';
 
 const SEED = Number(process.env.HOOKBRIDGE_FC_SEED ?? Date.now() % 2 ** 31);
@@ -469,13 +469,7 @@ beforeAll(async () => {
   console.log(`[property test] seed ${SEED} (HOOKBRIDGE_FC_SEED=${SEED} replays it), ${RUNS} + ${EVENT_RUNS} requests over ${routes.length} routes, ${PG_URL ? 'PostgreSQL' : 'SQLite'}`);
 }, 60_000);
 
-afterAll(async () => {
-  await killChildren();
-  await client?.close().catch(() => {});
-  await rcv?.close();
-  await db?.drop().catch(() => {});
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => tearDownRig({ client, rcv, db, dataDir }));
 
 /** `/webhook/{source}` is the fixture source's own path; `{any}` an arbitrary one. */
 function mounted(r: Route): Route {

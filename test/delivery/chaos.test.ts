@@ -20,9 +20,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, PG_URL, freshDatabase, type TestDb } from '../helpers/server.js';
+import { PG_URL, freshDatabase, type TestDb } from '../helpers/server.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { killChildren, spawnServer, waitReady } from '../helpers/child-server.js';
+import { spawnServer, waitReady, adminRequest, tearDownRig } from '../helpers/child-server.js';
 import { freePort, until } from '../helpers/wait.js';
 
 const EVENTS = Number(process.env.HOOKBRIDGE_CHAOS_EVENTS ?? 5000);
@@ -56,18 +56,7 @@ const perDelivery = new Map<string, number>();
 const draws = prng(SEED);
 const tally: Record<Behaviour, number> = { ok: 0, fail5xx: 0, hang: 0, reset: 0 };
 
-async function api(method: 'GET' | 'POST', p: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const r = await client.request({
-    path: p,
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headersTimeout: 30_000,
-    bodyTimeout: 30_000,
-  });
-  const text = await r.body.text();
-  return { status: r.statusCode, body: text ? JSON.parse(text) : undefined };
-}
+const api = (method: 'GET' | 'POST' | 'PUT', p: string, body?: unknown) => adminRequest(client, method, p, body, 30_000);
 
 beforeAll(async () => {
   db = freshDatabase();
@@ -95,13 +84,7 @@ beforeAll(async () => {
   client = new Pool(url, { connections: 24 });
 }, 60_000);
 
-afterAll(async () => {
-  await killChildren();
-  await client?.close().catch(() => {});
-  await rcv?.close();
-  await db?.drop().catch(() => {});
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => tearDownRig({ client, rcv, db, dataDir }));
 
 describe(`receiver chaos (${PG_URL ? 'PostgreSQL' : 'SQLite'})`, () => {
   it(`${EVENTS} events through 30 % 5xx, 10 % hangs, 5 % resets: each ends delivered, or failed with every attempt logged`, async () => {

@@ -15,9 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, PG_URL, freshDatabase, type TestDb } from '../helpers/server.js';
+import { PG_URL, freshDatabase, type TestDb } from '../helpers/server.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { killChildren, killHard, spawnServer, waitReady, type ChildServer } from '../helpers/child-server.js';
+import { killHard, spawnServer, waitReady, type ChildServer, adminRequest, tearDownRig } from '../helpers/child-server.js';
 import { freePort, sleep, until } from '../helpers/wait.js';
 
 if (!PG_URL) console.log('[cluster-crash test] skipped: 1 api + 3 worker processes need PostgreSQL (set DATABASE_URL=postgres://…)');
@@ -53,18 +53,7 @@ describePg('1 api + 3 worker processes over one PostgreSQL database', () => {
     return { name, port, url, child };
   }
 
-  async function call(method: 'GET' | 'POST' | 'PUT', p: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const r = await client.request({
-      path: p,
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      headersTimeout: 30_000,
-      bodyTimeout: 30_000,
-    });
-    const text = await r.body.text();
-    return { status: r.statusCode, body: text ? JSON.parse(text) : undefined };
-  }
+  const call = (method: 'GET' | 'POST' | 'PUT', p: string, body?: unknown) => adminRequest(client, method, p, body, 30_000);
 
   /** Successful attempts a process has made (its own /metrics). */
   async function successes(p: Proc): Promise<number> {
@@ -149,13 +138,7 @@ describePg('1 api + 3 worker processes over one PostgreSQL database', () => {
     console.log(`[cluster-crash test] 1 api + 3 workers ready in ${Date.now() - t0} ms`);
   }, 90_000);
 
-  afterAll(async () => {
-    await killChildren();
-    await client?.close().catch(() => {});
-    await rcv?.close();
-    await db?.drop().catch(() => {});
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => tearDownRig({ client, rcv, db, dataDir }));
 
   it(`normal run: ${EVENTS} events each arrive exactly once, and every worker takes part`, async () => {
     const webhookId = await makeWebhook('normal');

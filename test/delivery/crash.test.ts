@@ -17,9 +17,9 @@ import path from 'node:path';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.js';
-import { ADMIN_TOKEN, PG_URL, freshDatabase, type TestDb } from '../helpers/server.js';
+import { PG_URL, freshDatabase, type TestDb } from '../helpers/server.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { killChildren, spawnServer as spawnChild, waitReady as waitChildReady, type ChildServer } from '../helpers/child-server.js';
+import { spawnServer as spawnChild, waitReady as waitChildReady, type ChildServer, adminRequest, tearDownRig } from '../helpers/child-server.js';
 import { sleep, until, freePort } from '../helpers/wait.js';
 
 const EVENTS = 3000;
@@ -38,18 +38,7 @@ function spawnServer(): ChildServer {
 
 const waitReady = (child: ChildServer) => waitChildReady(child, baseUrl);
 
-async function api(method: 'GET' | 'POST' | 'PUT', p: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const r = await client.request({
-    path: p,
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headersTimeout: 15_000,
-    bodyTimeout: 15_000,
-  });
-  const text = await r.body.text();
-  return { status: r.statusCode, body: text ? JSON.parse(text) : undefined };
-}
+const api = (method: 'GET' | 'POST' | 'PUT', p: string, body?: unknown) => adminRequest(client, method, p, body, 15_000);
 
 /** Deliveries of this webhook the dead process had claimed (leased) and not finished, read straight from the database. */
 async function leasedPending(webhookId: string): Promise<number> {
@@ -86,13 +75,7 @@ beforeAll(async () => {
   rcv = await startReceiver(() => ({ status: 200, body: 'OK', delayMs: 25 }));
 }, 120_000);
 
-afterAll(async () => {
-  await killChildren();
-  await client?.close().catch(() => {});
-  await rcv?.close();
-  await db?.drop().catch(() => {});
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => tearDownRig({ client, rcv, db, dataDir }));
 
 describe(`crash recovery (${PG_URL ? 'PostgreSQL' : 'SQLite'})`, () => {
   it('kill -9 mid-delivery, restart: every accepted event reaches the receiver', async () => {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_TOKEN, SECRET_KEY, type TestDb } from './server.js';
+import type { Pool } from 'undici';
 import { sleep, until } from './wait.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -93,4 +94,33 @@ export async function killChildren(): Promise<void> {
   for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
   await Promise.race([Promise.all(children.map((c) => c.exited)), sleep(5000)]);
   children.length = 0;
+}
+
+/** The admin API of a child server through a keep-alive undici Pool: `{status, body}` with the JSON parsed. */
+export async function adminRequest(
+  client: Pool,
+  method: 'GET' | 'POST' | 'PUT',
+  p: string,
+  body?: unknown,
+  timeoutMs = 30_000,
+): Promise<{ status: number; body: any }> {
+  const r = await client.request({
+    path: p,
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  const text = await r.body.text();
+  return { status: r.statusCode, body: text ? JSON.parse(text) : undefined };
+}
+
+/** afterAll of a process-level test: children killed, then its client, receiver, database and scratch dir gone. */
+export async function tearDownRig(rig: { client?: Pool; rcv?: { close(): Promise<void> }; db?: TestDb; dataDir?: string }): Promise<void> {
+  await killChildren();
+  await rig.client?.close().catch(() => {});
+  await rig.rcv?.close();
+  await rig.db?.drop().catch(() => {});
+  if (rig.dataDir) fs.rmSync(rig.dataDir, { recursive: true, force: true });
 }
