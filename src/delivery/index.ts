@@ -10,7 +10,6 @@ import { createSender } from './sender.js';
 import { listenForDeliveries } from './notify.js';
 import { Pruner } from './retention.js';
 import { postgresGate, redisGate } from './endpoint-gate.js';
-import { retentionByProject } from '../store/projects.js';
 
 export interface WorkerRoleDeps {
   config: Config;
@@ -63,7 +62,7 @@ export async function startWorker({ config, repos, metrics, logger, publisher, j
     leaseMs: config.leaseMs,
     retry: { retryDelay: config.jobRetryDelayMs, backoffMultiplier: 2, maxRetryDelay: config.jobMaxRetryDelayMs },
   });
-  const pruner = new Pruner(repos.retention, () => retentionByProject(store.db), logger.child({ component: 'retention' }), {
+  const pruner = new Pruner(repos.retention, logger.child({ component: 'retention' }), {
     intervalMs: config.retentionIntervalMs,
     batchSize: config.retentionBatchSize,
     pauseMs: 20,

@@ -56,8 +56,8 @@ export interface JobWorkerOptions extends LeaseLoopOptions {
 export class JobWorker extends LeaseLoop<JobRow, JobResult> {
   protected readonly label = 'job';
   private readonly kinds: string[];
-  private running_ = new Map<string, number>();
-  private active = 0;
+  /** Jobs running now, by kind. */
+  private readonly busy = new Map<string, number>();
 
   constructor(
     private readonly repo: JobsRepo,
@@ -76,12 +76,17 @@ export class JobWorker extends LeaseLoop<JobRow, JobResult> {
 
   protected claimRows(limit: number, now: number): Promise<JobRow[]> {
     // Only kinds with room: a slow kind never holds the others' jobs.
-    const open = this.kinds.filter((k) => (this.running_.get(k) ?? 0) < (this.handlers.get(k)!.concurrency ?? 8));
+    const open = this.kinds.filter((k) => !this.full(k));
     return this.repo.claim(limit, now, this.o.leaseMs, open);
   }
 
+  /** The kind runs as many jobs as its concurrency allows. */
+  private full(kind: string): boolean {
+    return (this.busy.get(kind) ?? 0) >= (this.handlers.get(kind)!.concurrency ?? 8);
+  }
+
   protected override blocked(): boolean {
-    return this.kinds.some((k) => (this.running_.get(k) ?? 0) >= (this.handlers.get(k)!.concurrency ?? 8));
+    return this.kinds.some((k) => this.full(k));
   }
 
   protected nextDue(): Promise<number | undefined> {
@@ -89,7 +94,9 @@ export class JobWorker extends LeaseLoop<JobRow, JobResult> {
   }
 
   protected inFlight(): number {
-    return this.active;
+    let n = 0;
+    for (const v of this.busy.values()) n += v;
+    return n;
   }
 
   protected extendRows(ids: string[], until: number): Promise<void> {
@@ -110,8 +117,7 @@ export class JobWorker extends LeaseLoop<JobRow, JobResult> {
 
   private async run(row: JobRow): Promise<void> {
     const kind = this.handlers.get(row.kind)!;
-    this.active++;
-    this.running_.set(row.kind, (this.running_.get(row.kind) ?? 0) + 1);
+    this.busy.set(row.kind, (this.busy.get(row.kind) ?? 0) + 1);
     const attempt = row.attempts + 1;
     const logger = this.logger.child({ job_id: row.id, kind: row.kind, attempt });
     const started = this.now();
@@ -124,8 +130,7 @@ export class JobWorker extends LeaseLoop<JobRow, JobResult> {
       error = err instanceof Error ? err.message : String(err);
       retryable = err instanceof AppError ? err.retryable : true;
     } finally {
-      this.active--;
-      this.running_.set(row.kind, this.running_.get(row.kind)! - 1);
+      this.busy.set(row.kind, this.busy.get(row.kind)! - 1);
     }
     const now = this.now();
     const used = attempt - row.attempt_base;

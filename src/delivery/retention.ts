@@ -22,7 +22,6 @@ export class Pruner {
 
   constructor(
     private readonly repo: RetentionRepo,
-    private readonly projects: () => Promise<{ id: string; retention_days: number }[]>,
     private readonly logger: Logger,
     private readonly o: PrunerOptions,
     private readonly now: () => number = Date.now,
@@ -43,7 +42,7 @@ export class Pruner {
     const started = this.now();
     const totals = { events: 0, inboundRequests: 0, jobs: 0 };
     try {
-      for (const p of await this.projects()) {
+      for (const p of await this.repo.projects()) {
         const cutoff = this.now() - p.retention_days * 86_400_000;
         totals.events += await this.drain((n) => this.repo.pruneEvents(p.id, cutoff, n));
         totals.inboundRequests += await this.drain((n) => this.repo.pruneInboundRequests(p.id, cutoff, n));

@@ -84,8 +84,3 @@ export function projectsRepo(db: Kysely<DB>) {
   };
 }
 export type ProjectsRepo = ReturnType<typeof projectsRepo>;
-
-/** Every project's retention, for the pruner. */
-export async function retentionByProject(db: Kysely<DB>): Promise<{ id: string; retention_days: number }[]> {
-  return db.selectFrom('projects').select(['id', 'retention_days']).execute();
-}

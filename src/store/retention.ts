@@ -15,6 +15,11 @@ export interface PruneCounts {
 
 export function retentionRepo(db: Kysely<DB>) {
   return {
+    /** Every project with its retention, for the pruner. */
+    async projects(): Promise<{ id: string; retention_days: number }[]> {
+      return db.selectFrom('projects').select(['id', 'retention_days']).execute();
+    },
+
     /** Up to `limit` finished events older than `cutoff` (with deliveries and attempts). */
     async pruneEvents(projectId: string, cutoff: number, limit: number): Promise<number> {
       const rows = await db

@@ -42,7 +42,7 @@ export function createIntake(ctx: AppContext, store: OkdeskStore, projectId: str
     if (resolution === undefined) return undefined; // already asked for this resolution
     const issue = (await store.issue(trx, projectId, p.issueId))!;
     // The client's linked chat; else the chat that created the issue through the bot.
-    const contact = issue.contact_id ? await trx.selectFrom('okdesk_contacts').selectAll().where('project_id', '=', projectId).where('contact_id', '=', issue.contact_id).executeTakeFirst() : undefined;
+    const contact = issue.contact_id ? await store.contact(projectId, issue.contact_id, trx) : undefined;
     const chatId = contact?.telegram_chat_id ?? issue.chat_id;
     const id = newId('rtg', now);
     await store.insertRating(trx, {

@@ -191,8 +191,9 @@ export function okdeskStore(anyDb: Kysely<any>) {
         .execute();
     },
 
-    async contact(projectId: string, contactId: string): Promise<ContactRow | undefined> {
-      return db.selectFrom('okdesk_contacts').selectAll().where('project_id', '=', projectId).where('contact_id', '=', contactId).executeTakeFirst();
+    /** `x`: a transaction, when the read belongs to one. */
+    async contact(projectId: string, contactId: string, x: Kysely<OkdeskDB> = db): Promise<ContactRow | undefined> {
+      return x.selectFrom('okdesk_contacts').selectAll().where('project_id', '=', projectId).where('contact_id', '=', contactId).executeTakeFirst();
     },
 
     async contactByChat(projectId: string, chatId: string): Promise<ContactRow | undefined> {

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 
 /**
  * Scale-out and operations: FIFO webhooks (one delivery at a time, in publish order,
@@ -37,17 +37,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('sent_at', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('endpoint_sends_idx').on('endpoint_sends').columns(['webhook_id', 'sent_at']).execute();
-  if (await isPostgres(db)) await sql.raw(ACQUIRE_FUNCTION).execute(db);
+  if (isPostgres(db)) await sql.raw(ACQUIRE_FUNCTION).execute(db);
 }
 
-async function isPostgres(db: Kysely<any>): Promise<boolean> {
-  try {
-    await sql`select 1 from pg_catalog.pg_namespace limit 1`.execute(db);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** The dialect from Kysely's adapter, not from a probe query that is expected to fail. */
+const isPostgres = (db: Kysely<any>) => db.getExecutor().adapter instanceof PostgresAdapter;
 
 /**
  * One slot for a request to a webhook's endpoint (the PostgreSQL side of
