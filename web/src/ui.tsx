@@ -173,3 +173,15 @@ export const PageTitle = ({ children, actions }: { children: ComponentChildren; 
     {actions && <div class="actions">{actions}</div>}
   </div>
 );
+
+/** The webhook filter's options: "all webhooks", then each by name (errors and statistics screens). */
+export const WebhookOptions = ({ webhooks }: { webhooks: { id: string; name: string }[] | undefined }) => (
+  <>
+    <option value="">all webhooks</option>
+    {(webhooks ?? []).map((w) => (
+      <option key={w.id} value={w.id}>
+        {w.name}
+      </option>
+    ))}
+  </>
+);

@@ -5,7 +5,7 @@ import { useGet } from '../hooks';
 import { setQuery, type Location } from '../router';
 import { fmtTime } from '../format';
 import { WEBHOOK_PAGE, type LogRecord, type Webhook } from '../types';
-import { Empty, ErrorBox, Field, Link, Loading, PageTitle, Pager, StatusBadge } from '../ui';
+import { Empty, ErrorBox, Field, Link, Loading, PageTitle, Pager, StatusBadge, WebhookOptions } from '../ui';
 import { ReplayForm } from './replay';
 
 export function ErrorsPage({ loc }: { loc: Location }) {
@@ -46,12 +46,7 @@ export function ErrorsPage({ loc }: { loc: Location }) {
               setQuery('webhookId', e.currentTarget.value || undefined);
             }}
           >
-            <option value="">all webhooks</option>
-            {(hooks.data ?? []).map((w) => (
-              <option key={w.id} value={w.id}>
-                {w.name}
-              </option>
-            ))}
+            <WebhookOptions webhooks={hooks.data} />
           </select>
         )}
       </Field>

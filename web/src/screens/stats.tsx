@@ -4,7 +4,7 @@ import { useGet } from '../hooks';
 import { setQuery, type Location } from '../router';
 import { fmtMs, fmtRate } from '../format';
 import { EVENT_PAGE, WEBHOOK_PAGE, type EventType, type Webhook } from '../types';
-import { Empty, ErrorBox, Field, Loading, PageTitle } from '../ui';
+import { Empty, ErrorBox, Field, Loading, PageTitle, WebhookOptions } from '../ui';
 import { LineChart } from './chart';
 
 interface Point {
@@ -53,12 +53,7 @@ export function StatsPage({ loc }: { loc: Location }) {
         <Field label="Webhook">
           {(id) => (
             <select id={id} value={webhookId} onChange={(e) => setQuery('webhookId', e.currentTarget.value || undefined)}>
-              <option value="">all webhooks</option>
-              {(hooks.data ?? []).map((w) => (
-                <option key={w.id} value={w.id}>
-                  {w.name}
-                </option>
-              ))}
+              <WebhookOptions webhooks={hooks.data} />
             </select>
           )}
         </Field>
