@@ -38,7 +38,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
   const defaultProjectId = await ensureDefaultProject(repos);
   const generatedAdminToken = await ensureAdminToken(repos, config);
   const metrics = createMetrics();
-  registerQueueGauges(metrics, (now) => repos.deliveriesWorker.queueStats(now));
+  registerQueueGauges(metrics, (now) => repos.deliveryStats.queueStats(now));
   const runsWorker = config.role !== 'api';
 
   let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
@@ -51,7 +51,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
     worker?.jobs.wake();
     notify();
   };
-  const publisher = createPublisher(repos.events, () => metrics.eventsPublished.inc(), wake);
+  const publisher = createPublisher(repos.events, () => metrics.eventsPublished.inc(), wake, () => (store.caps.handOver ? worker?.worker : undefined));
   const ctx: AppContext = {
     config,
     repos,

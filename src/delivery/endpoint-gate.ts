@@ -87,25 +87,113 @@ export function redisGate(url: string, logger: Logger): EndpointGate {
 }
 
 /**
- * The same, in PostgreSQL: one call of `hookbridge_endpoint_acquire` (migration 007) per
- * acquire, serialised per webhook by an advisory lock; same window and busy wait as above.
+ * The same, in PostgreSQL. A slot per request would cost two round trips per delivery
+ * (take, give back), which on one database was most of a worker's time. So a process
+ * holds its slots at an endpoint as one block (`hookbridge_endpoint_grant`, migration
+ * 008): taking and giving back a slot is local while the block has room; the block grows
+ * when the lane needs more, shrinks when it needs fewer, keeps no more than a fair share
+ * while another process waits, and is a lease renewed while held. Rate-limited webhooks
+ * take a slot per request (`hookbridge_endpoint_acquire`), since every send must be
+ * counted in the shared window; their rate bounds those round trips anyway.
  *
- * Both statements commit without waiting for the WAL flush (`synchronous_commit` off for
- * their own transaction only): the advisory lock is held until the commit, so a flush
- * per acquire would cap one endpoint at one send per disk flush (≈ 200–300/s) for the
- * whole cluster. Other sessions see the commit at once all the same; what a database
- * crash could lose is a few slot leases, which expire anyway.
+ * Both functions commit without waiting for the WAL flush (`synchronous_commit` off for
+ * their own transaction only): they hold a per-webhook advisory lock until the commit,
+ * and a flush each would serialise an endpoint's sends behind the disk. Other sessions
+ * see the commit at once all the same; a database crash could lose a few slot leases,
+ * which expire anyway.
  */
-export function postgresGate(db: Kysely<any>): EndpointGate {
+export function postgresGate(db: Kysely<any>, opts: { tag?: string; refreshMs?: number } = {}): EndpointGate {
+  const tag = opts.tag ?? processTag();
+  const refreshMs = opts.refreshMs ?? 250;
+  const blocks = new Map<string, SlotBlock>();
+  const perRequest = new Set<string>();
+
+  const grant = async (b: SlotBlock, want: number): Promise<void> => {
+    const r = await sql<{ granted: number }>`select set_config('synchronous_commit', 'off', true), hookbridge_endpoint_grant(${b.limits.id}, ${tag}, ${want}, ${b.inUse}, ${b.limits.timeout + LEASE_MARGIN_MS}, ${b.limits.maxConcurrency}) as granted`.execute(db);
+    b.granted = Number(r.rows[0]!.granted);
+    b.wanted = want;
+    b.renewedAt = Date.now();
+  };
+  /** One round trip at a time per block; callers arriving meanwhile share it. */
+  const refresh = (b: SlotBlock, want: number): Promise<void> => {
+    b.refreshing ??= grant(b, want).finally(() => (b.refreshing = undefined));
+    return b.refreshing;
+  };
+
+  // Shrink blocks to what their lanes used since the last look, renew their leases, give
+  // back the ones no longer used, and let a block that used all it has hear whether others
+  // wait (the grant then keeps it to its fair share).
+  const timer = setInterval(() => {
+    for (const [id, b] of blocks) {
+      const want = Math.min(b.limits.maxConcurrency, Math.max(b.peak, b.inUse + b.waiting));
+      const full = b.granted > 0 && b.peak >= b.granted;
+      b.peak = b.inUse + b.waiting;
+      const stale = Date.now() - b.renewedAt > (b.limits.timeout + LEASE_MARGIN_MS) / 3;
+      if (want !== b.wanted || b.inUse > b.granted || full || stale) {
+        refresh(b, want).then(
+          // Forgotten only once its row is gone and nothing came for it meanwhile.
+          () => want === 0 && b.inUse === 0 && b.waiting === 0 && blocks.get(id) === b && blocks.delete(id),
+          () => undefined,
+        );
+      }
+    }
+  }, refreshMs);
+  timer.unref();
+
   return {
     async acquire(w, holder) {
-      const r = await sql<{ wait: number }>`select set_config('synchronous_commit', 'off', true), hookbridge_endpoint_acquire(${w.id}, ${holder}, ${w.timeout + LEASE_MARGIN_MS}, ${w.maxConcurrency}, ${w.rateLimit ?? 0}) as wait`.execute(db);
-      return Number(r.rows[0]!.wait);
+      if (w.rateLimit) {
+        const r = await sql<{ wait: number }>`select set_config('synchronous_commit', 'off', true), hookbridge_endpoint_acquire(${w.id}, ${holder}, ${w.timeout + LEASE_MARGIN_MS}, ${w.maxConcurrency}, ${w.rateLimit}) as wait`.execute(db);
+        const wait = Number(r.rows[0]!.wait);
+        if (wait === 0) perRequest.add(holder);
+        return wait;
+      }
+      let b = blocks.get(w.id);
+      if (!b) blocks.set(w.id, (b = new SlotBlock(w)));
+      b.limits = w;
+      if (b.inUse >= b.granted) {
+        b.waiting++;
+        try {
+          // Doubling: a busy lane reaches its share in a few round trips, an idle one asks for little.
+          await refresh(b, Math.min(w.maxConcurrency, 2 * (b.inUse + b.waiting)));
+        } finally {
+          b.waiting--;
+        }
+        if (b.inUse >= b.granted) return BUSY_WAIT_MS * 2;
+      }
+      b.inUse++;
+      b.peak = Math.max(b.peak, b.inUse + b.waiting);
+      return 0;
     },
     async release(id, holder) {
-      await sql`with async as (select set_config('synchronous_commit', 'off', true) as v)
-        delete from endpoint_leases where webhook_id = ${id} and holder = ${holder} and exists (select 1 from async)`.execute(db);
+      if (perRequest.delete(holder)) {
+        await sql`with async as (select set_config('synchronous_commit', 'off', true) as v)
+          delete from endpoint_leases where webhook_id = ${id} and holder = ${holder} and exists (select 1 from async)`.execute(db);
+        return;
+      }
+      const b = blocks.get(id);
+      if (b) b.inUse = Math.max(0, b.inUse - 1);
     },
-    async close() {},
+    async close() {
+      clearInterval(timer);
+      const held = [...blocks.keys()];
+      blocks.clear();
+      if (held.length) await sql`delete from endpoint_leases where holder = ${tag} and webhook_id in (${sql.join(held)})`.execute(db).catch(() => undefined);
+    },
   };
+}
+
+/** One process's slots at one endpoint (see postgresGate). */
+class SlotBlock {
+  /** Slots this process may use now. */
+  granted = 0;
+  inUse = 0;
+  /** Requests waiting for a slot here. */
+  waiting = 0;
+  /** The most slots used or waited for since the timer last looked. */
+  peak = 0;
+  wanted = 0;
+  renewedAt = 0;
+  refreshing: Promise<void> | undefined;
+  constructor(public limits: GateLimits) {}
 }

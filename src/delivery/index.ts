@@ -25,7 +25,7 @@ export interface WorkerRoleDeps {
 export async function startWorker({ config, repos, metrics, logger, publisher, jobKinds }: WorkerRoleDeps) {
   const { store } = repos;
   if (store.caps.dialect === 'sqlite') {
-    const n = await repos.deliveriesWorker.releaseAllLeases(Date.now());
+    const n = await repos.queue.releaseAllLeases(Date.now());
     if (n) logger.info({ count: n }, 'retaking deliveries leased by a previous process');
     const j = await repos.jobs.releaseAllLeases(Date.now());
     if (j) logger.info({ count: j }, 'retaking app jobs leased by a previous process');
@@ -36,7 +36,7 @@ export async function startWorker({ config, repos, metrics, logger, publisher, j
   const gate = store.caps.dialect === 'postgres' ? (config.redisUrl ? redisGate(config.redisUrl, logger) : postgresGate(store.db)) : undefined;
   const worker = new DeliveryWorker(
     {
-      repo: repos.deliveriesWorker,
+      queue: repos.queue,
       sender,
       loadWebhooks: (ids) => repos.webhooks.byIds(ids),
       loadProjects: (ids) => repos.projects.byIds(ids),

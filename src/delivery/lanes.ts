@@ -77,6 +77,12 @@ export class Lanes {
     lane.push(job);
   }
 
+  /** Whether the lane of `key` holds fewer than `cap(limits)` jobs (a lane not made yet has room). */
+  hasRoom(key: string, cap: (l: LaneLimits) => number): boolean {
+    const lane = this.lanes.get(key);
+    return !lane || lane.size < cap(lane.limits);
+  }
+
   /** Lanes holding at least `cap(limits)` jobs: the claim skips their webhooks. */
   saturated(cap: (l: LaneLimits) => number): string[] {
     const out: string[] = [];

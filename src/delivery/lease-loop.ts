@@ -126,6 +126,32 @@ export abstract class LeaseLoop<Row extends { id: string }, Result> {
     }
   }
 
+  /**
+   * Rows stored already leased to this process (a publish handed them over): run them as
+   * if claimed. Stopped meanwhile: they are given back, due at once.
+   */
+  adopt(rows: Row[]): void {
+    if (!rows.length) return;
+    for (const r of rows) this.held.add(r.id);
+    // The publishes of one group commit are answered in one turn: their rows are
+    // dispatched together (one settings lookup for the lot).
+    if (!this.adopted.length) setImmediate(() => this.dispatchAdopted());
+    this.adopted.push(...rows);
+  }
+
+  private adopted: Row[] = [];
+
+  private dispatchAdopted(): void {
+    const rows = this.adopted;
+    this.adopted = [];
+    if (!this.running) {
+      for (const r of rows) this.held.delete(r.id);
+      void this.releaseRows(rows.map((r) => r.id)).catch((err) => this.logger.warn({ err }, `releasing handed-over ${this.label} rows failed (their lease runs out)`));
+      return;
+    }
+    this.dispatchOrRelease(rows).catch((err) => this.logger.error({ err }, `${this.label} hand-over failed; the rows were released`));
+  }
+
   /** Rows whose dispatch failed before any started (e.g. loading their settings) go back at once. */
   private async dispatchOrRelease(rows: Row[]): Promise<void> {
     try {

@@ -4,7 +4,7 @@
  * exercised with the real store and a real HTTP receiver alike.
  */
 import type { Logger } from 'pino';
-import type { AttemptRecord, ClaimedDelivery, DeliveriesWorkerRepo, WebhookDisabled } from '../store/deliveries.js';
+import type { AttemptRecord, ClaimedDelivery, DeliveryQueue, WebhookDisabled } from '../store/queue.js';
 import type { Webhook } from '../store/webhooks.js';
 import { classifyOutcome, delayWithRetryAfter, parseRetryAfter, retryDelayMs, shouldRetry } from '../core/retry.js';
 import { newId } from '../ids.js';
@@ -18,7 +18,7 @@ import { processTag, type EndpointGate } from './endpoint-gate.js';
 const noNul = (s: string | null) => (s !== null && s.includes('\u0000') ? s.replace(/\u0000/g, '\uFFFD') : s);
 
 export interface WorkerDeps {
-  repo: DeliveriesWorkerRepo;
+  queue: DeliveryQueue;
   sender: Sender;
   loadWebhooks(ids: string[]): Promise<Map<string, Webhook>>;
   loadProjects(ids: string[]): Promise<Map<string, ProjectSettings>>;
@@ -86,6 +86,14 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
   /** Saturated lanes at the last claim that found nothing else; undefined when a claim may find work. */
   private idleSkip: string | undefined;
   private lastSkip: string[] = [];
+  /**
+   * The last claim came back short with no lane skipped, and nothing woke the loop since:
+   * the table has no due row, so a commit need not look for more. (Fresh deliveries are
+   * handed over in memory, and everything else that makes a row due wakes the loop.)
+   */
+  private drained = false;
+  /** FIFO deliveries finished and not yet committed: once they are, the next of their line is claimable. */
+  private readonly fifoFinished = new Set<string>();
   private readonly tag = processTag();
 
   constructor(private readonly d: WorkerDeps, opts: WorkerOptions = {}) {
@@ -98,8 +106,20 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
 
   override wake(): void {
     this.idleSkip = undefined;
+    this.drained = false;
     super.wake();
   }
+
+  /**
+   * For publish: whether this worker takes a fresh delivery to `webhookId` at once, and
+   * until when it is leased if so. Not when stopping, when it holds its limit of rows,
+   * or when that webhook's lane is full: then the row is stored due and waits for a claim.
+   * (A batch of publishes may go over the limits by what it hands over; a claim never does.)
+   */
+  readonly leaseFor = (webhookId: string): number | undefined => {
+    if (!this.running || this.held.size >= this.o.maxHeld || !this.lanes.hasRoom(webhookId, this.laneCap)) return undefined;
+    return this.now() + this.o.leaseMs;
+  };
 
   protected resultId(r: AttemptRecord): string {
     return r.deliveryId;
@@ -107,13 +127,14 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
 
   protected claimRows(limit: number, now: number): Promise<ClaimedDelivery[]> {
     this.lastSkip = this.lanes.saturated(this.laneCap);
-    return this.d.repo.claim(limit, now, this.o.leaseMs, this.lastSkip);
+    return this.d.queue.claim(limit, now, now + this.o.leaseMs, this.lastSkip);
   }
 
   /** Nothing more outside the saturated lanes: until one of them has room (or an outside
    * wake), claiming again would only rescan their due rows. */
   protected override claimedShort(): void {
     this.idleSkip = this.lastSkip.length ? this.lastSkip.join('\u0000') : undefined;
+    this.drained = !this.lastSkip.length;
   }
 
   protected override blocked(): boolean {
@@ -121,7 +142,7 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
   }
 
   protected nextDue(): Promise<number | undefined> {
-    return this.d.repo.nextDue();
+    return this.d.queue.nextDue();
   }
 
   protected inFlight(): number {
@@ -133,11 +154,11 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
   }
 
   protected extendRows(ids: string[], until: number): Promise<void> {
-    return this.d.repo.extend(ids, until);
+    return this.d.queue.extend(ids, until);
   }
 
   protected releaseRows(ids: string[]): Promise<void> {
-    return this.d.repo.release(ids, this.now());
+    return this.d.queue.release(ids, this.now());
   }
 
   protected async dispatch(rows: ClaimedDelivery[]): Promise<void> {
@@ -254,7 +275,7 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
         },
       }),
       // A FIFO line waits for this result before its next delivery can be claimed.
-      w.ordering === 'fifo',
+      w.ordering === 'fifo' && !!this.fifoFinished.add(row.id),
     );
   }
 
@@ -265,7 +286,7 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
 
   /** One transaction; webhooks it disabled get their `webhook.disabled` event after the commit. */
   protected async recordResults(batch: AttemptRecord[]): Promise<void> {
-    const disabled = await this.d.repo.record(batch, this.now(), this.disableAfterMs);
+    const disabled = await this.d.queue.record(batch, this.now(), this.disableAfterMs);
     if (!disabled.length) return;
     try {
       await this.d.onDisabled?.(disabled);
@@ -275,8 +296,11 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
   }
 
   protected override afterCommit(batch: AttemptRecord[]): void {
-    if (batch.some((r) => r.status === 'pending')) this.wake();
-    else if (this.held.size < this.o.maxHeld && this.lanesChanged()) this.schedule();
+    let lineMoved = false;
+    for (const r of batch) if (this.fifoFinished.delete(r.deliveryId)) lineMoved = true;
+    if (lineMoved || batch.some((r) => r.status === 'pending')) {
+      this.wake();
+    } else if (!this.drained && this.held.size < this.o.maxHeld && this.lanesChanged()) this.schedule();
   }
 
   /** Rows one endpoint may hold: enough to keep it busy, never a big share of the budget. */

@@ -17,6 +17,12 @@ export interface Capabilities {
   skipLocked: boolean;
   /** `LISTEN/NOTIFY` wake-ups across processes. */
   notify: boolean;
+  /**
+   * One process per database (SQLite): a publish hands its fresh deliveries straight to
+   * that process's worker instead of leaving them for a claim. Where many workers share
+   * the database, they share the work by claiming it.
+   */
+  handOver: boolean;
 }
 
 export interface Store {
@@ -85,7 +91,7 @@ function openSqlite(opts: StoreOptions): Store {
   return {
     db,
     sqlite,
-    caps: { dialect: 'sqlite', skipLocked: false, notify: false },
+    caps: { dialect: 'sqlite', skipLocked: false, notify: false, handOver: true },
     async close() {
       await checkpointer?.stop();
       await db.destroy();
@@ -148,7 +154,7 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
     pool,
     schema: schema ?? undefined,
     pgConnection: config,
-    caps: { dialect: 'postgres', skipLocked: true, notify: true },
+    caps: { dialect: 'postgres', skipLocked: true, notify: true, handOver: false },
     async close() {
       await db.destroy();
     },

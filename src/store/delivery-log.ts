@@ -4,7 +4,7 @@
  */
 import { type Kysely, type Selectable } from 'kysely';
 import type { AttemptsTable, DB, DeliveriesTable, DeliveryStatus } from './schema.js';
-import { newDeliveryRow } from './deliveries.js';
+import { newDeliveryRow } from './queue.js';
 import { webhookMatches } from '../core/matching.js';
 import type { Webhook } from './webhooks.js';
 import { listPage } from './query.js';

@@ -1,13 +1,13 @@
-import type { Insertable, Kysely, Transaction } from 'kysely';
-import type { DB, EventsTable } from './schema.js';
-import type { WebhooksRepo, Webhook } from './webhooks.js';
+import type { Kysely } from 'kysely';
+import type { DB } from './schema.js';
 import { newId } from '../ids.js';
 import { webhookMatches, type MatchTarget } from '../core/matching.js';
-import type { SqliteHotPaths } from './sqlite-hot.js';
-import { kyselyBatchStore, publishBatcher } from './publish-batch.js';
+import { publishBatcher } from './publish-batch.js';
 import { buildEnvelope } from '../core/envelope.js';
-import { newDeliveryRow } from './deliveries.js';
+import type { ClaimedDelivery, DeliveryQueue, DeliveryRef } from './queue.js';
 import { isUniqueViolation, listPage } from './query.js';
+
+export type { DeliveryRef } from './queue.js';
 
 export interface PublishInput {
   type: string;
@@ -20,10 +20,10 @@ export interface PublishInput {
   onlyWebhookId?: string;
 }
 
-export interface DeliveryRef {
-  id: string;
-  webhookId: string;
-  status: string;
+export interface PublishOptions {
+  /** See `PublishItem.leaseFor`: deliveries this process's worker takes at once. */
+  leaseFor?: (webhookId: string) => number | undefined;
+  now?: number;
 }
 
 export interface PublishedEvent {
@@ -45,9 +45,9 @@ export interface StoredEvent {
 /** Deliveries in id order, compared in JS so both dialects' collations agree. */
 const byId = (refs: DeliveryRef[]) => refs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
-/** `hot`: SQLite's prepared-statement paths (see sqlite-hot.ts); absent on PostgreSQL. */
-export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteHotPaths) {
+export function eventsRepo(db: Kysely<DB>, queue: DeliveryQueue) {
   async function findExisting(projectId: string, input: PublishInput): Promise<PublishedEvent | undefined> {
+    if (!input.id && !input.idempotencyKey) return undefined;
     const q = db.selectFrom('events').select(['id', 'type', 'created_at']).where('project_id', '=', projectId);
     // By id, then by key: with both given, a key already used under another id must
     // answer its event too (the insert would otherwise hit the key's unique index and
@@ -70,30 +70,7 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteH
     return byId(rows.map((r) => ({ id: r.id as string, webhookId: r.webhook_id, status: r.status as string })));
   }
 
-  async function insertDeliveries(tx: Transaction<DB>, projectId: string, eventId: string, type: string, targets: Array<{ id: string; fifo?: boolean; ordering?: string }>, now: number) {
-    const rows = targets.map((w) => newDeliveryRow(projectId, eventId, type, w.id, now, w.fifo ?? w.ordering === 'fifo'));
-    if (rows.length) await tx.insertInto('deliveries').values(rows).execute();
-    // The same order deliveriesOf reads them in, so a replayed publish answers exactly the first result.
-    return byId(rows.map((r) => ({ id: r.id as string, webhookId: r.webhook_id, status: r.status as string })));
-  }
-
-  /** One event in its own transaction (Kysely), for PostgreSQL and the `test` route. */
-  async function storeOne(row: Insertable<EventsTable>, matches: (w: MatchTarget) => boolean, onlyWebhookId?: string): Promise<DeliveryRef[]> {
-    return db.transaction().execute(async (tx) => {
-      await tx.insertInto('events').values(row).execute();
-      const candidates: Array<{ id: string; fifo?: boolean; ordering?: string }> = onlyWebhookId
-        ? [await webhooks.get(row.project_id, onlyWebhookId, tx)].filter((w): w is Webhook => !!w)
-        : (await webhooks.matchTargets(row.project_id, tx)).filter(matches);
-      return insertDeliveries(tx, row.project_id, row.id, row.type, candidates, row.created_at);
-    });
-  }
-  // SQLite: the hot path's synchronous transactions while Kysely lends us the connection.
-  const batched = hot
-    ? publishBatcher(
-        (items) => db.connection().execute(async () => hot.publishBatch(items)),
-        (item) => db.connection().execute(async () => hot.publish(item.row, item.matches)),
-      )
-    : publishBatcher(kyselyBatchStore(db, webhooks), (item) => storeOne(item.row, item.matches));
+  const batched = publishBatcher((items) => queue.store(items));
 
   return {
     /**
@@ -102,9 +79,13 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteH
      * Hazard: inside the transaction use `tx` only — on SQLite the one connection is
      * held by it, so a query through `db` would wait forever.
      */
-    async publish(projectId: string, input: PublishInput, now = Date.now()): Promise<{ event: PublishedEvent; created: boolean }> {
+    async publish(
+      projectId: string,
+      input: PublishInput,
+      { leaseFor, now = Date.now() }: PublishOptions = {},
+    ): Promise<{ event: PublishedEvent; created: boolean; handed: ClaimedDelivery[] }> {
       const existing = await findExisting(projectId, input);
-      if (existing) return { event: existing, created: false };
+      if (existing) return { event: existing, created: false, handed: [] };
       const id = input.id ?? newId('evt', now);
       const createdAt = new Date(now).toISOString();
       const payload = buildEnvelope({ id, type: input.type, createdAt, data: input.data });
@@ -122,18 +103,16 @@ export function eventsRepo(db: Kysely<DB>, webhooks: WebhooksRepo, hot?: SqliteH
       };
       const matches = (w: MatchTarget) => webhookMatches(w, { type: input.type, space: input.space, channels: input.channels, data: input.data });
       try {
-        // Fresh ids cannot collide, so those events may share a commit with others.
-        const fresh = !input.id && !input.idempotencyKey && !input.onlyWebhookId;
-        let refs: DeliveryRef[];
-        if (fresh) refs = await batched({ row, matches });
-        else if (hot && !input.onlyWebhookId) refs = await db.connection().execute(async () => hot.publish(row, matches));
-        else refs = await storeOne(row, matches, input.onlyWebhookId);
-        return { event: { id, type: input.type, createdAt, deliveries: byId(refs) }, created: true };
+        // Events share a commit with others. One whose id or key another event took
+        // meanwhile fails its batch; each of the batch is then stored alone, and this one
+        // answers the winner's result below.
+        const { refs, handed } = await batched({ row, matches, leaseFor, onlyWebhookId: input.onlyWebhookId });
+        return { event: { id, type: input.type, createdAt, deliveries: byId(refs) }, created: true, handed };
       } catch (err) {
         // A concurrent publish with the same id/key won the race: answer its result.
         if (isUniqueViolation(err)) {
           const winner = await findExisting(projectId, input);
-          if (winner) return { event: winner, created: false };
+          if (winner) return { event: winner, created: false, handed: [] };
         }
         throw err;
       }

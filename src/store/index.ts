@@ -5,8 +5,9 @@ import { tokensRepo } from './tokens.js';
 import { eventTypesRepo } from './event-types.js';
 import { webhooksRepo } from './webhooks.js';
 import { eventsRepo } from './events.js';
-import { deliveriesWorkerRepo } from './deliveries.js';
-import { sqliteHotPaths } from './sqlite-hot.js';
+import { deliveryStatsRepo } from './deliveries.js';
+import { sqliteQueue } from './queue-sqlite.js';
+import { postgresQueue } from './queue-postgres.js';
 import { deliveryLogRepo } from './delivery-log.js';
 import { sourcesRepo } from './sources.js';
 import { jobsRepo } from './jobs.js';
@@ -17,15 +18,17 @@ import { retentionRepo } from './retention.js';
 /** Every repository over one store: what the HTTP layer and the worker are handed. */
 export function createRepos(store: Store, box: SecretBox) {
   const webhooks = webhooksRepo(store.db, box);
-  const hot = store.sqlite && sqliteHotPaths(store.sqlite);
+  // The one place that picks a dialect's queue; everything above asks the interface.
+  const queue = store.sqlite ? sqliteQueue(store.db, store.sqlite) : postgresQueue(store.db);
   return {
     store,
     projects: projectsRepo(store.db),
     tokens: tokensRepo(store.db),
     eventTypes: eventTypesRepo(store.db),
     webhooks,
-    events: eventsRepo(store.db, webhooks, hot),
-    deliveriesWorker: deliveriesWorkerRepo(store.db, store.caps, hot),
+    queue,
+    events: eventsRepo(store.db, queue),
+    deliveryStats: deliveryStatsRepo(store.db),
     deliveryLog: deliveryLogRepo(store.db),
     sources: sourcesRepo(store.db, box),
     jobs: jobsRepo(store.db, store.caps),

@@ -12,6 +12,7 @@ import * as m004 from './migrations/004_jobs.js';
 import * as m005 from './migrations/005_portal_links.js';
 import * as m006 from './migrations/006_test_sends.js';
 import * as m007 from './migrations/007_scale_out.js';
+import * as m008 from './migrations/008_lean_queue.js';
 
 /** The core's migrations; built-in apps bring their own (named `app_<name>_…`). */
 export const CORE_MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ export const CORE_MIGRATIONS: Record<string, Migration> = {
   '005_portal_links': m005,
   '006_test_sends': m006,
   '007_scale_out': m007,
+  '008_lean_queue': m008,
 };
 
 export const LATEST_MIGRATION = Object.keys(CORE_MIGRATIONS).sort().at(-1)!;

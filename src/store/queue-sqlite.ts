@@ -1,0 +1,185 @@
+/**
+ * The delivery queue on SQLite: prepared statements on the raw better-sqlite3 handle.
+ * Kysely re-plans every query (tens of µs each, more than the query itself); these run
+ * in a few µs per row, and each operation is one synchronous transaction.
+ *
+ * Hazard: the statements run only while Kysely lends us its one connection
+ * (`db.connection()`), so they never interleave with an open Kysely transaction. They
+ * are synchronous, so nothing else runs meanwhile.
+ */
+import type { Kysely } from 'kysely';
+import type SQLite from 'better-sqlite3';
+import type { DB } from './schema.js';
+import {
+  FIFO_HEAD,
+  byCreation,
+  deliveriesFor,
+  disableReason,
+  webhookOutcomes,
+  type AttemptRecord,
+  type ClaimedDelivery,
+  type DeliveryQueue,
+  type MatchRow,
+  type PublishItem,
+  type Stored,
+  type WebhookDisabled,
+} from './queue.js';
+
+export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database): DeliveryQueue {
+  /** Runs a synchronous step while Kysely lends us the connection. */
+  const locked = <T>(fn: () => T): Promise<T> => db.connection().execute(async () => fn());
+  const ids = (list: string[]) => JSON.stringify(list);
+
+  // --- publish ---
+  const insertEvent = sqlite.prepare(
+    'insert into events (project_id, id, type, payload, space, channels, idempotency_key, created_at, test) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const activeWebhooks = sqlite.prepare(
+    'select id, events, spaces, channels, filter, ordering from webhooks where project_id = ? and active = 1 order by created_at, id',
+  );
+  const oneWebhook = sqlite.prepare('select id, ordering from webhooks where project_id = ? and id = ?');
+  const insertDelivery = sqlite.prepare(
+    `insert into deliveries (id, project_id, event_id, event_type, webhook_id, fifo, status, attempts, attempt_base, next_attempt_at, lease_until, created_at, updated_at)
+     values (?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?, ?)`,
+  );
+
+  /** A project's active webhooks with their filters parsed, read inside the transaction. */
+  const matchRows = (projectId: string): MatchRow[] =>
+    (activeWebhooks.all(projectId) as Array<Record<string, string | null>>).map((r) => ({
+      id: r.id!,
+      fifo: r.ordering === 'fifo',
+      events: JSON.parse(r.events!),
+      spaces: JSON.parse(r.spaces!),
+      channels: JSON.parse(r.channels!),
+      filter: r.filter ? JSON.parse(r.filter) : null,
+    }));
+
+  /** Group commit: the batch in one transaction, each project's webhooks read once. */
+  const storeAll = sqlite.transaction((items: PublishItem[]): Stored[] => {
+    const byProject = new Map<string, MatchRow[]>();
+    return items.map((item) => {
+      const ev = item.row;
+      let targets: Array<{ id: string; fifo: boolean }>;
+      if (item.onlyWebhookId) {
+        const w = oneWebhook.get(ev.project_id, item.onlyWebhookId) as { id: string; ordering: string } | undefined;
+        targets = w ? [{ id: w.id, fifo: w.ordering === 'fifo' }] : [];
+      } else {
+        let webhooks = byProject.get(ev.project_id);
+        if (!webhooks) byProject.set(ev.project_id, (webhooks = matchRows(ev.project_id)));
+        targets = webhooks.filter(item.matches);
+      }
+      insertEvent.run(ev.project_id, ev.id, ev.type, ev.payload, ev.space ?? null, ev.channels, ev.idempotency_key ?? null, ev.created_at, ev.test ?? 0);
+      const { rows, refs, handed } = deliveriesFor(item, targets);
+      for (const d of rows) {
+        insertDelivery.run(d.id, d.project_id, d.event_id, d.event_type, d.webhook_id, d.fifo, d.next_attempt_at, d.lease_until, d.created_at, d.created_at);
+      }
+      return { refs, handed };
+    });
+  });
+
+  // --- claim ---
+  const RETURNING = 'returning id, project_id, event_id, event_type, webhook_id, attempts, attempt_base, next_attempt_at, last_reason, created_at';
+  const claimAny = sqlite.prepare(
+    `update deliveries set next_attempt_at = ?, lease_until = ?, updated_at = ? where id in (
+       select id from deliveries where status = 'pending' and next_attempt_at <= ? ${FIFO_HEAD} order by next_attempt_at limit ?) ${RETURNING}`,
+  );
+  const allWebhooks = sqlite.prepare('select id from webhooks');
+  const claimOne = sqlite.prepare(
+    `update deliveries set next_attempt_at = ?, lease_until = ?, updated_at = ? where id in (
+       select id from deliveries where status = 'pending' and webhook_id = ? and next_attempt_at <= ? ${FIFO_HEAD} order by next_attempt_at limit ?) ${RETURNING}`,
+  );
+  const payload = sqlite.prepare('select payload, space from events where project_id = ? and id = ?');
+
+  /** Only the columns the worker reads come back: materialising every column cost more than the update. */
+  const claim = (limit: number, now: number, leased: number, skip: string[]): ClaimedDelivery[] => {
+    let rows: ClaimedDelivery[];
+    if (!skip.length) {
+      rows = claimAny.all(leased, leased, now, now, limit) as ClaimedDelivery[];
+    } else {
+      // Some lanes are full: ask every other webhook for its due rows through the
+      // (webhook_id, next_attempt_at) index of pending rows — O(webhooks), not O(their backlog).
+      const skipped = new Set(skip);
+      rows = [];
+      for (const { id } of allWebhooks.all() as Array<{ id: string }>) {
+        if (skipped.has(id) || rows.length >= limit) continue;
+        rows.push(...(claimOne.all(leased, leased, now, id, now, limit - rows.length) as ClaimedDelivery[]));
+      }
+    }
+    for (const r of rows) {
+      const ev = payload.get(r.project_id, r.event_id) as { payload: string; space: string | null } | undefined;
+      r.payload = ev?.payload ?? '';
+      r.space = ev?.space ?? null;
+    }
+    return rows.sort(byCreation);
+  };
+
+  // --- leases ---
+  const extend = sqlite.prepare(
+    "update deliveries set next_attempt_at = ?, lease_until = ? where id in (select value from json_each(?)) and status = 'pending'",
+  );
+  const release = sqlite.prepare(
+    "update deliveries set next_attempt_at = ?, lease_until = null, updated_at = ? where id in (select value from json_each(?)) and status = 'pending'",
+  );
+  const releaseAll = sqlite.prepare("update deliveries set next_attempt_at = ?, lease_until = null where status = 'pending' and lease_until is not null");
+  const nextDue = sqlite.prepare("select min(next_attempt_at) as t from deliveries where status = 'pending'");
+
+  // --- results ---
+  const insertAttempt = sqlite.prepare(
+    `insert into attempts (id, delivery_id, project_id, webhook_id, attempt, status, request_url, request_method, request_headers,
+       request_body, response_status, response_headers, response_body, duration_ms, error, retry_reason, notes, created_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const updateDelivery = sqlite.prepare(
+    `update deliveries set status = ?, attempts = ?, next_attempt_at = ?, lease_until = null, last_status_code = ?, last_error = ?,
+       last_reason = ?, last_response_ms = ?, last_response_body = ?, delivered_at = ?, updated_at = ?
+     where id = ? and status = 'pending'`, // a late result never overwrites a finished delivery
+  );
+  const webhookOk = sqlite.prepare('update webhooks set last_delivery_at = ?, failing_since = null where id = ?');
+  const webhookFailed = sqlite.prepare(
+    'update webhooks set last_delivery_at = ?, failing_since = coalesce(failing_since, ?) where id = ? returning active, failing_since',
+  );
+  const webhookDisable = sqlite.prepare('update webhooks set active = 0, disabled_reason = ?, updated_at = ? where id = ?');
+
+  const record = sqlite.transaction((results: AttemptRecord[], now: number, disableAfterMs: number): WebhookDisabled[] => {
+    for (const r of results) {
+      const a = r.attempt;
+      insertAttempt.run(
+        a.id, r.deliveryId, r.projectId, r.webhookId, a.attempt, a.status, a.request_url, a.request_method, a.request_headers,
+        a.request_body, a.response_status, a.response_headers, a.response_body, a.duration_ms, a.error, a.retry_reason, a.notes, a.created_at,
+      );
+      updateDelivery.run(
+        r.status, a.attempt, r.nextAttemptAt, a.response_status, a.error, r.reason, a.duration_ms, a.response_body,
+        r.status === 'delivered' ? a.created_at : null, now, r.deliveryId,
+      );
+    }
+    const disabled: WebhookDisabled[] = [];
+    for (const [id, w] of webhookOutcomes(results)) {
+      if (w.ok && !w.disable) {
+        webhookOk.run(now, id);
+        continue;
+      }
+      const row = webhookFailed.get(now, now, id) as { active: number; failing_since: number | null } | undefined;
+      if (!row || row.active !== 1) continue;
+      const reason = disableReason(w.disable, row.failing_since, now, disableAfterMs);
+      if (reason) {
+        webhookDisable.run(reason, now, id);
+        disabled.push({ projectId: w.projectId, webhookId: id, reason });
+      }
+    }
+    return disabled;
+  });
+
+  return {
+    store: (items) => locked(() => storeAll(items)),
+    claim: (limit, now, leaseUntil, skip) => locked(() => claim(limit, now, leaseUntil, skip)),
+    extend: async (list, until) => {
+      if (list.length) await locked(() => extend.run(until, until, ids(list)));
+    },
+    release: async (list, now) => {
+      if (list.length) await locked(() => release.run(now, now, ids(list)));
+    },
+    releaseAllLeases: (now) => locked(() => releaseAll.run(now).changes),
+    record: async (results, now, disableAfterMs) => (results.length ? locked(() => record(results, now, disableAfterMs)) : []),
+    nextDue: () => locked(() => (nextDue.get() as { t: number | null }).t ?? undefined),
+  };
+}

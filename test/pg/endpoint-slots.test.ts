@@ -1,0 +1,122 @@
+/**
+ * PostgreSQL endpoint slots in blocks (delivery/endpoint-gate.ts, migration 008): two
+ * processes' gates over one database. Taking a slot is local while a block has room, yet
+ * the sum in use across holders never passes the webhook's maxConcurrency; a holder
+ * that keeps demanding leaves a fair share to one that waits; a block no longer used is
+ * given back.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../src/store/db.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { postgresGate, type EndpointGate, type GateLimits } from '../../src/delivery/endpoint-gate.js';
+import { PG_URL, freshDatabase, type TestDb } from '../helpers/server.js';
+
+if (!PG_URL) console.log('[endpoint-slots test] skipped: needs PostgreSQL (set DATABASE_URL=postgres://…)');
+const describePg = PG_URL ? describe : describe.skip;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describePg('endpoint slots in blocks (PostgreSQL)', () => {
+  let db: TestDb;
+  let store: Store;
+  const gates: EndpointGate[] = [];
+  const limits = (id: string, maxConcurrency: number): GateLimits => ({ id, maxConcurrency, rateLimit: null, timeout: 5000 });
+
+  beforeAll(async () => {
+    db = freshDatabase();
+    store = await openStore({ databaseUrl: db.url, poolSize: 4 });
+    await migrateToLatest(store.db, store.schema);
+  });
+  afterAll(async () => {
+    for (const g of gates) await g.close();
+    await store?.close();
+    await db?.drop();
+  });
+  const gate = (tag: string) => {
+    const g = postgresGate(store.db, { tag, refreshMs: 50 });
+    gates.push(g);
+    return g;
+  };
+  const rows = async (webhook: string) =>
+    (await store.db.selectFrom('endpoint_leases' as never).selectAll().where('webhook_id' as never, '=', webhook as never).execute()) as Array<{ holder: string; slots: number }>;
+
+  /** Takes a slot, retrying as the worker does; false if `ms` pass first. */
+  async function take(g: EndpointGate, w: GateLimits, holder: string, ms: number) {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      const wait = await g.acquire(w, holder);
+      if (wait === 0) return true;
+      await sleep(Math.min(wait, 50));
+    }
+    return false;
+  }
+
+  it('two holders never have more than maxConcurrency in use together, and the limit is used', async () => {
+    const w = limits('wh_sum', 4);
+    const a = gate('proc-a');
+    const b = gate('proc-b');
+    let inUse = 0;
+    let peak = 0;
+    let done = 0;
+    // 6 concurrent senders per process, 40 short sends each: bounded, and always wanting more than 4.
+    const sender = (g: EndpointGate, name: string, k: number) => async () => {
+      for (let i = 0; i < 40; i++) {
+        const holder = `${name}:${k}:${i}`;
+        expect(await take(g, w, holder, 10_000)).toBe(true);
+        inUse++;
+        peak = Math.max(peak, inUse);
+        await sleep(3 + (i % 4));
+        inUse--;
+        await g.release(w.id, holder);
+        done++;
+      }
+    };
+    await Promise.all([...[0, 1, 2, 3, 4, 5].map((k) => sender(a, 'a', k)()), ...[0, 1, 2, 3, 4, 5].map((k) => sender(b, 'b', k)())]);
+    expect(done).toBe(480);
+    expect(peak).toBeLessThanOrEqual(4);
+    expect(peak, 'the limit is used, not just respected').toBe(4);
+  }, 60_000);
+
+  it('a holder that keeps every slot busy leaves a fair share to one that waits', async () => {
+    const w = limits('wh_fair', 4);
+    const hog = gate('proc-hog');
+    const late = gate('proc-late');
+    let stop = false;
+    let hogSends = 0;
+    // The hog keeps 4 requests in flight back to back.
+    const loops = [0, 1, 2, 3].map(async (k) => {
+      for (let i = 0; !stop && i < 10_000; i++) {
+        if (!(await take(hog, w, `hog:${k}:${i}`, 200))) continue;
+        await sleep(5);
+        await hog.release(w.id, `hog:${k}:${i}`);
+        hogSends++;
+      }
+    });
+    await sleep(300);
+    const started = Date.now();
+    const got = await take(late, w, 'late:1', 3000);
+    const waited = Date.now() - started;
+    stop = true;
+    await Promise.all(loops);
+    expect(got, 'the waiting process got a slot').toBe(true);
+    expect(waited).toBeLessThan(2000);
+    expect(hogSends).toBeGreaterThan(20);
+    await late.release(w.id, 'late:1');
+  }, 30_000);
+
+  it('a block no longer used is given back: its row goes, and another holder can take every slot', async () => {
+    const w = limits('wh_back', 3);
+    const a = gate('proc-back-a');
+    const b = gate('proc-back-b');
+    for (const h of ['x', 'y', 'z']) expect(await take(a, w, h, 2000)).toBe(true);
+    expect((await rows(w.id)).find((r) => r.holder === 'proc-back-a')?.slots).toBe(3);
+    expect(await b.acquire(w, 'b1'), 'all 3 are held by the other process').toBeGreaterThan(0);
+    for (const h of ['x', 'y', 'z']) await a.release(w.id, h);
+    // Within a few of the gate's 50 ms ticks the idle block shrinks to nothing.
+    const until = Date.now() + 3000;
+    while (Date.now() < until && (await rows(w.id)).some((r) => r.holder === 'proc-back-a')) await sleep(50);
+    expect((await rows(w.id)).some((r) => r.holder === 'proc-back-a')).toBe(false);
+    for (const h of ['b1', 'b2', 'b3']) expect(await take(b, w, h, 2000)).toBe(true);
+    expect((await rows(w.id)).reduce((n, r) => n + r.slots, 0)).toBe(3);
+  }, 30_000);
+});
