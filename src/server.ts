@@ -9,6 +9,7 @@ import { createMetrics, registerQueueGauges } from './metrics.js';
 import { appMigrations, ensureAdminToken, ensureDefaultProject, openRepos } from './bootstrap.js';
 import { startWorker } from './delivery/index.js';
 import { notifyDeliveries } from './delivery/notify.js';
+import { processTag } from './ids.js';
 import { createPublisher } from './delivery/publisher.js';
 import { createJobQueue, type JobKind } from './delivery/jobs.js';
 import { publish } from './inbound/publish.js';
@@ -42,7 +43,8 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
   const runsWorker = config.role !== 'api';
 
   let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
-  const notify = coalescedNotify(store.caps.notify ? store.pool : undefined, logger);
+  const notifyTag = processTag();
+  const notify = coalescedNotify(store.caps.notify ? store.pool : undefined, notifyTag, logger);
   const wake = () => {
     worker?.worker.wake();
     notify();
@@ -83,7 +85,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
     for (const [path, owner] of Object.entries(inst.paths ?? {})) ctx.reservedPaths.set(path, owner);
   }
 
-  if (runsWorker) worker = await startWorker({ config, repos, metrics, logger, publisher, jobKinds });
+  if (runsWorker) worker = await startWorker({ config, repos, metrics, logger, publisher, jobKinds, notifyTag });
   const app = await buildApp(ctx, logger, { root, v1 });
   // Fastify writes the one "listening" line; ours carries the role and the database.
   await app.listen({ port: config.port, host: config.host, listenTextResolver: (address) => `hookbridge listening at ${address} (role ${config.role}, ${store.caps.dialect})` });
@@ -112,27 +114,32 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
 
 /**
  * Other processes' workers hear about new work through NOTIFY (PostgreSQL only),
- * coalesced: one in flight at a time, plus one more if work came in meanwhile.
+ * coalesced: at most one per NOTIFY_GAP_MS, the last one after the last publish. Under
+ * load that is a NOTIFY per 10 ms instead of one per commit (each a round trip, and a
+ * wake-up of every listening worker); a worker hears about new work at most that late.
  */
-function coalescedNotify(pool: Parameters<typeof notifyDeliveries>[0] | undefined, logger: Logger) {
-  let notifying = false;
+const NOTIFY_GAP_MS = 10;
+function coalescedNotify(pool: Parameters<typeof notifyDeliveries>[0] | undefined, tag: string, logger: Logger) {
+  let busy = false;
   let again = false;
   const notify = () => {
     if (!pool) return;
-    if (notifying) {
+    if (busy) {
       again = true;
       return;
     }
-    notifying = true;
-    notifyDeliveries(pool)
+    busy = true;
+    notifyDeliveries(pool, tag)
       .catch((err) => logger.warn({ err }, 'NOTIFY failed'))
-      .finally(() => {
-        notifying = false;
-        if (again) {
-          again = false;
-          notify();
-        }
-      });
+      .finally(() =>
+        setTimeout(() => {
+          busy = false;
+          if (again) {
+            again = false;
+            notify();
+          }
+        }, NOTIFY_GAP_MS).unref(),
+      );
   };
   return notify;
 }

@@ -9,10 +9,10 @@
  * The per-process lanes (lanes.ts) still apply first: one slow endpoint never holds
  * others, and a process never waits on the cluster for more than its own share.
  */
-import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { Redis } from 'ioredis';
+import { processTag } from '../ids.js';
 
 export interface GateLimits {
   id: string;
@@ -35,8 +35,6 @@ const LEASE_MARGIN_MS = 5000;
 /** How long to wait before asking again when every slot is taken. */
 const BUSY_WAIT_MS = 10;
 
-/** A holder id unique to this process; a request appends its own part. */
-export const processTag = () => `${process.pid}.${randomBytes(4).toString('hex')}`;
 
 // Sorted sets per webhook: in-flight leases scored by expiry, sends scored by time.
 // The server's clock decides, so workers' clocks need not agree.

@@ -23,6 +23,11 @@ export interface LeaseLoopOptions {
   flushMs?: number;
   /** Shutdown waits this long for in-flight work before releasing it. Default: 10 s */
   shutdownGraceMs?: number;
+  /**
+   * A wake-up claims after this long, so wake-ups close together (one per publish under
+   * load) share one claim. Default: 0 (next turn of the event loop)
+   */
+  claimDelayMs?: number;
 }
 
 export abstract class LeaseLoop<Row extends { id: string }, Result> {
@@ -45,7 +50,7 @@ export abstract class LeaseLoop<Row extends { id: string }, Result> {
     opts: LeaseLoopOptions,
     protected readonly now: () => number = Date.now,
   ) {
-    this.o = { batchSize: 200, maxHeld: 2000, leaseMs: 60_000, pollMs: 1000, flushMs: 20, shutdownGraceMs: 10_000, ...opts };
+    this.o = { batchSize: 200, maxHeld: 2000, leaseMs: 60_000, pollMs: 1000, flushMs: 20, shutdownGraceMs: 10_000, claimDelayMs: 0, ...opts };
   }
 
   /** The row a result belongs to. */
@@ -96,7 +101,8 @@ export abstract class LeaseLoop<Row extends { id: string }, Result> {
       return;
     }
     this.ticking = true;
-    setImmediate(() => void this.tick());
+    if (this.o.claimDelayMs > 0) setTimeout(() => void this.tick(), this.o.claimDelayMs);
+    else setImmediate(() => void this.tick());
   }
 
   private async tick(): Promise<void> {

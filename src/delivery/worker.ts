@@ -7,12 +7,12 @@ import type { Logger } from 'pino';
 import type { AttemptRecord, ClaimedDelivery, DeliveryQueue, WebhookDisabled } from '../store/queue.js';
 import type { Webhook } from '../store/webhooks.js';
 import { classifyOutcome, delayWithRetryAfter, parseRetryAfter, retryDelayMs, shouldRetry } from '../core/retry.js';
-import { newId } from '../ids.js';
+import { newId, processTag } from '../ids.js';
 import { buildRequest, type ProjectSettings } from './request.js';
 import type { Sender } from './sender.js';
 import { Lanes, type LaneLimits } from './lanes.js';
 import { LeaseLoop, type LeaseLoopOptions } from './lease-loop.js';
-import { processTag, type EndpointGate } from './endpoint-gate.js';
+import type { EndpointGate } from './endpoint-gate.js';
 
 /** PostgreSQL refuses NUL in text: a binary response body must not block recording. */
 const noNul = (s: string | null) => (s !== null && s.includes('\u0000') ? s.replace(/\u0000/g, '\uFFFD') : s);

@@ -22,103 +22,128 @@ import {
 
 const CHUNK = 500;
 
+/**
+ * What a project's active webhooks match on, as one string: it changes whenever a publish
+ * could match differently (a webhook added, removed, turned off or on, or its filters
+ * edited). `p` is the SQL for the project id.
+ */
+const fingerprint = (p: ReturnType<typeof sql>) => sql`(select md5(coalesce(string_agg(
+    w.id || '|' || w.events || '|' || w.spaces || '|' || w.channels || '|' || coalesce(w.filter, '') || '|' || w.ordering, '#' order by w.created_at, w.id), ''))
+  from webhooks w where w.project_id = ${p} and w.active = 1)`;
+/**
+ * For statements that only move leases (claim, extend): their commit does not wait for
+ * the WAL flush. A database crash could lose a few of them; a lost claim or extension
+ * leaves the row due (or due when its old lease ends), so it is claimed again: what a
+ * lease exists for. Publishes and results keep durable commits. Under load this took
+ * most commits off the flush that publishes wait for.
+ */
+const ASYNC = sql`async as (select set_config('synchronous_commit', 'off', true) as v)`;
+
+/** The fingerprint of a project without active webhooks. */
+const EMPTY = 'd41d8cd98f00b204e9800998ecf8427e';
+
 export function postgresQueue(db: Kysely<DB>): DeliveryQueue {
-  async function activeWebhooks(tx: Kysely<DB>, projectId: string): Promise<MatchRow[]> {
-    const rows = await tx
-      .selectFrom('webhooks')
-      .select(['id', 'events', 'spaces', 'channels', 'filter', 'ordering'])
-      .where('project_id', '=', projectId)
-      .where('active', '=', 1)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      fifo: r.ordering === 'fifo',
-      events: JSON.parse(r.events),
-      spaces: JSON.parse(r.spaces),
-      channels: JSON.parse(r.channels),
-      filter: r.filter ? JSON.parse(r.filter) : null,
-    }));
+  /**
+   * Each project's active webhooks as last read, with their fingerprint. A publish uses
+   * them without reading again, and its insert checks the fingerprint in the same
+   * statement: if the webhooks changed meanwhile, nothing is inserted, they are read
+   * again and the batch is stored with them. One round trip per publish batch instead of two.
+   */
+  const targets = new Map<string, { fp: string; rows: MatchRow[] }>();
+
+  async function readTargets(projectId: string) {
+    const rows = await sql<{ id: string; events: string; spaces: string; channels: string; filter: string | null; ordering: string; fp: string }>`
+      select id, events, spaces, channels, filter, ordering, ${fingerprint(sql`${projectId}`)} as fp
+      from webhooks where project_id = ${projectId} and active = 1 order by created_at, id`.execute(db);
+    const t = {
+      fp: rows.rows[0]?.fp ?? EMPTY,
+      rows: rows.rows.map((r) => ({
+        id: r.id,
+        fifo: r.ordering === 'fifo',
+        events: JSON.parse(r.events),
+        spaces: JSON.parse(r.spaces),
+        channels: JSON.parse(r.channels),
+        filter: r.filter ? JSON.parse(r.filter) : null,
+      })),
+    };
+    if (targets.size >= 1000 && !targets.has(projectId)) targets.delete(targets.keys().next().value!);
+    targets.set(projectId, t);
+    return t;
+  }
+
+  /** One statement: the batch's events and deliveries, if every project's webhooks are still as read. */
+  async function insertIfCurrent(items: PublishItem[], checked: Map<string, string>): Promise<Stored[] | undefined> {
+    const deliveries: ReturnType<typeof deliveriesFor>['rows'] = [];
+    const out: Stored[] = [];
+    for (const item of items) {
+      const ev = item.row;
+      let to: Array<{ id: string; fifo: boolean }>;
+      if (item.onlyWebhookId) {
+        const w = await db.selectFrom('webhooks').select(['id', 'ordering']).where('project_id', '=', ev.project_id).where('id', '=', item.onlyWebhookId).executeTakeFirst();
+        to = w ? [{ id: w.id, fifo: w.ordering === 'fifo' }] : [];
+      } else {
+        to = targets.get(ev.project_id)!.rows.filter(item.matches);
+      }
+      const { rows, refs, handed } = deliveriesFor(item, to);
+      deliveries.push(...rows);
+      out.push({ refs, handed });
+    }
+    const ev = <T>(f: (r: PublishItem['row']) => T) => items.map((i) => f(i.row));
+    const dl = <T>(f: (r: ReturnType<typeof deliveriesFor>['rows'][number]) => T) => deliveries.map(f);
+    const r = await sql<{ ok: boolean }>`with g as (
+        select coalesce(bool_and(p.fp = ${fingerprint(sql`p.pid`)}), true) as ok from unnest(${[...checked.keys()]}::text[], ${[...checked.values()]}::text[]) as p(pid, fp)
+      ), e as (
+        insert into events (project_id, id, type, payload, space, channels, idempotency_key, created_at, test)
+        select * from unnest(${ev((r) => r.project_id)}::text[], ${ev((r) => r.id)}::text[], ${ev((r) => r.type)}::text[],
+          ${ev((r) => r.payload)}::text[], ${ev((r) => r.space ?? null)}::text[], ${ev((r) => r.channels)}::text[],
+          ${ev((r) => r.idempotency_key ?? null)}::text[], ${ev((r) => r.created_at)}::bigint[], ${ev((r) => r.test ?? 0)}::int[])
+        where (select ok from g)
+      ), d as (
+        insert into deliveries (id, project_id, event_id, event_type, webhook_id, fifo, status, attempts, attempt_base, next_attempt_at, lease_until, created_at, updated_at)
+        select v.id, v.project_id, v.event_id, v.event_type, v.webhook_id, v.fifo, 'pending', 0, 0, v.next_attempt_at, v.lease_until, v.created_at, v.created_at
+        from unnest(${dl((d) => d.id)}::text[], ${dl((d) => d.project_id)}::text[], ${dl((d) => d.event_id)}::text[], ${dl((d) => d.event_type)}::text[],
+          ${dl((d) => d.webhook_id)}::text[], ${dl((d) => d.fifo)}::int[], ${dl((d) => d.next_attempt_at)}::bigint[], ${dl((d) => d.lease_until)}::bigint[],
+          ${dl((d) => d.created_at)}::bigint[]) as v(id, project_id, event_id, event_type, webhook_id, fifo, next_attempt_at, lease_until, created_at)
+        where (select ok from g)
+      )
+      select ok from g`.execute(db);
+    return r.rows[0]!.ok ? out : undefined;
   }
 
   return {
     /**
-     * Two round trips for a whole batch: the projects' webhooks, then one statement that
-     * inserts every event and delivery (data-modifying CTEs: atomic, and committed as one
-     * statement, so no BEGIN/COMMIT round trips).
+     * Usually one round trip for a whole batch: one statement that inserts every event and
+     * delivery (data-modifying CTEs: atomic, committed as one statement, so no BEGIN/COMMIT
+     * round trips), matched against the projects' webhooks as last read.
      */
     async store(items) {
-      const byProject = new Map<string, MatchRow[]>();
-      for (const projectId of new Set(items.filter((i) => !i.onlyWebhookId).map((i) => i.row.project_id))) {
-        byProject.set(projectId, await activeWebhooks(db, projectId));
+      const projects = [...new Set(items.filter((i) => !i.onlyWebhookId).map((i) => i.row.project_id))];
+      for (const p of projects) if (!targets.has(p)) await readTargets(p);
+      for (let tries = 1; ; tries++) {
+        const checked = new Map(projects.map((p) => [p, targets.get(p)!.fp]));
+        const out = await insertIfCurrent(items, checked);
+        if (out) return out;
+        // Some project's webhooks changed since they were read: read them again (a
+        // statement sees a committed snapshot, so this settles unless they keep changing).
+        if (tries >= 5) throw new Error('webhooks kept changing while events were published; try again');
+        for (const p of projects) await readTargets(p);
       }
-      const deliveries: ReturnType<typeof deliveriesFor>['rows'] = [];
-      const out: Stored[] = [];
-      for (const item of items) {
-        const ev = item.row;
-        let targets: Array<{ id: string; fifo: boolean }>;
-        if (item.onlyWebhookId) {
-          const w = await db.selectFrom('webhooks').select(['id', 'ordering']).where('project_id', '=', ev.project_id).where('id', '=', item.onlyWebhookId).executeTakeFirst();
-          targets = w ? [{ id: w.id, fifo: w.ordering === 'fifo' }] : [];
-        } else {
-          targets = byProject.get(ev.project_id)!.filter(item.matches);
-        }
-        const { rows, refs, handed } = deliveriesFor(item, targets);
-        deliveries.push(...rows);
-        out.push({ refs, handed });
-      }
-      const ev = <T>(f: (r: PublishItem['row']) => T) => items.map((i) => f(i.row));
-      const dl = <T>(f: (r: ReturnType<typeof deliveriesFor>['rows'][number]) => T) => deliveries.map(f);
-      await sql`with e as (
-          insert into events (project_id, id, type, payload, space, channels, idempotency_key, created_at, test)
-          select * from unnest(${ev((r) => r.project_id)}::text[], ${ev((r) => r.id)}::text[], ${ev((r) => r.type)}::text[],
-            ${ev((r) => r.payload)}::text[], ${ev((r) => r.space ?? null)}::text[], ${ev((r) => r.channels)}::text[],
-            ${ev((r) => r.idempotency_key ?? null)}::text[], ${ev((r) => r.created_at)}::bigint[], ${ev((r) => r.test ?? 0)}::int[])
-        ), d as (
-          insert into deliveries (id, project_id, event_id, event_type, webhook_id, fifo, status, attempts, attempt_base, next_attempt_at, lease_until, created_at, updated_at)
-          select v.id, v.project_id, v.event_id, v.event_type, v.webhook_id, v.fifo, 'pending', 0, 0, v.next_attempt_at, v.lease_until, v.created_at, v.created_at
-          from unnest(${dl((d) => d.id)}::text[], ${dl((d) => d.project_id)}::text[], ${dl((d) => d.event_id)}::text[], ${dl((d) => d.event_type)}::text[],
-            ${dl((d) => d.webhook_id)}::text[], ${dl((d) => d.fifo)}::int[], ${dl((d) => d.next_attempt_at)}::bigint[], ${dl((d) => d.lease_until)}::bigint[],
-            ${dl((d) => d.created_at)}::bigint[]) as v(id, project_id, event_id, event_type, webhook_id, fifo, next_attempt_at, lease_until, created_at)
-        )
-        select 1`.execute(db);
-      return out;
     },
 
+    /**
+     * One round trip: lease the due rows and read their events' payloads with them.
+     * A lease is bookkeeping, not data: its commit does not wait for the WAL flush (see ASYNC).
+     */
     async claim(limit, now, leaseUntil, skipWebhooks) {
-      let due = db
-        .selectFrom('deliveries')
-        .select('id')
-        .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', now)
-        .where(sql<boolean>`true ${sql.raw(FIFO_HEAD)}`);
-      if (skipWebhooks.length) due = due.where('webhook_id', 'not in', skipWebhooks);
-      due = due.orderBy('next_attempt_at').limit(limit).forUpdate().skipLocked();
-      const rows = await db
-        .updateTable('deliveries')
-        .set({ next_attempt_at: leaseUntil, lease_until: leaseUntil, updated_at: now })
-        .where('id', 'in', due)
-        .returningAll()
-        .execute();
-      if (!rows.length) return [];
-      // The events key is (project_id, id): without project_id the lookup would scan the table.
-      const byProject = new Map<string, Set<string>>();
-      for (const r of rows) {
-        if (!byProject.has(r.project_id)) byProject.set(r.project_id, new Set());
-        byProject.get(r.project_id)!.add(r.event_id);
-      }
-      const payloads = new Map<string, { payload: string; space: string | null }>();
-      for (const [projectId, ids] of byProject) {
-        const evs = await db.selectFrom('events').select(['id', 'payload', 'space']).where('project_id', '=', projectId).where('id', 'in', [...ids]).execute();
-        for (const e of evs) payloads.set(`${projectId}\u0000${e.id}`, e);
-      }
-      return rows
-        .map((r): ClaimedDelivery => {
-          const ev = payloads.get(`${r.project_id}\u0000${r.event_id}`);
-          return { ...r, payload: ev?.payload ?? '', space: ev?.space ?? null };
-        })
-        .sort(byCreation);
+      const skip = skipWebhooks.length ? sql`and not (webhook_id = any(${skipWebhooks}::text[]))` : sql``;
+      const r = await sql<ClaimedDelivery>`with ${ASYNC}, c as (
+          update deliveries set next_attempt_at = ${leaseUntil}, lease_until = ${leaseUntil}, updated_at = ${now}
+          where id in (select id from deliveries where status = 'pending' and next_attempt_at <= ${now} ${sql.raw(FIFO_HEAD)} ${skip}
+            order by next_attempt_at limit ${limit} for update skip locked) and exists (select 1 from async)
+          returning *
+        )
+        select c.*, coalesce(e.payload, '') as payload, e.space from c left join events e on e.project_id = c.project_id and e.id = c.event_id`.execute(db);
+      return r.rows.sort(byCreation);
     },
 
     async extend(ids, until) {
@@ -129,7 +154,8 @@ export function postgresQueue(db: Kysely<DB>): DeliveryQueue {
         // so they were claimed and sent again. Skipped rows are retried on the next extend,
         // well inside the lease.
         const target = db.selectFrom('deliveries').select('id').where('id', 'in', ids.slice(i, i + CHUNK)).where('status', '=', 'pending').forUpdate().skipLocked();
-        await db.updateTable('deliveries').set({ next_attempt_at: until, lease_until: until }).where('id', 'in', target).where('status', '=', 'pending').execute();
+        await sql`with ${ASYNC} update deliveries set next_attempt_at = ${until}, lease_until = ${until}
+          where id in (${target}) and status = 'pending' and exists (select 1 from async)`.execute(db);
       }
     },
 
@@ -156,15 +182,19 @@ export function postgresQueue(db: Kysely<DB>): DeliveryQueue {
 
     async record(results, now, disableAfterMs) {
       if (!results.length) return [];
+      const outcomes = webhookOutcomes(results);
+      if ([...outcomes.values()].every((w) => w.ok && !w.disable)) {
+        // The usual batch, every request answered well: one statement, no transaction round trips.
+        await sql`with a as (${insertAttempts(results)}), d as (${updateDeliveries(results, now)})
+          update webhooks set last_delivery_at = ${now}, failing_since = null
+          where id in (select id from webhooks where id = any(${[...outcomes.keys()]}::text[]) order by id for update)`.execute(db);
+        // (Rows locked in id order, as updateWebhooks does: two workers' batches cannot deadlock on them.)
+        return [];
+      }
       return db.transaction().execute(async (tx) => {
-        for (let i = 0; i < results.length; i += 200) {
-          await tx
-            .insertInto('attempts')
-            .values(results.slice(i, i + 200).map((r) => ({ ...r.attempt, delivery_id: r.deliveryId, project_id: r.projectId, webhook_id: r.webhookId })))
-            .execute();
-        }
-        await updateDeliveries(tx, results, now);
-        return updateWebhooks(tx, results, now, disableAfterMs);
+        await insertAttempts(results).execute(tx);
+        await updateDeliveries(results, now).execute(tx);
+        return updateWebhooks(tx, outcomes, now, disableAfterMs);
       });
     },
 
@@ -175,10 +205,23 @@ export function postgresQueue(db: Kysely<DB>): DeliveryQueue {
   };
 }
 
-/** The state of a whole batch of deliveries in one round trip. */
-async function updateDeliveries(tx: Kysely<DB>, results: AttemptRecord[], now: number) {
+/** A batch's attempt rows, as one statement. */
+function insertAttempts(results: AttemptRecord[]) {
   const col = <T>(f: (r: AttemptRecord) => T) => results.map(f);
-  await sql`update deliveries d set status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at, lease_until = null,
+  const a = <T>(f: (a: AttemptRecord['attempt']) => T) => results.map((r) => f(r.attempt));
+  return sql`insert into attempts (id, delivery_id, project_id, webhook_id, attempt, status, request_url, request_method, request_headers,
+      request_body, response_status, response_headers, response_body, duration_ms, error, retry_reason, notes, created_at)
+    select * from unnest(${a((x) => x.id)}::text[], ${col((r) => r.deliveryId)}::text[], ${col((r) => r.projectId)}::text[], ${col((r) => r.webhookId)}::text[],
+      ${a((x) => x.attempt)}::int[], ${a((x) => x.status)}::text[], ${a((x) => x.request_url)}::text[], ${a((x) => x.request_method)}::text[],
+      ${a((x) => x.request_headers)}::text[], ${a((x) => x.request_body)}::text[], ${a((x) => x.response_status)}::int[], ${a((x) => x.response_headers)}::text[],
+      ${a((x) => x.response_body)}::text[], ${a((x) => x.duration_ms)}::int[], ${a((x) => x.error)}::text[], ${a((x) => x.retry_reason)}::text[],
+      ${a((x) => x.notes)}::text[], ${a((x) => x.created_at)}::bigint[])`;
+}
+
+/** The state of a whole batch of deliveries, as one statement. */
+function updateDeliveries(results: AttemptRecord[], now: number) {
+  const col = <T>(f: (r: AttemptRecord) => T) => results.map(f);
+  return sql`update deliveries d set status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at, lease_until = null,
       last_status_code = v.code, last_error = v.error, last_reason = v.reason, last_response_ms = v.ms, last_response_body = v.body,
       delivered_at = v.delivered_at, updated_at = ${now}
     from unnest(${col((r) => r.deliveryId)}::text[], ${col((r) => r.status)}::text[], ${col((r) => r.attempt.attempt)}::int[],
@@ -186,13 +229,13 @@ async function updateDeliveries(tx: Kysely<DB>, results: AttemptRecord[], now: n
       ${col((r) => r.reason)}::text[], ${col((r) => r.attempt.duration_ms)}::int[], ${col((r) => r.attempt.response_body)}::text[],
       ${col((r) => (r.status === 'delivered' ? r.attempt.created_at : null))}::bigint[])
       as v(id, status, attempts, next_attempt_at, code, error, reason, ms, body, delivered_at)
-    where d.id = v.id and d.status = 'pending'`.execute(tx); // a late result never overwrites a finished delivery
+    where d.id = v.id and d.status = 'pending'`; // a late result never overwrites a finished delivery
 }
 
-async function updateWebhooks(tx: Kysely<DB>, results: AttemptRecord[], now: number, disableAfterMs: number) {
+async function updateWebhooks(tx: Kysely<DB>, outcomes: ReturnType<typeof webhookOutcomes>, now: number, disableAfterMs: number) {
   const disabled: WebhookDisabled[] = [];
   // Webhook rows in id order, so two workers' batches lock them in the same order (no deadlock).
-  for (const [id, w] of [...webhookOutcomes(results)].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [id, w] of [...outcomes].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (w.ok && !w.disable) {
       await tx.updateTable('webhooks').set({ last_delivery_at: now, failing_since: null }).where('id', '=', id).execute();
       continue;

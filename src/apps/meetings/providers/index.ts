@@ -3,7 +3,7 @@
  * `ktalk` the real Kontur.Talk API. A provider throws AppError with
  * BAD_GATEWAY / SERVICE_UNAVAILABLE / GATEWAY_TIMEOUT and a message a person can read.
  */
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from '../../../ids.js';
 
 export interface RoomSpec {
   /** Room key: lowercase latin letters and digits (Talk's rule for roomName). */
@@ -34,7 +34,7 @@ const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export function roomNameFor(channelId: string): string {
   const stem = channelId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 20) || 'room';
   let suffix = '';
-  for (const b of randomBytes(8)) suffix += ALNUM[b % 36];
+  for (const b of pooledRandomBytes(8)) suffix += ALNUM[b % 36];
   return stem + suffix;
 }
 
