@@ -6,6 +6,7 @@ import dotenv from 'dotenv';
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { registerTools } from './cli-tools.js';
+import { tuneHeap } from './heap.js';
 
 // The server and the store are imported inside each command, after the configuration
 // checked out: a bad value (or `--help`) answers at once, without loading them.
@@ -41,6 +42,7 @@ program
   .option('-r, --role <role>', 'api, worker or all (HOOKBRIDGE_ROLE)')
   .action(async (opts) => {
     const cfg = config({ PORT: opts.port, HOST: opts.host, DATABASE_URL: opts.database, HOOKBRIDGE_ROLE: opts.role });
+    tuneHeap();
     const logger = pino({ level: cfg.logLevel });
     await announceDatabase(cfg.databaseUrl);
     const { startServer } = await import('./server.js');

@@ -33,4 +33,25 @@ export class TtlCache<V> {
   deleteWhere(pred: (v: V, key: string) => boolean): void {
     for (const [k, e] of this.map) if (pred(e.value, k)) this.map.delete(k);
   }
+
+  /**
+   * The values of `keys`: cached ones as they are, the rest from `load` (which returns
+   * what it found, keyed), remembered for next time.
+   */
+  async many(keys: string[], load: (missing: string[]) => Promise<Map<string, V>>, now = Date.now()): Promise<Map<string, V>> {
+    const out = new Map<string, V>();
+    const missing: string[] = [];
+    for (const k of keys) {
+      const v = this.get(k, now);
+      if (v === undefined) missing.push(k);
+      else out.set(k, v);
+    }
+    if (missing.length) {
+      for (const [k, v] of await load(missing)) {
+        this.set(k, v, now);
+        out.set(k, v);
+      }
+    }
+    return out;
+  }
 }

@@ -44,6 +44,7 @@ export async function startWorker({ config, repos, metrics, logger, publisher, j
       loadProjects: (ids) => repos.projects.byIds(ids),
       onDisabled: async (list) => {
         for (const d of list) {
+          repos.webhooks.forget(d.webhookId);
           logger.warn(d, 'webhook disabled');
           await publisher.publish(d.projectId, {
             type: 'webhook.disabled',

@@ -16,6 +16,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 1000');
+db.pragma('cache_size = -512');
 const timer = setInterval(() => {
   try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (err) { parentPort.postMessage(String(err && err.message || err)); }
 }, workerData.everyMs);
@@ -28,7 +29,9 @@ export interface Checkpointer {
 
 export function startCheckpointer(sqlite: SQLite.Database, file: string, onError: (msg: string) => void, everyMs = 1000): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER, { eval: true, workerData: { driver, file, everyMs } });
+  // The thread only runs a pragma once a second: a small heap of its own (its default
+  // young generation alone could grow to tens of MB of resident memory).
+  const worker = new Worker(WORKER, { eval: true, workerData: { driver, file, everyMs }, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 24 } });
   worker.unref();
   sqlite.pragma('wal_autocheckpoint = 0');
   let stopped = false;

@@ -3,6 +3,8 @@ import type { DB, ProjectsTable } from './schema.js';
 import { newId } from '../ids.js';
 import { SEED_EVENT_TYPES } from '../core/catalog.js';
 import { listPage } from './query.js';
+import { TtlCache } from '../core/ttl-cache.js';
+import { SETTINGS_CACHE_MS } from './webhooks.js';
 
 export interface Project {
   id: string;
@@ -31,15 +33,18 @@ const toProject = (r: Selectable<ProjectsTable>): Project => ({
 });
 
 export function projectsRepo(db: Kysely<DB>) {
+  const recent = new TtlCache<Project>(SETTINGS_CACHE_MS);
   return {
     async get(id: string): Promise<Project | undefined> {
       const r = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
       return r && toProject(r);
     },
+    /** For the worker: kept as webhooks' settings are (SETTINGS_CACHE_MS). */
     async byIds(ids: string[]): Promise<Map<string, Project>> {
-      if (!ids.length) return new Map();
-      const rows = await db.selectFrom('projects').selectAll().where('id', 'in', ids).execute();
-      return new Map(rows.map((r) => [r.id, toProject(r)]));
+      return recent.many(ids, async (missing) => {
+        const rows = await db.selectFrom('projects').selectAll().where('id', 'in', missing).execute();
+        return new Map(rows.map((r) => [r.id, toProject(r)]));
+      });
     },
     async list(limit: number, offset: number): Promise<{ items: Project[]; total: number }> {
       return listPage(db.selectFrom('projects'), (q) => q.selectAll().orderBy('id'), { limit, offset }, toProject);
@@ -68,6 +73,7 @@ export function projectsRepo(db: Kysely<DB>) {
       return (await this.get(id))!;
     },
     async update(id: string, patch: { name?: string; headerPrefix?: string; userAgent?: string; retentionDays?: number }, now = Date.now()) {
+      recent.delete(id);
       await db
         .updateTable('projects')
         .set({

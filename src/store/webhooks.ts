@@ -5,6 +5,14 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry.js';
 import type { SignatureScheme } from '../core/signing.js';
 import { newId } from '../ids.js';
 import { listPage } from './query.js';
+import { TtlCache } from '../core/ttl-cache.js';
+
+/**
+ * The worker reads the settings of every batch it sends (`byIds`): they are kept this
+ * long. A change made through this process applies at once (the entry is dropped); one
+ * made by another process applies to deliveries sent from at most this long after it.
+ */
+export const SETTINGS_CACHE_MS = 1000;
 
 export interface Webhook {
   id: string;
@@ -144,16 +152,23 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
     ...(w.spaceId !== undefined && { space_id: w.spaceId }),
   });
 
+  const recent = new TtlCache<Webhook>(SETTINGS_CACHE_MS);
   return {
     decode,
     async get(projectId: string, id: string, exec: Kysely<DB> = db): Promise<Webhook | undefined> {
       const r = await exec.selectFrom('webhooks').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
       return r && decode(r);
     },
+    /** For the worker: see SETTINGS_CACHE_MS. */
     async byIds(ids: string[]): Promise<Map<string, Webhook>> {
-      if (!ids.length) return new Map();
-      const rows = await db.selectFrom('webhooks').selectAll().where('id', 'in', ids).execute();
-      return new Map(rows.map((r) => [r.id, decode(r)]));
+      return recent.many(ids, async (missing) => {
+        const rows = await db.selectFrom('webhooks').selectAll().where('id', 'in', missing).execute();
+        return new Map(rows.map((r) => [r.id, decode(r)]));
+      });
+    },
+    /** A webhook changed outside this repository (the worker disabled it): read it again next time. */
+    forget(id: string): void {
+      recent.delete(id);
     },
     async getBySpace(projectId: string, spaceId: string): Promise<Webhook | undefined> {
       const r = await db
@@ -222,11 +237,13 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
       const set: Record<string, unknown> = { ...encode(patch), updated_at: now };
       // Re-enabling a webhook clears the reason it was disabled for.
       if (patch.active === true) Object.assign(set, { disabled_reason: null, failing_since: null });
+      recent.delete(id);
       await db.updateTable('webhooks').set(set).where('project_id', '=', projectId).where('id', '=', id).execute();
       return this.get(projectId, id);
     },
     /** New secret; the old one keeps signing until `graceUntil`. */
     async rotateSecret(projectId: string, id: string, current: string, next: string, graceUntil: number, now = Date.now()) {
+      recent.delete(id);
       await db
         .updateTable('webhooks')
         .set({
@@ -241,6 +258,7 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
       return this.get(projectId, id);
     },
     async delete(projectId: string, id: string): Promise<boolean> {
+      recent.delete(id);
       const r = await db.deleteFrom('webhooks').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },
