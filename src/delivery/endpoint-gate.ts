@@ -106,14 +106,22 @@ export function postgresGate(db: Kysely<any>, opts: { tag?: string; refreshMs?: 
   const blocks = new Map<string, SlotBlock>();
   const perRequest = new Set<string>();
 
-  const grant = async (b: SlotBlock, want: number): Promise<void> => {
-    const r = await sql<{ granted: number }>`select set_config('synchronous_commit', 'off', true), hookbridge_endpoint_grant(${b.limits.id}, ${tag}, ${want}, ${b.inUse}, ${b.limits.timeout + LEASE_MARGIN_MS}, ${b.limits.maxConcurrency}) as granted`.execute(db);
+  /**
+   * Asks for `want` slots. Until the answer comes, slots may still be taken up to the
+   * block's current grant, so the row is told that many are held (or more, if more are in
+   * use): it never records fewer than may be in use. A smaller grant thus shows in the row
+   * one round trip later. Resolves to what the row was told.
+   */
+  const grant = async (b: SlotBlock, want: number): Promise<number> => {
+    const held = Math.max(b.inUse, b.granted);
+    const r = await sql<{ granted: number }>`select set_config('synchronous_commit', 'off', true), hookbridge_endpoint_grant(${b.limits.id}, ${tag}, ${want}, ${held}, ${b.limits.timeout + LEASE_MARGIN_MS}, ${b.limits.maxConcurrency}) as granted`.execute(db);
     b.granted = Number(r.rows[0]!.granted);
     b.wanted = want;
     b.renewedAt = Date.now();
+    return held;
   };
   /** One round trip at a time per block; callers arriving meanwhile share it. */
-  const refresh = (b: SlotBlock, want: number): Promise<void> => {
+  const refresh = (b: SlotBlock, want: number): Promise<number> => {
     b.refreshing ??= grant(b, want).finally(() => (b.refreshing = undefined));
     return b.refreshing;
   };
@@ -127,10 +135,12 @@ export function postgresGate(db: Kysely<any>, opts: { tag?: string; refreshMs?: 
       const full = b.granted > 0 && b.peak >= b.granted;
       b.peak = b.inUse + b.waiting;
       const stale = Date.now() - b.renewedAt > (b.limits.timeout + LEASE_MARGIN_MS) / 3;
-      if (want !== b.wanted || b.inUse > b.granted || full || stale) {
+      // (An idle block is asked down to 0 twice: the first answer drops its grant, the
+      // second, told that nothing is held, deletes its row.)
+      if (want !== b.wanted || b.inUse > b.granted || full || stale || (want === 0 && b.granted === 0)) {
         refresh(b, want).then(
           // Forgotten only once its row is gone and nothing came for it meanwhile.
-          () => want === 0 && b.inUse === 0 && b.waiting === 0 && blocks.get(id) === b && blocks.delete(id),
+          (held) => held === 0 && want === 0 && b.inUse === 0 && b.waiting === 0 && blocks.get(id) === b && blocks.delete(id),
           () => undefined,
         );
       }
@@ -192,6 +202,6 @@ class SlotBlock {
   peak = 0;
   wanted = 0;
   renewedAt = 0;
-  refreshing: Promise<void> | undefined;
+  refreshing: Promise<number> | undefined;
   constructor(public limits: GateLimits) {}
 }

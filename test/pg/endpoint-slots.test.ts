@@ -77,6 +77,31 @@ describePg('endpoint slots in blocks (PostgreSQL)', () => {
     expect(peak, 'the limit is used, not just respected').toBe(4);
   }, 60_000);
 
+  it('with grants shrinking and growing all the time (three holders, fair shares), the sum in use still never passes the limit', async () => {
+    const w = limits('wh_churn', 3);
+    const gs = ['churn-a', 'churn-b', 'churn-c'].map((t) => {
+      const g = postgresGate(store.db, { tag: t, refreshMs: 15 });
+      gates.push(g);
+      return g;
+    });
+    let inUse = 0;
+    let peak = 0;
+    const sender = (g: EndpointGate, name: string) => async () => {
+      for (let i = 0; i < 50; i++) {
+        const holder = `${name}:${i}`;
+        expect(await take(g, w, holder, 10_000)).toBe(true);
+        inUse++;
+        peak = Math.max(peak, inUse);
+        await sleep(1 + (i % 3));
+        inUse--;
+        await g.release(w.id, holder);
+      }
+    };
+    await Promise.all(gs.flatMap((g, k) => [0, 1, 2, 3, 4, 5, 6, 7].map((j) => sender(g, `c${k}.${j}`)())));
+    expect(peak).toBeLessThanOrEqual(3);
+    expect(peak).toBe(3);
+  }, 60_000);
+
   it('a holder that keeps every slot busy leaves a fair share to one that waits', async () => {
     const w = limits('wh_fair', 4);
     const hog = gate('proc-hog');
