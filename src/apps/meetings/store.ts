@@ -120,19 +120,23 @@ export function meetingsRepo(anyDb: Kysely<any>, dialect: 'sqlite' | 'postgres')
      * on PostgreSQL; SQLite's one writer), created_at is bumped past the user's newest row.
      */
     async insertRanked(row: MeetingRow): Promise<MeetingRow> {
-      return db.transaction().execute(async (tx) => {
-        if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`meetings:${row.project_id}:${row.user_id}`}))`.execute(tx);
-        const last = await tx
-          .selectFrom('meetings')
-          .select((e) => e.fn.max('created_at').as('t'))
-          .where('project_id', '=', row.project_id)
-          .where('user_id', '=', row.user_id)
-          .executeTakeFirst();
-        const newest = last?.t == null ? 0 : Number(last.t);
-        const ranked = { ...row, created_at: Math.max(row.created_at, newest + 1) };
-        await tx.insertInto('meetings').values(ranked).execute();
-        return ranked;
-      });
+      // The user's newest time is read by the insert itself: one statement, atomic on SQLite
+      // (one writer); PostgreSQL also takes the per-user lock first, in the same transaction.
+      const newest = sql<number>`coalesce((select max(m.created_at) from meetings m where m.project_id = ${row.project_id} and m.user_id = ${row.user_id}), 0) + 1`;
+      const insert = (exec: Kysely<DB>) =>
+        exec
+          .insertInto('meetings')
+          .values({ ...row, created_at: sql<number>`case when ${newest} > ${row.created_at} then ${newest} else ${row.created_at} end` })
+          .returning('created_at')
+          .executeTakeFirstOrThrow();
+      const ranked =
+        dialect === 'postgres'
+          ? await db.transaction().execute(async (tx) => {
+              await sql`select pg_advisory_xact_lock(hashtext(${`meetings:${row.project_id}:${row.user_id}`}))`.execute(tx);
+              return insert(tx);
+            })
+          : await insert(db);
+      return { ...row, created_at: Number(ranked.created_at) };
     },
 
     async complete(id: string, room: { roomId: string; roomName: string; roomUrl: string }): Promise<void> {
