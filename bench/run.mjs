@@ -244,6 +244,16 @@ async function createWebhook(url) {
  * A system under test: `url` takes POST /v1/events, `pids` are its processes (for CPU),
  * `stop()` ends them and removes what it made.
  */
+/** Runs `fn` against a freshly started system, and stops it whatever happens. */
+async function withSystem(kind, tag, fn) {
+  const sys = await startSystem(kind, tag);
+  try {
+    return await fn(sys);
+  } finally {
+    await sys.stop();
+  }
+}
+
 async function startSystem(kind, tag = kind) {
   if (kind === 'relay') {
     const p = await startForked('relay.mjs', { RELAY_TARGET: RUN.receiver.origin, RELAY_CONNECTIONS: String(CFG.graphile.pool) });
@@ -889,14 +899,7 @@ async function main() {
             continue;
           }
           log(`throughput: ${k}, ${CFG.publishers} publishers, ${CFG.warmupSeconds} s warm-up + ${CFG.seconds} s`);
-          await section(R.throughput, k, async () => {
-            const sys = await startSystem(k, `throughput-${k}`);
-            try {
-              return await closedThroughput(sys, `throughput ${k}`);
-            } finally {
-              await sys.stop();
-            }
-          });
+          await section(R.throughput, k, () => withSystem(k, `throughput-${k}`, (sys) => closedThroughput(sys, `throughput ${k}`)));
         }
       });
     }
@@ -909,14 +912,9 @@ async function main() {
             continue;
           }
           log(`workers: PostgreSQL, 1 api + ${n} worker process(es)`);
-          await section(R.workers, n, async () => {
-            const sys = await startSystem({ workers: n }, `workers${n}`);
-            try {
-              return { processes: { api: 1, workers: n }, ...(await closedThroughput(sys, `workers ${n}`)) };
-            } finally {
-              await sys.stop();
-            }
-          });
+          await section(R.workers, n, () =>
+            withSystem({ workers: n }, `workers${n}`, async (sys) => ({ processes: { api: 1, workers: n }, ...(await closedThroughput(sys, `workers ${n}`)) })),
+          );
         }
       });
     }
@@ -929,14 +927,7 @@ async function main() {
             continue;
           }
           log(`accept: ${k}, open loop ${CFG.rate} ev/s, ${CFG.warmupSeconds} s warm-up + ${CFG.rateSeconds} s`);
-          await section(R.accept, k, async () => {
-            const sys = await startSystem(k, `accept-${k}`);
-            try {
-              return await acceptLatency(sys, `accept ${k}`);
-            } finally {
-              await sys.stop();
-            }
-          });
+          await section(R.accept, k, () => withSystem(k, `accept-${k}`, (sys) => acceptLatency(sys, `accept ${k}`)));
         }
       });
     }

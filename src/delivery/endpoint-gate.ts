@@ -13,6 +13,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { Redis } from 'ioredis';
 import { processTag } from '../ids.js';
+import { ASYNC_COMMIT } from '../store/leases.js';
 
 export interface GateLimits {
   id: string;
@@ -94,8 +95,8 @@ export function redisGate(url: string, logger: Logger): EndpointGate {
  * take a slot per request (`hookbridge_endpoint_acquire`), since every send must be
  * counted in the shared window; their rate bounds those round trips anyway.
  *
- * Both functions commit without waiting for the WAL flush (`synchronous_commit` off for
- * their own transaction only): they hold a per-webhook advisory lock until the commit,
+ * Both functions commit without waiting for the WAL flush (ASYNC_COMMIT, as the queue's
+ * lease statements do): they hold a per-webhook advisory lock until the commit,
  * and a flush each would serialise an endpoint's sends behind the disk. Other sessions
  * see the commit at once all the same; a database crash could lose a few slot leases,
  * which expire anyway.
@@ -114,7 +115,7 @@ export function postgresGate(db: Kysely<any>, opts: { tag?: string; refreshMs?: 
    */
   const grant = async (b: SlotBlock, want: number): Promise<number> => {
     const held = Math.max(b.inUse, b.granted);
-    const r = await sql<{ granted: number }>`select set_config('synchronous_commit', 'off', true), hookbridge_endpoint_grant(${b.limits.id}, ${tag}, ${want}, ${held}, ${b.limits.timeout + LEASE_MARGIN_MS}, ${b.limits.maxConcurrency}) as granted`.execute(db);
+    const r = await sql<{ granted: number }>`with ${ASYNC_COMMIT} select hookbridge_endpoint_grant(${b.limits.id}, ${tag}, ${want}, ${held}, ${b.limits.timeout + LEASE_MARGIN_MS}, ${b.limits.maxConcurrency}) as granted from async`.execute(db);
     b.granted = Number(r.rows[0]!.granted);
     b.wanted = want;
     b.renewedAt = Date.now();
@@ -151,7 +152,7 @@ export function postgresGate(db: Kysely<any>, opts: { tag?: string; refreshMs?: 
   return {
     async acquire(w, holder) {
       if (w.rateLimit) {
-        const r = await sql<{ wait: number }>`select set_config('synchronous_commit', 'off', true), hookbridge_endpoint_acquire(${w.id}, ${holder}, ${w.timeout + LEASE_MARGIN_MS}, ${w.maxConcurrency}, ${w.rateLimit}) as wait`.execute(db);
+        const r = await sql<{ wait: number }>`with ${ASYNC_COMMIT} select hookbridge_endpoint_acquire(${w.id}, ${holder}, ${w.timeout + LEASE_MARGIN_MS}, ${w.maxConcurrency}, ${w.rateLimit}) as wait from async`.execute(db);
         const wait = Number(r.rows[0]!.wait);
         if (wait === 0) perRequest.add(holder);
         return wait;
@@ -175,8 +176,7 @@ export function postgresGate(db: Kysely<any>, opts: { tag?: string; refreshMs?: 
     },
     async release(id, holder) {
       if (perRequest.delete(holder)) {
-        await sql`with async as (select set_config('synchronous_commit', 'off', true) as v)
-          delete from endpoint_leases where webhook_id = ${id} and holder = ${holder} and exists (select 1 from async)`.execute(db);
+        await sql`with ${ASYNC_COMMIT} delete from endpoint_leases where webhook_id = ${id} and holder = ${holder} and exists (select 1 from async)`.execute(db);
         return;
       }
       const b = blocks.get(id);

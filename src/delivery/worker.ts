@@ -83,15 +83,14 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
   private readonly disableAfterMs: number;
   private readonly lanes: Lanes;
   private readonly random: () => number;
-  /** Saturated lanes at the last claim that found nothing else; undefined when a claim may find work. */
-  private idleSkip: string | undefined;
   private lastSkip: string[] = [];
   /**
-   * The last claim came back short with no lane skipped, and nothing woke the loop since:
-   * the table has no due row, so a commit need not look for more. (Fresh deliveries are
-   * handed over in memory, and everything else that makes a row due wakes the loop.)
+   * Since the last wake-up, the last claim came back short having skipped these saturated
+   * lanes (joined). '' — it skipped none: no row is due, so a commit need not look for
+   * more (fresh deliveries are handed over in memory; everything else that makes a row due
+   * wakes the loop). undefined — no short claim since the last wake-up: one may find work.
    */
-  private drained = false;
+  private shortClaim: string | undefined;
   /** FIFO deliveries finished and not yet committed: once they are, the next of their line is claimable. */
   private readonly fifoFinished = new Set<string>();
   private readonly tag = processTag();
@@ -105,8 +104,7 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
   }
 
   override wake(): void {
-    this.idleSkip = undefined;
-    this.drained = false;
+    this.shortClaim = undefined;
     super.wake();
   }
 
@@ -133,12 +131,11 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
   /** Nothing more outside the saturated lanes: until one of them has room (or an outside
    * wake), claiming again would only rescan their due rows. */
   protected override claimedShort(): void {
-    this.idleSkip = this.lastSkip.length ? this.lastSkip.join('\u0000') : undefined;
-    this.drained = !this.lastSkip.length;
+    this.shortClaim = this.lastSkip.join('\u0000');
   }
 
   protected override blocked(): boolean {
-    return this.idleSkip !== undefined;
+    return !!this.shortClaim;
   }
 
   protected nextDue(): Promise<number | undefined> {
@@ -252,6 +249,9 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
         status === 'pending' ? 'delivery attempt failed; will retry' : 'delivery failed',
       );
     }
+    // A FIFO line waits for this result before its next delivery can be claimed: flushed at once.
+    const fifo = w.ordering === 'fifo';
+    if (fifo) this.fifoFinished.add(row.id);
     this.finish(
       attemptRecord(row, nowMs, {
         status,
@@ -274,8 +274,7 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
           notes: req.missing?.length ? `template placeholders without a value (sent empty): ${req.missing.join(', ')}` : null,
         },
       }),
-      // A FIFO line waits for this result before its next delivery can be claimed.
-      w.ordering === 'fifo' && !!this.fifoFinished.add(row.id),
+      fifo,
     );
   }
 
@@ -300,15 +299,15 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
     for (const r of batch) if (this.fifoFinished.delete(r.deliveryId)) lineMoved = true;
     if (lineMoved || batch.some((r) => r.status === 'pending')) {
       this.wake();
-    } else if (!this.drained && this.held.size < this.o.maxHeld && this.lanesChanged()) this.schedule();
+    } else if (this.held.size < this.o.maxHeld && this.mayFindWork()) this.schedule();
   }
 
   /** Rows one endpoint may hold: enough to keep it busy, never a big share of the budget. */
   private laneCap = (l: LaneLimits) => Math.min(Math.max(2 * l.maxConcurrency, 100), Math.floor(this.o.maxHeld / 8));
 
-  /** A lane that was saturated at the last fruitless claim now has room. */
-  private lanesChanged(): boolean {
-    if (this.idleSkip === undefined) return true;
-    return this.lanes.saturated(this.laneCap).join('\u0000') !== this.idleSkip;
+  /** A claim may find work: none came back short since the last wake-up, or a lane it skipped has room now. */
+  private mayFindWork(): boolean {
+    if (this.shortClaim === undefined) return true;
+    return this.shortClaim !== '' && this.lanes.saturated(this.laneCap).join('\u0000') !== this.shortClaim;
   }
 }

@@ -75,9 +75,8 @@ export function eventsRepo(db: Kysely<DB>, queue: DeliveryQueue) {
   return {
     /**
      * Stores the event and one pending delivery per matching active webhook in one
-     * transaction. The same `id` or idempotency key again returns the first result.
-     * Hazard: inside the transaction use `tx` only — on SQLite the one connection is
-     * held by it, so a query through `db` would wait forever.
+     * transaction, shared with the publishes that arrive meanwhile (group commit). The same
+     * `id` or idempotency key again returns the first result.
      */
     async publish(
       projectId: string,

@@ -9,6 +9,7 @@ import { newId } from '../ids.js';
 import type { Capabilities } from './db.js';
 import type { DB, JobStatus, JobsTable } from './schema.js';
 import { listPage } from './query.js';
+import { leaseRows } from './leases.js';
 
 export type JobRow = Selectable<JobsTable>;
 
@@ -90,6 +91,7 @@ export interface JobListQuery {
 }
 
 export function jobsRepo(db: Kysely<DB>, caps: Capabilities) {
+  const leases = leaseRows(db, 'jobs', caps);
   return {
     /**
      * Stores a job. `exec`: a transaction, so the job commits with the state change
@@ -138,33 +140,13 @@ export function jobsRepo(db: Kysely<DB>, caps: Capabilities) {
       return rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
     },
 
-    async extend(ids: string[], until: number): Promise<void> {
-      for (let i = 0; i < ids.length; i += 500) {
-        const chunk = ids.slice(i, i + 500);
-        await db.updateTable('jobs').set({ next_attempt_at: until, lease_until: until }).where('id', 'in', chunk).where('status', '=', 'pending').execute();
-      }
-    },
-
-    async release(ids: string[], now: number): Promise<void> {
-      for (let i = 0; i < ids.length; i += 500) {
-        const chunk = ids.slice(i, i + 500);
-        await db.updateTable('jobs').set({ next_attempt_at: now, lease_until: null }).where('id', 'in', chunk).where('status', '=', 'pending').execute();
-      }
-    },
-
+    extend: leases.extend,
+    release: leases.release,
     /**
      * SQLite start-up: this process is the only worker, so every lease left is a dead
      * process's; its jobs are due now rather than when the lease runs out.
      */
-    async releaseAllLeases(now: number): Promise<number> {
-      const r = await db
-        .updateTable('jobs')
-        .set({ next_attempt_at: now, lease_until: null })
-        .where('status', '=', 'pending')
-        .where('lease_until', 'is not', null)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows);
-    },
+    releaseAllLeases: leases.releaseAll,
 
     /** In one transaction; a late result never overwrites a job that already ended. */
     async record(results: JobResult[], now: number): Promise<void> {

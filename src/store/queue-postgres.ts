@@ -5,11 +5,13 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from './schema.js';
+import { ASYNC_COMMIT, leaseRows } from './leases.js';
 import {
   FIFO_HEAD,
   byCreation,
   deliveriesFor,
   disableReason,
+  toMatchRow,
   webhookOutcomes,
   type AttemptRecord,
   type ClaimedDelivery,
@@ -20,8 +22,6 @@ import {
   type WebhookDisabled,
 } from './queue.js';
 
-const CHUNK = 500;
-
 /**
  * What a project's active webhooks match on, as one string: it changes whenever a publish
  * could match differently (a webhook added, removed, turned off or on, or its filters
@@ -30,19 +30,11 @@ const CHUNK = 500;
 const fingerprint = (p: ReturnType<typeof sql>) => sql`(select md5(coalesce(string_agg(
     w.id || '|' || w.events || '|' || w.spaces || '|' || w.channels || '|' || coalesce(w.filter, '') || '|' || w.ordering, '#' order by w.created_at, w.id), ''))
   from webhooks w where w.project_id = ${p} and w.active = 1)`;
-/**
- * For statements that only move leases (claim, extend): their commit does not wait for
- * the WAL flush. A database crash could lose a few of them; a lost claim or extension
- * leaves the row due (or due when its old lease ends), so it is claimed again: what a
- * lease exists for. Publishes and results keep durable commits. Under load this took
- * most commits off the flush that publishes wait for.
- */
-const ASYNC = sql`async as (select set_config('synchronous_commit', 'off', true) as v)`;
-
 /** The fingerprint of a project without active webhooks. */
 const EMPTY = 'd41d8cd98f00b204e9800998ecf8427e';
 
 export function postgresQueue(db: Kysely<DB>): DeliveryQueue {
+  const leases = leaseRows(db, 'deliveries', { skipLocked: true });
   /**
    * Each project's active webhooks as last read, with their fingerprint. A publish uses
    * them without reading again, and its insert checks the fingerprint in the same
@@ -52,20 +44,10 @@ export function postgresQueue(db: Kysely<DB>): DeliveryQueue {
   const targets = new Map<string, { fp: string; rows: MatchRow[] }>();
 
   async function readTargets(projectId: string) {
-    const rows = await sql<{ id: string; events: string; spaces: string; channels: string; filter: string | null; ordering: string; fp: string }>`
+    const rows = await sql<Parameters<typeof toMatchRow>[0] & { fp: string }>`
       select id, events, spaces, channels, filter, ordering, ${fingerprint(sql`${projectId}`)} as fp
       from webhooks where project_id = ${projectId} and active = 1 order by created_at, id`.execute(db);
-    const t = {
-      fp: rows.rows[0]?.fp ?? EMPTY,
-      rows: rows.rows.map((r) => ({
-        id: r.id,
-        fifo: r.ordering === 'fifo',
-        events: JSON.parse(r.events),
-        spaces: JSON.parse(r.spaces),
-        channels: JSON.parse(r.channels),
-        filter: r.filter ? JSON.parse(r.filter) : null,
-      })),
-    };
+    const t = { fp: rows.rows[0]?.fp ?? EMPTY, rows: rows.rows.map(toMatchRow) };
     if (targets.size >= 1000 && !targets.has(projectId)) targets.delete(targets.keys().next().value!);
     targets.set(projectId, t);
     return t;
@@ -132,11 +114,11 @@ export function postgresQueue(db: Kysely<DB>): DeliveryQueue {
 
     /**
      * One round trip: lease the due rows and read their events' payloads with them.
-     * A lease is bookkeeping, not data: its commit does not wait for the WAL flush (see ASYNC).
+     * A lease is bookkeeping, not data: its commit does not wait for the WAL flush (see ASYNC_COMMIT).
      */
     async claim(limit, now, leaseUntil, skipWebhooks) {
       const skip = skipWebhooks.length ? sql`and not (webhook_id = any(${skipWebhooks}::text[]))` : sql``;
-      const r = await sql<ClaimedDelivery>`with ${ASYNC}, c as (
+      const r = await sql<ClaimedDelivery>`with ${ASYNC_COMMIT}, c as (
           update deliveries set next_attempt_at = ${leaseUntil}, lease_until = ${leaseUntil}, updated_at = ${now}
           where id in (select id from deliveries where status = 'pending' and next_attempt_at <= ${now} ${sql.raw(FIFO_HEAD)} ${skip}
             order by next_attempt_at limit ${limit} for update skip locked) and exists (select 1 from async)
@@ -146,39 +128,9 @@ export function postgresQueue(db: Kysely<DB>): DeliveryQueue {
       return r.rows.sort(byCreation);
     },
 
-    async extend(ids, until) {
-      for (let i = 0; i < ids.length; i += CHUNK) {
-        // Never wait on a row lock here. A locked row is being finished by record() (whose
-        // transaction updates rows one by one); waiting while holding this statement's other
-        // row locks deadlocked with it, and a lost extend let leases of queued rows run out,
-        // so they were claimed and sent again. Skipped rows are retried on the next extend,
-        // well inside the lease.
-        const target = db.selectFrom('deliveries').select('id').where('id', 'in', ids.slice(i, i + CHUNK)).where('status', '=', 'pending').forUpdate().skipLocked();
-        await sql`with ${ASYNC} update deliveries set next_attempt_at = ${until}, lease_until = ${until}
-          where id in (${target}) and status = 'pending' and exists (select 1 from async)`.execute(db);
-      }
-    },
-
-    async release(ids, now) {
-      for (let i = 0; i < ids.length; i += CHUNK) {
-        await db
-          .updateTable('deliveries')
-          .set({ next_attempt_at: now, lease_until: null, updated_at: now })
-          .where('id', 'in', ids.slice(i, i + CHUNK))
-          .where('status', '=', 'pending')
-          .execute();
-      }
-    },
-
-    async releaseAllLeases(now) {
-      const r = await db
-        .updateTable('deliveries')
-        .set({ next_attempt_at: now, lease_until: null })
-        .where('status', '=', 'pending')
-        .where('lease_until', 'is not', null)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows);
-    },
+    extend: leases.extend,
+    release: leases.release,
+    releaseAllLeases: leases.releaseAll,
 
     async record(results, now, disableAfterMs) {
       if (!results.length) return [];

@@ -15,6 +15,7 @@ import {
   byCreation,
   deliveriesFor,
   disableReason,
+  toMatchRow,
   webhookOutcomes,
   type AttemptRecord,
   type ClaimedDelivery,
@@ -44,15 +45,7 @@ export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database): DeliveryQu
   );
 
   /** A project's active webhooks with their filters parsed, read inside the transaction. */
-  const matchRows = (projectId: string): MatchRow[] =>
-    (activeWebhooks.all(projectId) as Array<Record<string, string | null>>).map((r) => ({
-      id: r.id!,
-      fifo: r.ordering === 'fifo',
-      events: JSON.parse(r.events!),
-      spaces: JSON.parse(r.spaces!),
-      channels: JSON.parse(r.channels!),
-      filter: r.filter ? JSON.parse(r.filter) : null,
-    }));
+  const matchRows = (projectId: string): MatchRow[] => (activeWebhooks.all(projectId) as Parameters<typeof toMatchRow>[0][]).map(toMatchRow);
 
   /** Group commit: the batch in one transaction, each project's webhooks read once. */
   const storeAll = sqlite.transaction((items: PublishItem[]): Stored[] => {

@@ -45,6 +45,18 @@ export interface MatchRow extends MatchTarget {
   fifo: boolean;
 }
 
+/** A webhook row's matching columns (JSON text), parsed once per read: both dialects' publish paths read them so. */
+export function toMatchRow(r: { id: string; ordering: string; events: string; spaces: string; channels: string; filter: string | null }): MatchRow {
+  return {
+    id: r.id,
+    fifo: r.ordering === 'fifo',
+    events: JSON.parse(r.events),
+    spaces: JSON.parse(r.spaces),
+    channels: JSON.parse(r.channels),
+    filter: r.filter ? JSON.parse(r.filter) : null,
+  };
+}
+
 export interface PublishItem {
   row: Insertable<EventsTable>;
   matches: (w: MatchTarget) => boolean;
@@ -132,7 +144,8 @@ export function deliveriesFor(item: PublishItem, targets: Array<{ id: string; fi
     const lease = w.fifo ? undefined : item.leaseFor?.(w.id);
     const d = newDeliveryRow(ev.project_id, ev.id, ev.type, w.id, ev.created_at, w.fifo, lease ?? null);
     rows.push(d);
-    if (lease !== undefined) handed.push({ ...(d as Selectable<DeliveriesTable>), payload: ev.payload, space: ev.space ?? null });
+    // The worker holds the row itself, with its event's bytes (the inserts name their columns).
+    if (lease !== undefined) handed.push(Object.assign(d as Selectable<DeliveriesTable>, { payload: ev.payload, space: ev.space ?? null }));
   }
   return { rows, handed, refs: rows.map((r): DeliveryRef => ({ id: r.id, webhookId: r.webhook_id, status: 'pending' })) };
 }

@@ -188,24 +188,6 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
      * What publish needs to pick targets: the active webhooks' filters only — no secret
      * is decrypted on the publish path.
      */
-    async matchTargets(projectId: string, exec: Kysely<DB> = db) {
-      const rows = await exec
-        .selectFrom('webhooks')
-        .select(['id', 'events', 'spaces', 'channels', 'filter', 'ordering'])
-        .where('project_id', '=', projectId)
-        .where('active', '=', 1)
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute();
-      return rows.map((r) => ({
-        id: r.id,
-        fifo: r.ordering === 'fifo',
-        events: JSON.parse(r.events) as string[],
-        spaces: JSON.parse(r.spaces) as string[],
-        channels: JSON.parse(r.channels) as string[],
-        filter: r.filter ? (JSON.parse(r.filter) as Record<string, unknown>) : null,
-      }));
-    },
     /** Every webhook of the project, oldest first (the order actions were added). */
     async all(projectId: string): Promise<Webhook[]> {
       const rows = await db.selectFrom('webhooks').selectAll().where('project_id', '=', projectId).orderBy('created_at').orderBy('id').execute();
