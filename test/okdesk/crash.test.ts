@@ -13,8 +13,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, PG_URL, freshDatabase, type TestDb } from '../helpers/server.js';
-import { killChildren, killHard, spawnServer, waitReady } from '../helpers/child-server.js';
+import { Pool } from 'undici';
+import { PG_URL, freshDatabase, type TestDb } from '../helpers/server.js';
+import { adminRequest, killHard, spawnServer, tearDownRig, waitReady } from '../helpers/child-server.js';
 import { freePort, sleep, until } from '../helpers/wait.js';
 import { BOT_TOKEN, okdeskWebhook, ratingEnv, seedStatus, withKeyboard } from './_support.js';
 import { startFakeOkdesk, type FakeOkdesk } from './fake-okdesk.js';
@@ -32,16 +33,8 @@ let dataDir: string;
 let baseUrl: string;
 let port: number;
 
-async function api(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(baseUrl + p, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+let client: Pool;
+const api = (method: 'GET' | 'PUT', p: string, body?: unknown) => adminRequest(client, method, p, body, 15_000);
 
 /** The Hookbridge environment with Telegram at `apiRoot`. */
 const env = (apiRoot: string) => ratingEnv(okdesk, apiRoot, PG_URL ? { HOOKBRIDGE_LEASE_SECONDS: '3' } : {});
@@ -55,15 +48,14 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-okdesk-crash-'));
   port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
+  client = new Pool(baseUrl);
 });
 
 afterAll(async () => {
-  await killChildren();
   await proxy?.close();
   await tg?.stop();
   await okdesk?.close();
-  await db?.drop().catch(() => {});
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await tearDownRig({ client, db, dataDir });
 });
 
 describe(`okdesk rating crash recovery (${PG_URL ? 'PostgreSQL' : 'SQLite'})`, () => {

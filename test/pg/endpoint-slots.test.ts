@@ -5,6 +5,7 @@
  * that keeps demanding leaves a fair share to one that waits; a block no longer used is
  * given back.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
@@ -32,13 +33,13 @@ describePg('endpoint slots in blocks (PostgreSQL)', () => {
     await store?.close();
     await db?.drop();
   });
-  const gate = (tag: string) => {
-    const g = postgresGate(store.db, { tag, refreshMs: 50 });
+  const gate = (tag: string, refreshMs = 50) => {
+    const g = postgresGate(store.db, { tag, refreshMs });
     gates.push(g);
     return g;
   };
   const rows = async (webhook: string) =>
-    (await store.db.selectFrom('endpoint_leases' as never).selectAll().where('webhook_id' as never, '=', webhook as never).execute()) as Array<{ holder: string; slots: number }>;
+    (await store.db.selectFrom('endpoint_leases' as never).selectAll().where('webhook_id' as never, '=', webhook as never).execute()) as Array<{ holder: string; slots: number; wants: number }>;
 
   /** Takes a slot, retrying as the worker does; false if `ms` pass first. */
   async function take(g: EndpointGate, w: GateLimits, holder: string, ms: number) {
@@ -51,27 +52,33 @@ describePg('endpoint slots in blocks (PostgreSQL)', () => {
     return false;
   }
 
-  it('two holders never have more than maxConcurrency in use together, and the limit is used', async () => {
-    const w = limits('wh_sum', 4);
-    const a = gate('proc-a');
-    const b = gate('proc-b');
+  /**
+   * `senders` concurrent loops per gate, `sends` short sends each (take, hold, give back),
+   * all wanting more slots than the limit: the most in use at once, across every gate.
+   */
+  async function sendMany(gs: EndpointGate[], w: GateLimits, senders: number, sends: number, holdMs: (i: number) => number) {
     let inUse = 0;
     let peak = 0;
     let done = 0;
-    // 6 concurrent senders per process, 40 short sends each: bounded, and always wanting more than 4.
-    const sender = (g: EndpointGate, name: string, k: number) => async () => {
-      for (let i = 0; i < 40; i++) {
-        const holder = `${name}:${k}:${i}`;
+    const loop = async (g: EndpointGate, name: string) => {
+      for (let i = 0; i < sends; i++) {
+        const holder = `${name}:${i}`;
         expect(await take(g, w, holder, 10_000)).toBe(true);
         inUse++;
         peak = Math.max(peak, inUse);
-        await sleep(3 + (i % 4));
+        await sleep(holdMs(i));
         inUse--;
         await g.release(w.id, holder);
         done++;
       }
     };
-    await Promise.all([...[0, 1, 2, 3, 4, 5].map((k) => sender(a, 'a', k)()), ...[0, 1, 2, 3, 4, 5].map((k) => sender(b, 'b', k)())]);
+    await Promise.all(gs.flatMap((g, k) => Array.from({ length: senders }, (_, j) => loop(g, `g${k}.${j}`))));
+    return { peak, done };
+  }
+
+  it('two holders never have more than maxConcurrency in use together, and the limit is used', async () => {
+    const w = limits('wh_sum', 4);
+    const { peak, done } = await sendMany([gate('proc-a'), gate('proc-b')], w, 6, 40, (i) => 3 + (i % 4));
     expect(done).toBe(480);
     expect(peak).toBeLessThanOrEqual(4);
     expect(peak, 'the limit is used, not just respected').toBe(4);
@@ -79,28 +86,45 @@ describePg('endpoint slots in blocks (PostgreSQL)', () => {
 
   it('with grants shrinking and growing all the time (three holders, fair shares), the sum in use still never passes the limit', async () => {
     const w = limits('wh_churn', 3);
-    const gs = ['churn-a', 'churn-b', 'churn-c'].map((t) => {
-      const g = postgresGate(store.db, { tag: t, refreshMs: 15 });
-      gates.push(g);
-      return g;
-    });
-    let inUse = 0;
-    let peak = 0;
-    const sender = (g: EndpointGate, name: string) => async () => {
-      for (let i = 0; i < 50; i++) {
-        const holder = `${name}:${i}`;
-        expect(await take(g, w, holder, 10_000)).toBe(true);
-        inUse++;
-        peak = Math.max(peak, inUse);
-        await sleep(1 + (i % 3));
-        inUse--;
-        await g.release(w.id, holder);
-      }
-    };
-    await Promise.all(gs.flatMap((g, k) => [0, 1, 2, 3, 4, 5, 6, 7].map((j) => sender(g, `c${k}.${j}`)())));
+    const { peak } = await sendMany(['churn-a', 'churn-b', 'churn-c'].map((t) => gate(t, 15)), w, 8, 50, (i) => 1 + (i % 3));
     expect(peak).toBeLessThanOrEqual(3);
     expect(peak).toBe(3);
   }, 60_000);
+
+  it('slots taken while a grant is on its way are counted in the row it writes: a waiting holder gets none of them', async () => {
+    // The grant round trip is held open with the webhook's advisory lock, so slots are
+    // taken locally while it is pending; the row it then writes must count them.
+    const w = limits('wh_race', 4);
+    const a = gate('race-a', 40);
+    const b = gate('race-b', 60_000); // its timer never runs here: its waiting row stays as written
+    for (const h of ['a1', 'a2', 'a3', 'a4']) expect(await take(a, w, h, 2000)).toBe(true);
+    expect(await b.acquire(w, 'b0'), 'B waits: A holds all 4').toBeGreaterThan(0);
+    for (const h of ['a2', 'a3', 'a4']) await a.release(w.id, h);
+    // Where the race starts: A's row holds 4 (its grant), B's says it waits for 2.
+    const before = await rows(w.id);
+    expect(before.find((r) => r.holder === 'race-a')?.slots).toBe(4);
+    expect(before.find((r) => r.holder === 'race-b')).toMatchObject({ slots: 0, wants: 2 });
+
+    const locker = new pg.Client({ connectionString: PG_URL });
+    await locker.connect();
+    try {
+      await locker.query('select pg_advisory_lock(hashtext($1))', [`hookbridge-endpoint:${w.id}`]);
+      await sleep(150); // A's timer has asked for a new grant, and waits on the lock
+      // A's block still has its grant of 4: these are taken locally, no round trip.
+      for (const h of ['a2', 'a3', 'a4']) expect(await a.acquire(w, h)).toBe(0);
+      // B asks at once: its call queues on the lock behind A's pending grant, which lands
+      // first (a fair share of 2 for A, with B waiting), so B reads the row that grant wrote.
+      const bTakes = take(b, w, 'b1', 400);
+      await locker.query('select pg_advisory_unlock(hashtext($1))', [`hookbridge-endpoint:${w.id}`]);
+      expect(await bTakes, 'A still has 4 in flight: B must not get a fifth').toBe(false);
+    } finally {
+      await locker.end();
+    }
+    expect((await rows(w.id)).find((r) => r.holder === 'race-a')?.slots).toBe(4);
+    for (const h of ['a1', 'a2', 'a3', 'a4']) await a.release(w.id, h);
+    expect(await take(b, w, 'b1', 3000), 'once A gives them back, B gets one').toBe(true);
+    await b.release(w.id, 'b1');
+  }, 30_000);
 
   it('a holder that keeps every slot busy leaves a fair share to one that waits', async () => {
     const w = limits('wh_fair', 4);
