@@ -508,10 +508,12 @@ async function acceptLatency(sys, label) {
   }
 }
 
+/** Numbers the meeting clicks of the whole run: a warm-up's users are not clicked again. */
+let clicks = 0;
+
 /** autocannon at CFG.meetingsConnections against `url`, every request its own channel and user. */
 async function cannon(origin, path_, seconds) {
   // (autocannon's idReplacement sends a wrong Content-Length with this hyperid: bodies are built here.)
-  let n = 0;
   const latencies = [];
   const inst = autocannon({
     url: origin,
@@ -523,7 +525,7 @@ async function cannon(origin, path_, seconds) {
         path: path_,
         headers: { 'content-type': 'application/json' },
         setupRequest(req) {
-          const i = `${process.pid.toString(36)}x${(n++).toString(36)}`;
+          const i = `${process.pid.toString(36)}x${(clicks++).toString(36)}`;
           req.body = `{"channel_id":"ch${i}","channel_name":"Town Square","channel_type":"O","user_id":"u${i}","username":"bench.user"}`;
           return req;
         },

@@ -100,6 +100,15 @@ function openSqlite(opts: StoreOptions): Store {
 }
 
 /**
+ * Runs a synchronous step on the raw SQLite handle while Kysely lends its one connection,
+ * so raw statements never interleave with an open Kysely transaction.
+ */
+export const lendConnection =
+  (db: Kysely<any>) =>
+  <T>(fn: () => T): Promise<T> =>
+    db.connection().execute(async () => fn());
+
+/**
  * Kysely's SQLite driver calls `prepare(sql)` for every query (30–70 µs each, often
  * more than running it); hand it a database whose statements are reused by SQL text.
  * Safe because the driver runs one query at a time on its single connection.

@@ -2,9 +2,9 @@ import type { Kysely } from 'kysely';
 import type { DB } from './schema.js';
 import { newId } from '../ids.js';
 import { webhookMatches, type MatchTarget } from '../core/matching.js';
-import { publishBatcher } from './publish-batch.js';
+import { groupCommit } from './group-commit.js';
 import { buildEnvelope } from '../core/envelope.js';
-import type { ClaimedDelivery, DeliveryQueue, DeliveryRef } from './queue.js';
+import type { ClaimedDelivery, DeliveryQueue, DeliveryRef, PublishItem } from './queue.js';
 import { isUniqueViolation, listPage } from './query.js';
 
 export type { DeliveryRef } from './queue.js';
@@ -70,7 +70,7 @@ export function eventsRepo(db: Kysely<DB>, queue: DeliveryQueue) {
     return byId(rows.map((r) => ({ id: r.id as string, webhookId: r.webhook_id, status: r.status as string })));
   }
 
-  const batched = publishBatcher((items) => queue.store(items));
+  const batched = groupCommit((items: PublishItem[]) => queue.store(items));
 
   return {
     /**

@@ -10,6 +10,7 @@
 import type { Kysely } from 'kysely';
 import type SQLite from 'better-sqlite3';
 import type { DB } from './schema.js';
+import { lendConnection } from './db.js';
 import {
   FIFO_HEAD,
   byCreation,
@@ -27,8 +28,7 @@ import {
 } from './queue.js';
 
 export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database): DeliveryQueue {
-  /** Runs a synchronous step while Kysely lends us the connection. */
-  const locked = <T>(fn: () => T): Promise<T> => db.connection().execute(async () => fn());
+  const locked = lendConnection(db);
   const ids = (list: string[]) => JSON.stringify(list);
 
   // --- publish ---

@@ -11,7 +11,7 @@ export const meetingsApp: BuiltinApp<MeetingsConfig> = {
   config: meetingsConfig,
   migrations: meetingsMigrations,
   create(ctx, m) {
-    const repo = meetingsRepo(ctx.repos.store.db, ctx.repos.store.caps.dialect);
+    const repo = meetingsRepo(ctx.repos.store);
     return {
       root: meetingsRoutes(m, repo),
       v1: historyRoutes(repo),

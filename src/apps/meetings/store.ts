@@ -5,6 +5,8 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { listPage } from '../../store/query.js';
+import type { Store } from '../../store/db.js';
+import { sqliteMeetings, type MeetingEnd } from './store-sqlite.js';
 
 export interface MeetingsTable {
   id: string;
@@ -104,82 +106,85 @@ export interface MeetingListQuery {
   status?: MeetingStatus;
 }
 
-/** `db`: the store's Kysely; this app's tables are its own (see migrations.ts). */
-export function meetingsRepo(anyDb: Kysely<any>, dialect: 'sqlite' | 'postgres') {
-  const db = anyDb as Kysely<DB>;
+/** A user's rows of one app in rank order; compared in JS as well, so both dialects' collations agree on the id tie-break. */
+const ranked = (rows: MeetingRow[]) => rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+/** The history over the store: its writes on SQLite are prepared and group-committed (store-sqlite.ts). */
+export function meetingsRepo(store: Store) {
+  const db = store.db as unknown as Kysely<DB>;
+  const fast = store.sqlite ? sqliteMeetings(store.db, store.sqlite) : undefined;
+
+  /**
+   * A user's pending and created rows of one app (source, or the env app when
+   * `sourceId` is null) since `since`, oldest first — the rate limit's window.
+   * The order (created_at, id) is total, so every process ranks the rows alike.
+   */
+  async function window(projectId: string, sourceId: string | null, userId: string, since: number): Promise<MeetingRow[]> {
+    if (fast) return ranked(await fast.window(projectId, sourceId, userId, since));
+    let q = db
+      .selectFrom('meetings')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('user_id', '=', userId)
+      .where('created_at', '>=', since)
+      .where('status', 'in', ['pending', 'created']);
+    q = sourceId === null ? q.where('source_id', 'is', null) : q.where('source_id', '=', sourceId);
+    return ranked(await q.orderBy('created_at', 'asc').orderBy('id', 'asc').execute());
+  }
+
+  async function end(id: string, e: MeetingEnd): Promise<void> {
+    if (fast) return fast.end(id, e);
+    const { status, answer_status, error, room_id, room_name, room_url } = e;
+    await db
+      .updateTable('meetings')
+      .set({ status, answer_status, error, ...(room_url !== undefined && { room_id, room_name, room_url }) })
+      .where('id', '=', id)
+      .execute();
+  }
+
   return {
     async insert(row: MeetingRow): Promise<void> {
+      if (fast) return fast.insert(row);
       await db.insertInto('meetings').values(row).execute();
     },
 
     /**
      * Inserts a user's pending row so that it ranks after every row of the user already
-     * committed: two clicks in the same millisecond would otherwise tie on created_at, and
-     * the later one, with a smaller random id, could rank first after the earlier one had
-     * already decided to make the room (two rooms). Serialised per user (an advisory lock
-     * on PostgreSQL; SQLite's one writer), created_at is bumped past the user's newest row.
+     * committed, and answers it with the user's window since `since` (its own row in it).
+     * Two clicks in the same millisecond would otherwise tie on created_at, and the later
+     * one, with a smaller random id, could rank first after the earlier one had already
+     * decided to make the room (two rooms). Serialised per user (an advisory lock on
+     * PostgreSQL; SQLite's one writer), created_at is bumped past the user's newest row.
      */
-    async insertRanked(row: MeetingRow): Promise<MeetingRow> {
-      // The user's newest time is read by the insert itself: one statement, atomic on SQLite
-      // (one writer); PostgreSQL also takes the per-user lock first, in the same transaction.
+    async reserve(row: MeetingRow, since: number): Promise<{ row: MeetingRow; window: MeetingRow[] }> {
+      if (fast) {
+        const r = await fast.reserve(row, since);
+        return { row: r.row, window: ranked(r.window) };
+      }
       const newest = sql<number>`coalesce((select max(m.created_at) from meetings m where m.project_id = ${row.project_id} and m.user_id = ${row.user_id}), 0) + 1`;
-      const insert = (exec: Kysely<DB>) =>
-        exec
+      const inserted = await db.transaction().execute(async (tx) => {
+        await sql`select pg_advisory_xact_lock(hashtext(${`meetings:${row.project_id}:${row.user_id}`}))`.execute(tx);
+        return tx
           .insertInto('meetings')
           .values({ ...row, created_at: sql<number>`case when ${newest} > ${row.created_at} then ${newest} else ${row.created_at} end` })
           .returning('created_at')
           .executeTakeFirstOrThrow();
-      const ranked =
-        dialect === 'postgres'
-          ? await db.transaction().execute(async (tx) => {
-              await sql`select pg_advisory_xact_lock(hashtext(${`meetings:${row.project_id}:${row.user_id}`}))`.execute(tx);
-              return insert(tx);
-            })
-          : await insert(db);
-      return { ...row, created_at: Number(ranked.created_at) };
+      });
+      const mine = { ...row, created_at: Number(inserted.created_at) };
+      return { row: mine, window: await window(row.project_id, row.source_id, row.user_id, since) };
     },
 
     async complete(id: string, room: { roomId: string; roomName: string; roomUrl: string }): Promise<void> {
-      await db
-        .updateTable('meetings')
-        .set({ status: 'created', answer_status: 200, room_id: room.roomId, room_name: room.roomName, room_url: room.roomUrl, error: null })
-        .where('id', '=', id)
-        .execute();
+      await end(id, { status: 'created', answer_status: 200, error: null, room_id: room.roomId, room_name: room.roomName, room_url: room.roomUrl });
     },
 
     /** The request ended without a new room: its outcome, and the room it got when it reused one. */
-    async finish(id: string, end: { status: Exclude<MeetingStatus, 'pending' | 'created'>; answerStatus: number; error?: string; room?: MeetingRow }): Promise<void> {
-      const room = end.room;
-      await db
-        .updateTable('meetings')
-        .set({
-          status: end.status,
-          answer_status: end.answerStatus,
-          error: end.error ?? null,
-          ...(room && { room_id: room.room_id, room_name: room.room_name, room_url: room.room_url }),
-        })
-        .where('id', '=', id)
-        .execute();
+    async finish(id: string, e: { status: Exclude<MeetingStatus, 'pending' | 'created'>; answerStatus: number; error?: string; room?: MeetingRow }): Promise<void> {
+      const room = e.room;
+      await end(id, { status: e.status, answer_status: e.answerStatus, error: e.error ?? null, ...(room && { room_id: room.room_id, room_name: room.room_name, room_url: room.room_url }) });
     },
 
-    /**
-     * A user's pending and created rows of one app (source, or the env app when
-     * `sourceId` is null) since `since`, oldest first — the rate limit's window.
-     * The order (created_at, id) is total, so every process ranks the rows alike.
-     */
-    async window(projectId: string, sourceId: string | null, userId: string, since: number): Promise<MeetingRow[]> {
-      let q = db
-        .selectFrom('meetings')
-        .selectAll()
-        .where('project_id', '=', projectId)
-        .where('user_id', '=', userId)
-        .where('created_at', '>=', since)
-        .where('status', 'in', ['pending', 'created']);
-      q = sourceId === null ? q.where('source_id', 'is', null) : q.where('source_id', '=', sourceId);
-      const rows = await q.orderBy('created_at', 'asc').orderBy('id', 'asc').execute();
-      // Compared in JS as well: both dialects' collations must agree on the id tie-break.
-      return rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    },
+    window,
 
     async get(projectId: string, id: string): Promise<Meeting | undefined> {
       const r = await db.selectFrom('meetings').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
