@@ -46,7 +46,7 @@ export interface StoredEvent {
 const byId = (refs: DeliveryRef[]) => refs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
 export function eventsRepo(db: Kysely<DB>, queue: DeliveryQueue) {
-  async function findExisting(projectId: string, input: PublishInput): Promise<PublishedEvent | undefined> {
+  async function findExisting(projectId: string, input: { id?: string; idempotencyKey?: string }): Promise<PublishedEvent | undefined> {
     if (!input.id && !input.idempotencyKey) return undefined;
     const q = db.selectFrom('events').select(['id', 'type', 'created_at']).where('project_id', '=', projectId);
     // By id, then by key: with both given, a key already used under another id must
@@ -83,8 +83,11 @@ export function eventsRepo(db: Kysely<DB>, queue: DeliveryQueue) {
       input: PublishInput,
       { leaseFor, now = Date.now() }: PublishOptions = {},
     ): Promise<{ event: PublishedEvent; created: boolean; handed: ClaimedDelivery[] }> {
-      const existing = await findExisting(projectId, input);
-      if (existing) return { event: existing, created: false, handed: [] };
+      const keyed = !!(input.id || input.idempotencyKey);
+      if (keyed && !queue.findsExisting) {
+        const existing = await findExisting(projectId, input);
+        if (existing) return { event: existing, created: false, handed: [] };
+      }
       const id = input.id ?? newId('evt', now);
       const createdAt = new Date(now).toISOString();
       const payload = buildEnvelope({ id, type: input.type, createdAt, data: input.data });
@@ -105,7 +108,12 @@ export function eventsRepo(db: Kysely<DB>, queue: DeliveryQueue) {
         // Events share a commit with others. One whose id or key another event took
         // meanwhile fails its batch; each of the batch is then stored alone, and this one
         // answers the winner's result below.
-        const { refs, handed } = await batched({ row, matches, leaseFor, onlyWebhookId: input.onlyWebhookId });
+        const { refs, handed, existingId } = await batched({ row, matches, leaseFor, onlyWebhookId: input.onlyWebhookId, keyed });
+        if (existingId) {
+          const first = await findExisting(projectId, { id: existingId });
+          if (!first) throw new Error(`event ${existingId} was found by the publish and then not by its id`);
+          return { event: first, created: false, handed: [] };
+        }
         return { event: { id, type: input.type, createdAt, deliveries: byId(refs) }, created: true, handed };
       } catch (err) {
         // A concurrent publish with the same id/key won the race: answer its result.

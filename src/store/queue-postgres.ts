@@ -93,6 +93,7 @@ export function postgresQueue(db: Kysely<DB>): DeliveryQueue {
   }
 
   return {
+    findsExisting: false,
     /**
      * Usually one round trip for a whole batch: one statement that inserts every event and
      * delivery (data-modifying CTEs: atomic, committed as one statement, so no BEGIN/COMMIT

@@ -44,14 +44,22 @@ export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database): DeliveryQu
      values (?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?, ?)`,
   );
 
+  const eventById = sqlite.prepare('select id from events where project_id = ? and id = ?');
+  const eventByKey = sqlite.prepare('select id from events where project_id = ? and idempotency_key = ?');
+  /** By id, then by key: with both given, a key already used under another id answers its event. */
+  const existing = (ev: PublishItem['row']) =>
+    ((eventById.get(ev.project_id, ev.id) ?? (ev.idempotency_key ? eventByKey.get(ev.project_id, ev.idempotency_key) : undefined)) as { id: string } | undefined)?.id;
+
   /** A project's active webhooks with their filters parsed, read inside the transaction. */
   const matchRows = (projectId: string): MatchRow[] => (activeWebhooks.all(projectId) as Parameters<typeof toMatchRow>[0][]).map(toMatchRow);
 
   /** Group commit: the batch in one transaction, each project's webhooks read once. */
   const storeAll = sqlite.transaction((items: PublishItem[]): Stored[] => {
     const byProject = new Map<string, MatchRow[]>();
-    return items.map((item) => {
+    return items.map((item): Stored => {
       const ev = item.row;
+      const existingId = item.keyed ? existing(ev) : undefined;
+      if (existingId) return { refs: [], handed: [], existingId };
       let targets: Array<{ id: string; fifo: boolean }>;
       if (item.onlyWebhookId) {
         const w = oneWebhook.get(ev.project_id, item.onlyWebhookId) as { id: string; ordering: string } | undefined;
@@ -163,6 +171,7 @@ export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database): DeliveryQu
   });
 
   return {
+    findsExisting: true,
     store: (items) => locked(() => storeAll(items)),
     claim: (limit, now, leaseUntil, skip) => locked(() => claim(limit, now, leaseUntil, skip)),
     extend: async (list, until) => {

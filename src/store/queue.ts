@@ -68,6 +68,8 @@ export interface PublishItem {
    * worker's claim. FIFO deliveries are never handed over: only a claim knows the head.
    */
   leaseFor?: (webhookId: string) => number | undefined;
+  /** The caller gave the id or an idempotency key: an event stored under either is answered instead. */
+  keyed?: boolean;
 }
 
 export interface DeliveryRef {
@@ -80,9 +82,16 @@ export interface Stored {
   refs: DeliveryRef[];
   /** Deliveries stored leased to this process: the caller hands them to its worker. */
   handed: ClaimedDelivery[];
+  /** A keyed item whose id or key was already stored: that event's id, and nothing was stored. */
+  existingId?: string;
 }
 
 export interface DeliveryQueue {
+  /**
+   * Whether `store` itself answers keyed items already stored (`existingId`), inside its
+   * transaction; otherwise the caller looks them up first, and a race ends in a unique violation.
+   */
+  findsExisting: boolean;
   /** Events and their deliveries in one transaction (one commit for the whole batch). */
   store(items: PublishItem[]): Promise<Stored[]>;
   /** Up to `limit` due deliveries, leased until `leaseUntil`, skipping saturated webhooks; oldest first. */
