@@ -10,6 +10,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { DB } from './schema.js';
 import { startCheckpointer } from './checkpointer.js';
 import { isUniqueViolation } from './query.js';
+import { sqliteWriter, type SqliteWriter } from './group-commit.js';
 
 export interface Capabilities {
   dialect: 'sqlite' | 'postgres';
@@ -30,6 +31,8 @@ export interface Store {
   caps: Capabilities;
   /** The raw better-sqlite3 handle (hot paths) or the pg pool; undefined for the other dialect. */
   sqlite?: SQLite.Database;
+  /** SQLite: the one writer that group-commits synchronous steps on `sqlite` (see group-commit.ts). */
+  write?: SqliteWriter;
   pool?: pg.Pool;
   /** PostgreSQL schema from `?schema=` (tables live there; default: search_path). */
   schema?: string;
@@ -91,6 +94,7 @@ function openSqlite(opts: StoreOptions): Store {
   return {
     db,
     sqlite,
+    write: sqliteWriter(sqlite, lendConnection(db)),
     caps: { dialect: 'sqlite', skipLocked: false, notify: false, handOver: true },
     async close() {
       await checkpointer?.stop();

@@ -2,9 +2,8 @@ import type { Kysely } from 'kysely';
 import type { DB } from './schema.js';
 import { newId } from '../ids.js';
 import { webhookMatches, type MatchTarget } from '../core/matching.js';
-import { groupCommit } from './group-commit.js';
 import { buildEnvelope } from '../core/envelope.js';
-import type { ClaimedDelivery, DeliveryQueue, DeliveryRef, PublishItem } from './queue.js';
+import type { ClaimedDelivery, DeliveryQueue, DeliveryRef } from './queue.js';
 import { isUniqueViolation, listPage } from './query.js';
 
 export type { DeliveryRef } from './queue.js';
@@ -70,8 +69,6 @@ export function eventsRepo(db: Kysely<DB>, queue: DeliveryQueue) {
     return byId(rows.map((r) => ({ id: r.id as string, webhookId: r.webhook_id, status: r.status as string })));
   }
 
-  const batched = groupCommit((items: PublishItem[]) => queue.store(items));
-
   return {
     /**
      * Stores the event and one pending delivery per matching active webhook in one
@@ -83,8 +80,7 @@ export function eventsRepo(db: Kysely<DB>, queue: DeliveryQueue) {
       input: PublishInput,
       { leaseFor, now = Date.now() }: PublishOptions = {},
     ): Promise<{ event: PublishedEvent; created: boolean; handed: ClaimedDelivery[] }> {
-      const keyed = !!(input.id || input.idempotencyKey);
-      if (keyed && !queue.findsExisting) {
+      if ((input.id || input.idempotencyKey) && !queue.findsExisting) {
         const existing = await findExisting(projectId, input);
         if (existing) return { event: existing, created: false, handed: [] };
       }
@@ -105,10 +101,11 @@ export function eventsRepo(db: Kysely<DB>, queue: DeliveryQueue) {
       };
       const matches = (w: MatchTarget) => webhookMatches(w, { type: input.type, space: input.space, channels: input.channels, data: input.data });
       try {
-        // Events share a commit with others. One whose id or key another event took
-        // meanwhile fails its batch; each of the batch is then stored alone, and this one
-        // answers the winner's result below.
-        const { refs, handed, existingId } = await batched({ row, matches, leaseFor, onlyWebhookId: input.onlyWebhookId, keyed });
+        // Events share a commit with others. A store that finds the id or key taken answers
+        // `existingId` (SQLite); otherwise one whose id or key another event took meanwhile
+        // fails its batch, each of the batch is stored alone, and this one answers the
+        // winner's result below.
+        const { refs, handed, existingId } = await queue.store({ row, matches, leaseFor, onlyWebhookId: input.onlyWebhookId, givenId: !!input.id });
         if (existingId) {
           const first = await findExisting(projectId, { id: existingId });
           if (!first) throw new Error(`event ${existingId} was found by the publish and then not by its id`);

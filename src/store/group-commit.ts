@@ -4,7 +4,7 @@
  * per item, on SQLite one commit instead of one per item (the commit is most of a small
  * write's cost). Each caller is answered only after its batch committed.
  *
- * Publishes use it (`events.publish`), and so do the meetings app's writes on SQLite.
+ * PostgreSQL publishes use it directly; on SQLite it runs the store's one writer.
  */
 
 interface Queued<I, O> {
@@ -49,28 +49,25 @@ export function groupCommit<I, O>(storeMany: (items: I[]) => Promise<O[]>): (ite
     });
 }
 
+/** A synchronous step of the SQLite writer; `memo` lives for its transaction (reads worth sharing, e.g. a project's webhooks). */
+export type SqliteStep<T> = (memo: Map<string, unknown>) => T;
+/** Runs a step in the next group commit; resolves once it committed. */
+export type SqliteWriter = <T>(step: SqliteStep<T>) => Promise<T>;
+
 /**
- * SQLite: synchronous steps on the raw handle, group-committed. Each step runs in its own
- * savepoint inside the batch's transaction, so a step that throws undoes only its own
- * writes and fails only its caller. `lend` runs a synchronous function while Kysely lends
- * its one connection (so steps never interleave with an open Kysely transaction).
+ * The SQLite writer: synchronous steps on the raw handle, group-committed — the steps that
+ * arrive together (publishes, delivery results, app writes) share one transaction. A step
+ * that throws rolls its batch back, and `groupCommit` then runs each step of it alone, so
+ * only the bad one fails. (Not a savepoint per step: while one is open SQLite copies every
+ * page a statement first touches to a sub-journal, which tripled a publish's cost.)
+ * `lend` runs a synchronous function while Kysely lends its one connection (so steps never
+ * interleave with an open Kysely transaction).
  */
-export function sqliteSteps(sqlite: { transaction<A extends unknown[], R>(fn: (...a: A) => R): (...a: A) => R }, lend: <T>(fn: () => T) => Promise<T>) {
-  type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-  const step = sqlite.transaction((fn: () => unknown) => fn());
-  const batch = sqlite.transaction((fns: Array<() => unknown>): Outcome[] =>
-    fns.map((fn) => {
-      try {
-        return { ok: true, value: step(fn) };
-      } catch (error) {
-        return { ok: false, error };
-      }
-    }),
-  );
-  const run = groupCommit<() => unknown, Outcome>((fns) => lend(() => batch(fns)));
-  return async <T>(fn: () => T): Promise<T> => {
-    const o = await run(fn);
-    if (!o.ok) throw o.error;
-    return o.value as T;
-  };
+export function sqliteWriter(sqlite: { transaction<A extends unknown[], R>(fn: (...a: A) => R): ((...a: A) => R) & { immediate(...a: A): R } }, lend: <T>(fn: () => T) => Promise<T>): SqliteWriter {
+  const batch = sqlite.transaction((steps: SqliteStep<unknown>[]): unknown[] => {
+    const memo = new Map<string, unknown>();
+    return steps.map((step) => step(memo));
+  });
+  // IMMEDIATE: the write lock is taken at BEGIN (a deferred read→write upgrade could fail busy).
+  return groupCommit<SqliteStep<unknown>, unknown>((steps) => lend(() => batch.immediate(steps))) as SqliteWriter;
 }

@@ -19,7 +19,7 @@ import { retentionRepo } from './retention.js';
 export function createRepos(store: Store, box: SecretBox) {
   const webhooks = webhooksRepo(store.db, box);
   // The one place that picks a dialect's queue; everything above asks the interface.
-  const queue = store.sqlite ? sqliteQueue(store.db, store.sqlite) : postgresQueue(store.db);
+  const queue = store.sqlite && store.write ? sqliteQueue(store.db, store.sqlite, store.write) : postgresQueue(store.db);
   return {
     store,
     projects: projectsRepo(store.db),

@@ -6,6 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from './schema.js';
 import { ASYNC_COMMIT, leaseRows } from './leases.js';
+import { groupCommit } from './group-commit.js';
 import {
   FIFO_HEAD,
   byCreation,
@@ -99,7 +100,7 @@ export function postgresQueue(db: Kysely<DB>): DeliveryQueue {
      * delivery (data-modifying CTEs: atomic, committed as one statement, so no BEGIN/COMMIT
      * round trips), matched against the projects' webhooks as last read.
      */
-    async store(items) {
+    store: groupCommit(async (items: PublishItem[]): Promise<Stored[]> => {
       const projects = [...new Set(items.filter((i) => !i.onlyWebhookId).map((i) => i.row.project_id))];
       for (const p of projects) if (!targets.has(p)) await readTargets(p);
       for (let tries = 1; ; tries++) {
@@ -111,7 +112,7 @@ export function postgresQueue(db: Kysely<DB>): DeliveryQueue {
         if (tries >= 5) throw new Error('webhooks kept changing while events were published; try again');
         for (const p of projects) await readTargets(p);
       }
-    },
+    }),
 
     /**
      * One round trip: lease the due rows and read their events' payloads with them.

@@ -11,6 +11,7 @@ import type { Kysely } from 'kysely';
 import type SQLite from 'better-sqlite3';
 import type { DB } from './schema.js';
 import { lendConnection } from './db.js';
+import type { SqliteWriter } from './group-commit.js';
 import {
   FIFO_HEAD,
   byCreation,
@@ -27,7 +28,7 @@ import {
   type WebhookDisabled,
 } from './queue.js';
 
-export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database): DeliveryQueue {
+export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database, write: SqliteWriter): DeliveryQueue {
   const locked = lendConnection(db);
   const ids = (list: string[]) => JSON.stringify(list);
 
@@ -47,36 +48,39 @@ export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database): DeliveryQu
   const eventById = sqlite.prepare('select id from events where project_id = ? and id = ?');
   const eventByKey = sqlite.prepare('select id from events where project_id = ? and idempotency_key = ?');
   /** By id, then by key: with both given, a key already used under another id answers its event. */
-  const existing = (ev: PublishItem['row']) =>
-    ((eventById.get(ev.project_id, ev.id) ?? (ev.idempotency_key ? eventByKey.get(ev.project_id, ev.idempotency_key) : undefined)) as { id: string } | undefined)?.id;
+  const existing = (item: PublishItem) => {
+    const ev = item.row;
+    const found = (item.givenId ? eventById.get(ev.project_id, ev.id) : undefined) ?? (ev.idempotency_key ? eventByKey.get(ev.project_id, ev.idempotency_key) : undefined);
+    return (found as { id: string } | undefined)?.id;
+  };
 
-  /** A project's active webhooks with their filters parsed, read inside the transaction. */
-  const matchRows = (projectId: string): MatchRow[] => (activeWebhooks.all(projectId) as Parameters<typeof toMatchRow>[0][]).map(toMatchRow);
+  /** A project's active webhooks with their filters parsed: read once per transaction. */
+  const matchRows = (projectId: string, memo: Map<string, unknown>): MatchRow[] => {
+    const key = `webhooks:${projectId}`;
+    let rows = memo.get(key) as MatchRow[] | undefined;
+    if (!rows) memo.set(key, (rows = (activeWebhooks.all(projectId) as Parameters<typeof toMatchRow>[0][]).map(toMatchRow)));
+    return rows;
+  };
 
-  /** Group commit: the batch in one transaction, each project's webhooks read once. */
-  const storeAll = sqlite.transaction((items: PublishItem[]): Stored[] => {
-    const byProject = new Map<string, MatchRow[]>();
-    return items.map((item): Stored => {
-      const ev = item.row;
-      const existingId = item.keyed ? existing(ev) : undefined;
-      if (existingId) return { refs: [], handed: [], existingId };
-      let targets: Array<{ id: string; fifo: boolean }>;
-      if (item.onlyWebhookId) {
-        const w = oneWebhook.get(ev.project_id, item.onlyWebhookId) as { id: string; ordering: string } | undefined;
-        targets = w ? [{ id: w.id, fifo: w.ordering === 'fifo' }] : [];
-      } else {
-        let webhooks = byProject.get(ev.project_id);
-        if (!webhooks) byProject.set(ev.project_id, (webhooks = matchRows(ev.project_id)));
-        targets = webhooks.filter(item.matches);
-      }
-      insertEvent.run(ev.project_id, ev.id, ev.type, ev.payload, ev.space ?? null, ev.channels, ev.idempotency_key ?? null, ev.created_at, ev.test ?? 0);
-      const { rows, refs, handed } = deliveriesFor(item, targets);
-      for (const d of rows) {
-        insertDelivery.run(d.id, d.project_id, d.event_id, d.event_type, d.webhook_id, d.fifo, d.next_attempt_at, d.lease_until, d.created_at, d.created_at);
-      }
-      return { refs, handed };
-    });
-  });
+  /** One publish: a step of the store's writer, so it shares the commit of the moment. */
+  const storeOne = (item: PublishItem, memo: Map<string, unknown>): Stored => {
+    const ev = item.row;
+    const existingId = item.givenId || ev.idempotency_key ? existing(item) : undefined;
+    if (existingId) return { refs: [], handed: [], existingId };
+    let targets: Array<{ id: string; fifo: boolean }>;
+    if (item.onlyWebhookId) {
+      const w = oneWebhook.get(ev.project_id, item.onlyWebhookId) as { id: string; ordering: string } | undefined;
+      targets = w ? [{ id: w.id, fifo: w.ordering === 'fifo' }] : [];
+    } else {
+      targets = matchRows(ev.project_id, memo).filter(item.matches);
+    }
+    insertEvent.run(ev.project_id, ev.id, ev.type, ev.payload, ev.space ?? null, ev.channels, ev.idempotency_key ?? null, ev.created_at, ev.test ?? 0);
+    const { rows, refs, handed } = deliveriesFor(item, targets);
+    for (const d of rows) {
+      insertDelivery.run(d.id, d.project_id, d.event_id, d.event_type, d.webhook_id, d.fifo, d.next_attempt_at, d.lease_until, d.created_at, d.created_at);
+    }
+    return { refs, handed };
+  };
 
   // --- claim ---
   const RETURNING = 'returning id, project_id, event_id, event_type, webhook_id, attempts, attempt_base, next_attempt_at, last_reason, created_at';
@@ -141,7 +145,8 @@ export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database): DeliveryQu
   );
   const webhookDisable = sqlite.prepare('update webhooks set active = 0, disabled_reason = ?, updated_at = ? where id = ?');
 
-  const record = sqlite.transaction((results: AttemptRecord[], now: number, disableAfterMs: number): WebhookDisabled[] => {
+  /** A batch of results: a step of the store's writer (it may share a commit with publishes). */
+  const record = (results: AttemptRecord[], now: number, disableAfterMs: number): WebhookDisabled[] => {
     for (const r of results) {
       const a = r.attempt;
       insertAttempt.run(
@@ -168,11 +173,11 @@ export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database): DeliveryQu
       }
     }
     return disabled;
-  });
+  };
 
   return {
     findsExisting: true,
-    store: (items) => locked(() => storeAll(items)),
+    store: (item) => write((memo) => storeOne(item, memo)),
     claim: (limit, now, leaseUntil, skip) => locked(() => claim(limit, now, leaseUntil, skip)),
     extend: async (list, until) => {
       if (list.length) await locked(() => extend.run(until, until, ids(list)));
@@ -181,7 +186,7 @@ export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database): DeliveryQu
       if (list.length) await locked(() => release.run(now, now, ids(list)));
     },
     releaseAllLeases: (now) => locked(() => releaseAll.run(now).changes),
-    record: async (results, now, disableAfterMs) => (results.length ? locked(() => record(results, now, disableAfterMs)) : []),
+    record: async (results, now, disableAfterMs) => (results.length ? write(() => record(results, now, disableAfterMs)) : []),
     nextDue: () => locked(() => (nextDue.get() as { t: number | null }).t ?? undefined),
   };
 }

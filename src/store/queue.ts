@@ -68,8 +68,8 @@ export interface PublishItem {
    * worker's claim. FIFO deliveries are never handed over: only a claim knows the head.
    */
   leaseFor?: (webhookId: string) => number | undefined;
-  /** The caller gave the id or an idempotency key: an event stored under either is answered instead. */
-  keyed?: boolean;
+  /** The caller gave the event's id: an event stored under it is answered instead (as one under the idempotency key is). */
+  givenId?: boolean;
 }
 
 export interface DeliveryRef {
@@ -92,8 +92,8 @@ export interface DeliveryQueue {
    * transaction; otherwise the caller looks them up first, and a race ends in a unique violation.
    */
   findsExisting: boolean;
-  /** Events and their deliveries in one transaction (one commit for the whole batch). */
-  store(items: PublishItem[]): Promise<Stored[]>;
+  /** An event and its deliveries, committed with the publishes of the moment (group commit). */
+  store(item: PublishItem): Promise<Stored>;
   /** Up to `limit` due deliveries, leased until `leaseUntil`, skipping saturated webhooks; oldest first. */
   claim(limit: number, now: number, leaseUntil: number, skipWebhooks: string[]): Promise<ClaimedDelivery[]>;
   /** Keeps leases of rows this worker still holds from running out. */

@@ -1,13 +1,13 @@
 /**
  * The meetings history's writes on SQLite: prepared statements on the raw handle,
- * group-committed. A click's reservation (ranked insert, then the rate-limit window) is
+ * group-committed with the store's other writes. A click's reservation (ranked insert, then the rate-limit window) is
  * one synchronous step, and the clicks of a moment share one commit — the commit, not
  * the SQL, was most of a click's cost.
  */
 import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { lendConnection } from '../../store/db.js';
-import { sqliteSteps } from '../../store/group-commit.js';
+import type { SqliteWriter } from '../../store/group-commit.js';
 import type { MeetingRow, MeetingStatus } from './store.js';
 
 const COLUMNS = [
@@ -25,9 +25,8 @@ export interface MeetingEnd {
   room_url?: string | null;
 }
 
-export function sqliteMeetings(db: Kysely<any>, sqlite: SQLite.Database) {
+export function sqliteMeetings(db: Kysely<any>, sqlite: SQLite.Database, step: SqliteWriter) {
   const lend = lendConnection(db);
-  const step = sqliteSteps(sqlite, lend);
   const insert = sqlite.prepare(`insert into meetings (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`);
   const newest = sqlite.prepare('select max(created_at) as t from meetings where project_id = ? and user_id = ?');
   const window = sqlite.prepare(

@@ -112,7 +112,7 @@ const ranked = (rows: MeetingRow[]) => rows.sort((a, b) => a.created_at - b.crea
 /** The history over the store: its writes on SQLite are prepared and group-committed (store-sqlite.ts). */
 export function meetingsRepo(store: Store) {
   const db = store.db as unknown as Kysely<DB>;
-  const fast = store.sqlite ? sqliteMeetings(store.db, store.sqlite) : undefined;
+  const fast = store.sqlite && store.write ? sqliteMeetings(store.db, store.sqlite, store.write) : undefined;
 
   /**
    * A user's pending and created rows of one app (source, or the env app when
