@@ -838,10 +838,33 @@ function printTable(title, rows) {
 
 // ————————————————————————————————————————— the run
 
+/**
+ * Before each measurement: the PostgreSQL server shares the two cores, and the section
+ * before may have left it flushing dirty buffers or vacuuming the tables it just filled
+ * (seen as a doubled accept p99 in full runs against runs of that section alone). A
+ * checkpoint, then up to 20 s for autovacuum workers to finish; noted in the result.
+ */
+async function settlePostgres() {
+  if (!RUN.pg?.adminUrl) return undefined;
+  const t0 = now();
+  try {
+    await pgQuery('CHECKPOINT');
+    for (;;) {
+      const r = await pgQuery("select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'");
+      if (r.rows[0].n === 0 || now() - t0 > 20_000) return { waitedMs: Math.round(now() - t0), autovacuumWorkers: r.rows[0].n };
+      await sleep(250);
+    }
+  } catch (err) {
+    return { error: String(err.message ?? err) };
+  }
+}
+
 /** Runs `fn` and stores its result, or its error, under R[key]; `skip` says why not run. */
 async function section(R, key, fn) {
   try {
+    const settled = await settlePostgres();
     R[key] = await fn();
+    if (settled && R[key] && typeof R[key] === 'object') R[key].postgresSettled = settled;
   } catch (err) {
     R[key] = { error: String(err?.stack ?? err) };
     console.error(`bench: ${key} failed:`, err);

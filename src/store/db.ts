@@ -103,6 +103,13 @@ function openSqlite(opts: StoreOptions): Store {
   };
 }
 
+/** SQLite's raw handle and its writer, always together; undefined on PostgreSQL. */
+export function sqliteParts(store: Store): { sqlite: SQLite.Database; write: SqliteWriter } | undefined {
+  if (!store.sqlite) return undefined;
+  if (!store.write) throw new Error('a SQLite store must come with its writer (openStore makes both)');
+  return { sqlite: store.sqlite, write: store.write };
+}
+
 /**
  * Runs a synchronous step on the raw SQLite handle while Kysely lends its one connection,
  * so raw statements never interleave with an open Kysely transaction.

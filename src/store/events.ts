@@ -105,12 +105,16 @@ export function eventsRepo(db: Kysely<DB>, queue: DeliveryQueue) {
         // `existingId` (SQLite); otherwise one whose id or key another event took meanwhile
         // fails its batch, each of the batch is stored alone, and this one answers the
         // winner's result below.
-        const { refs, handed, existingId } = await queue.store({ row, matches, leaseFor, onlyWebhookId: input.onlyWebhookId, givenId: !!input.id });
-        if (existingId) {
-          const first = await findExisting(projectId, { id: existingId });
-          if (!first) throw new Error(`event ${existingId} was found by the publish and then not by its id`);
-          return { event: first, created: false, handed: [] };
+        const item = { row, matches, leaseFor, onlyWebhookId: input.onlyWebhookId, givenId: !!input.id };
+        let stored = await queue.store(item);
+        if (stored.existingId) {
+          const first = await findExisting(projectId, { id: stored.existingId });
+          if (first) return { event: first, created: false, handed: [] };
+          // Deleted in between (retention, a project delete): this one is stored after all.
+          stored = await queue.store(item);
+          if (stored.existingId) throw new Error(`event ${stored.existingId} keeps being found by the publish and not by its id`);
         }
+        const { refs, handed } = stored;
         return { event: { id, type: input.type, createdAt, deliveries: byId(refs) }, created: true, handed };
       } catch (err) {
         // A concurrent publish with the same id/key won the race: answer its result.

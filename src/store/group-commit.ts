@@ -54,20 +54,61 @@ export type SqliteStep<T> = (memo: Map<string, unknown>) => T;
 /** Runs a step in the next group commit; resolves once it committed. */
 export type SqliteWriter = <T>(step: SqliteStep<T>) => Promise<T>;
 
+/** A step's own error, told apart from the transaction's (BEGIN, COMMIT). */
+class StepFailed {
+  constructor(
+    readonly at: number,
+    readonly error: unknown,
+  ) {}
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 /**
  * The SQLite writer: synchronous steps on the raw handle, group-committed — the steps that
- * arrive together (publishes, delivery results, app writes) share one transaction. A step
- * that throws rolls its batch back, and `groupCommit` then runs each step of it alone, so
- * only the bad one fails. (Not a savepoint per step: while one is open SQLite copies every
- * page a statement first touches to a sub-journal, which tripled a publish's cost.)
- * `lend` runs a synchronous function while Kysely lends its one connection (so steps never
- * interleave with an open Kysely transaction).
+ * arrive together (publishes, delivery results, app writes) share one transaction.
+ * A step that throws rolls its batch back; it alone gets the error and the others are run
+ * again together at once. (Not a savepoint per step: while one is open SQLite copies every
+ * page a statement first touches to a sub-journal, which tripled a publish's cost.) If the
+ * transaction itself fails (BEGIN or COMMIT: another process kept the write lock past the
+ * busy timeout), every step of the batch gets that error rather than waiting again one by
+ * one. `lend` runs a synchronous function while Kysely lends its one connection (so steps
+ * never interleave with an open Kysely transaction).
  */
 export function sqliteWriter(sqlite: { transaction<A extends unknown[], R>(fn: (...a: A) => R): ((...a: A) => R) & { immediate(...a: A): R } }, lend: <T>(fn: () => T) => Promise<T>): SqliteWriter {
   const batch = sqlite.transaction((steps: SqliteStep<unknown>[]): unknown[] => {
     const memo = new Map<string, unknown>();
-    return steps.map((step) => step(memo));
+    return steps.map((step, at) => {
+      try {
+        return step(memo);
+      } catch (error) {
+        throw new StepFailed(at, error);
+      }
+    });
   });
-  // IMMEDIATE: the write lock is taken at BEGIN (a deferred read→write upgrade could fail busy).
-  return groupCommit<SqliteStep<unknown>, unknown>((steps) => lend(() => batch.immediate(steps))) as SqliteWriter;
+  const commit = (steps: SqliteStep<unknown>[]): Outcome[] => {
+    const out: Outcome[] = new Array(steps.length);
+    let left = steps.map((step, i) => ({ step, i }));
+    while (left.length) {
+      try {
+        const values = batch.immediate(left.map((l) => l.step));
+        left.forEach((l, k) => (out[l.i] = { ok: true, value: values[k] }));
+        return out;
+      } catch (err) {
+        if (!(err instanceof StepFailed)) {
+          for (const l of left) out[l.i] = { ok: false, error: err };
+          return out;
+        }
+        out[left[err.at]!.i] = { ok: false, error: err.error };
+        left = left.filter((_, k) => k !== err.at);
+      }
+    }
+    return out;
+  };
+  const run = groupCommit<SqliteStep<unknown>, Outcome>((steps) => lend(() => commit(steps)));
+  return async <T>(step: SqliteStep<T>): Promise<T> => {
+    const o = await run(step);
+    if (!o.ok) throw o.error;
+    return o.value as T;
+  };
 }

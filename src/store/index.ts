@@ -1,4 +1,4 @@
-import type { Store } from './db.js';
+import { sqliteParts, type Store } from './db.js';
 import type { SecretBox } from '../core/secretbox.js';
 import { projectsRepo } from './projects.js';
 import { tokensRepo } from './tokens.js';
@@ -19,7 +19,8 @@ import { retentionRepo } from './retention.js';
 export function createRepos(store: Store, box: SecretBox) {
   const webhooks = webhooksRepo(store.db, box);
   // The one place that picks a dialect's queue; everything above asks the interface.
-  const queue = store.sqlite && store.write ? sqliteQueue(store.db, store.sqlite, store.write) : postgresQueue(store.db);
+  const lite = sqliteParts(store);
+  const queue = lite ? sqliteQueue(store.db, lite.sqlite, lite.write) : postgresQueue(store.db);
   return {
     store,
     projects: projectsRepo(store.db),

@@ -54,9 +54,10 @@ export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database, write: Sqli
     return (found as { id: string } | undefined)?.id;
   };
 
+  const webhooksKey = (projectId: string) => `webhooks:${projectId}`;
   /** A project's active webhooks with their filters parsed: read once per transaction. */
   const matchRows = (projectId: string, memo: Map<string, unknown>): MatchRow[] => {
-    const key = `webhooks:${projectId}`;
+    const key = webhooksKey(projectId);
     let rows = memo.get(key) as MatchRow[] | undefined;
     if (!rows) memo.set(key, (rows = (activeWebhooks.all(projectId) as Parameters<typeof toMatchRow>[0][]).map(toMatchRow)));
     return rows;
@@ -146,7 +147,7 @@ export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database, write: Sqli
   const webhookDisable = sqlite.prepare('update webhooks set active = 0, disabled_reason = ?, updated_at = ? where id = ?');
 
   /** A batch of results: a step of the store's writer (it may share a commit with publishes). */
-  const record = (results: AttemptRecord[], now: number, disableAfterMs: number): WebhookDisabled[] => {
+  const record = (results: AttemptRecord[], now: number, disableAfterMs: number, memo: Map<string, unknown>): WebhookDisabled[] => {
     for (const r of results) {
       const a = r.attempt;
       insertAttempt.run(
@@ -169,6 +170,8 @@ export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database, write: Sqli
       const reason = disableReason(w.disable, row.failing_since, now, disableAfterMs);
       if (reason) {
         webhookDisable.run(reason, now, id);
+        // A publish later in this transaction must not match it any more.
+        memo.delete(webhooksKey(w.projectId));
         disabled.push({ projectId: w.projectId, webhookId: id, reason });
       }
     }
@@ -186,7 +189,7 @@ export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database, write: Sqli
       if (list.length) await locked(() => release.run(now, now, ids(list)));
     },
     releaseAllLeases: (now) => locked(() => releaseAll.run(now).changes),
-    record: async (results, now, disableAfterMs) => (results.length ? write(() => record(results, now, disableAfterMs)) : []),
+    record: async (results, now, disableAfterMs) => (results.length ? write((memo) => record(results, now, disableAfterMs, memo)) : []),
     nextDue: () => locked(() => (nextDue.get() as { t: number | null }).t ?? undefined),
   };
 }

@@ -257,8 +257,14 @@ export async function handleMeetingRequest(ctx: AppContext, app: MeetingsApp, bo
     return errorAnswer(e.status, e.message, typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {});
   }
 
-  // Queued together: on SQLite the row's outcome and `room.created` share one commit.
-  await Promise.all([app.repo.complete(id, room), publishRoomCreated(ctx, app, id, input, room, started, log)]);
+  if (app.repo.sharesCommits) {
+    // Queued together, the row's outcome and `room.created` (usually) share one commit.
+    await Promise.all([app.repo.complete(id, room), publishRoomCreated(ctx, app, id, input, room, started, log)]);
+  } else {
+    // Separate statements: the row says `created` before anyone can receive the event.
+    await app.repo.complete(id, room);
+    await publishRoomCreated(ctx, app, id, input, room, started, log);
+  }
   log.info({ ...ids, room_id: room.roomId, room_url: room.roomUrl, provider: app.provider.name }, 'meeting room created');
   return successAnswer({ room_url: room.roomUrl, room_id: room.roomId, room_name: input.title, created_at: started });
 }

@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { listPage } from '../../store/query.js';
-import type { Store } from '../../store/db.js';
+import { sqliteParts, type Store } from '../../store/db.js';
 import { sqliteMeetings, type MeetingEnd } from './store-sqlite.js';
 
 export interface MeetingsTable {
@@ -112,7 +112,8 @@ const ranked = (rows: MeetingRow[]) => rows.sort((a, b) => a.created_at - b.crea
 /** The history over the store: its writes on SQLite are prepared and group-committed (store-sqlite.ts). */
 export function meetingsRepo(store: Store) {
   const db = store.db as unknown as Kysely<DB>;
-  const fast = store.sqlite && store.write ? sqliteMeetings(store.db, store.sqlite, store.write) : undefined;
+  const lite = sqliteParts(store);
+  const fast = lite ? sqliteMeetings(store.db, lite.sqlite, lite.write) : undefined;
 
   /**
    * A user's pending and created rows of one app (source, or the env app when
@@ -143,6 +144,9 @@ export function meetingsRepo(store: Store) {
   }
 
   return {
+    /** Writes queued together share one commit (SQLite's writer); else each is its own statement. */
+    sharesCommits: !!fast,
+
     async insert(row: MeetingRow): Promise<void> {
       if (fast) return fast.insert(row);
       await db.insertInto('meetings').values(row).execute();

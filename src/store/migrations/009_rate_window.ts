@@ -9,9 +9,19 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<any>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
-  await sql.raw('drop function if exists hookbridge_endpoint_acquire(text, text, bigint, int, int)').execute(db);
   await sql.raw(ACQUIRE_FUNCTION).execute(db);
+  await sql.raw(OLD_SIGNATURE).execute(db);
 }
+
+/**
+ * The 5-argument form stays, with 008's 1100 ms: during a rolling upgrade the processes
+ * not yet replaced still call it and must keep holding the limits, not fail over to
+ * per-process ones. A later migration may drop it.
+ */
+const OLD_SIGNATURE = `
+create or replace function hookbridge_endpoint_acquire(p_webhook text, p_holder text, p_lease bigint, p_max int, p_rate int) returns bigint as $$
+  select hookbridge_endpoint_acquire(p_webhook, p_holder, p_lease, p_max, p_rate, 1100::bigint)
+$$ language sql`;
 
 /** Migration 008's function, with `p_window` in place of 1100. */
 const ACQUIRE_FUNCTION = `
