@@ -113,6 +113,11 @@ export abstract class LeaseLoop<Row extends { id: string }, Result> {
         if (room <= 0 || !this.running) break;
         const limit = Math.min(room, this.o.batchSize);
         const rows = await this.claimRows(limit, this.now());
+        // A row whose result was just committed as "retry now" can be claimed before this
+        // process has taken that commit's answer and let go of it: wait for the flush in
+        // progress, or the row would be dropped below as still ours and sit out its new
+        // lease (a minute) before anyone sent it again.
+        if (this.flushing && rows.some((r) => this.held.has(r.id))) await this.flushing.catch(() => undefined);
         // Claimed again after its lease ran out while still queued or awaiting its flush
         // here (e.g. the database was briefly unreachable for extendLeases): it is already
         // being handled, so running it twice would send it twice. The claim renewed its lease.
