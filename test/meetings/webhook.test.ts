@@ -86,6 +86,10 @@ describe('bad requests → 400 with a message the plugin can show', () => {
     ['unknown channel_type', { channel_id: 'c1', user_id: 'u1', channel_type: 'X' }, /channel_type must be one of O, P, D, G/],
     ['participants not a list', { channel_id: 'c1', user_id: 'u1', participants: 'all' }, /participants must be an array/],
     ['a JSON array', [{ channel_id: 'c1' }], /JSON object/],
+    // PostgreSQL refuses NUL in text: it was a 500 there (and a row with it on SQLite).
+    ['a NUL in channel_id', { channel_id: 'a\u0000b', user_id: 'u1' }, /channel_id must not contain NUL/],
+    ['a NUL in user_id', { channel_id: 'c1', user_id: 'u\u0000' }, /user_id must not contain NUL/],
+    ['a NUL in channel_name', { channel_id: 'c1', user_id: 'u1', channel_name: '\u0000' }, /channel_name must not contain NUL/],
   ];
   for (const [name, body, pattern] of cases) {
     it(name, async () => {

@@ -141,7 +141,8 @@ function describeRoom(input: MeetingInput): string {
   return `Created from ${where}${who}${when}`;
 }
 
-const text = (v: unknown, max = 200) => (typeof v === 'string' ? v.slice(0, max) : null);
+/** A refused body's field for its history row (NUL replaced: PostgreSQL refuses it in text). */
+const text = (v: unknown, max = 200) => (typeof v === 'string' ? v.replace(/\u0000/g, '\uFFFD').slice(0, max) : null);
 
 /**
  * A request refused before any room was asked for (400, 401, 403, 413, 415): kept in the

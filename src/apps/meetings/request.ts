@@ -43,6 +43,9 @@ export type MeetingRequestBody = Static<typeof MeetingRequestBody>;
 
 const check = TypeCompiler.Compile(MeetingRequestBody);
 
+/** The fields the history stores in columns of their own. */
+const STORED = ['channel_id', 'user_id', 'channel_name', 'channel_type', 'username', 'operation_type', 'title'] as const;
+
 /** What the app works with, normalised from the body. */
 export interface MeetingInput {
   channelId: string;
@@ -79,6 +82,9 @@ export function parseMeetingRequest(body: unknown): Parsed {
   if (b.channel_id.trim() === '' || b.user_id.trim() === '') {
     return { ok: false, message: 'Invalid meeting request: channel_id and user_id must not be blank' };
   }
+  // The history keeps these as text columns, and PostgreSQL refuses NUL in text.
+  const withNul = STORED.find((k) => typeof b[k] === 'string' && (b[k] as string).includes('\u0000'));
+  if (withNul) return { ok: false, message: `Invalid meeting request: ${withNul} must not contain NUL characters` };
   const scheduled = b.operation_type === 'scheduled_meeting';
   const channelName = blank(b.channel_name);
   const title = (scheduled && blank(b.title)) || `Meeting - ${channelName ?? b.channel_id}`;
