@@ -133,7 +133,7 @@ async function meetingsPlugin(scope: FastifyInstance, ctx: AppContext, m: Meetin
         querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'MEETINGS_TOKEN, when it is set' })) }),
         response: {
           200: ref(MeetingRoom),
-          400: failure('The body is not JSON, or lacks channel_id or user_id'),
+          400: failure('The body is not JSON, lacks channel_id or user_id, or holds a NUL character in a field the history keeps'),
           401: failure('MEETINGS_TOKEN is set and ?token= is missing or wrong'),
           403: failure('The Origin is not in MEETINGS_ALLOWED_ORIGINS'),
           413: failure('The body is too large'),
