@@ -47,7 +47,10 @@ export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database, write: Sqli
 
   const eventById = sqlite.prepare('select id from events where project_id = ? and id = ?');
   const eventByKey = sqlite.prepare('select id from events where project_id = ? and idempotency_key = ?');
-  /** By id, then by key: with both given, a key already used under another id answers its event. */
+  /**
+   * The event a keyed item (an id the caller gave, an idempotency key) answers with: by id,
+   * then by key — with both given, a key already used under another id answers its event.
+   */
   const existing = (item: PublishItem) => {
     const ev = item.row;
     const found = (item.givenId ? eventById.get(ev.project_id, ev.id) : undefined) ?? (ev.idempotency_key ? eventByKey.get(ev.project_id, ev.idempotency_key) : undefined);
@@ -66,7 +69,7 @@ export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database, write: Sqli
   /** One publish: a step of the store's writer, so it shares the commit of the moment. */
   const storeOne = (item: PublishItem, memo: Map<string, unknown>): Stored => {
     const ev = item.row;
-    const existingId = item.givenId || ev.idempotency_key ? existing(item) : undefined;
+    const existingId = existing(item);
     if (existingId) return { refs: [], handed: [], existingId };
     let targets: Array<{ id: string; fifo: boolean }>;
     if (item.onlyWebhookId) {

@@ -184,10 +184,6 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
       if (opts.spaces === false) q = q.where('space_id', 'is', null);
       return listPage(q, (q) => q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc'), opts, decode);
     },
-    /**
-     * What publish needs to pick targets: the active webhooks' filters only — no secret
-     * is decrypted on the publish path.
-     */
     /** Every webhook of the project, oldest first (the order actions were added). */
     async all(projectId: string): Promise<Webhook[]> {
       const rows = await db.selectFrom('webhooks').selectAll().where('project_id', '=', projectId).orderBy('created_at').orderBy('id').execute();

@@ -1,31 +1,21 @@
 /**
  * The meetings history's writes on SQLite: prepared statements on the raw handle,
- * group-committed with the store's other writes. A click's reservation (ranked insert, then the rate-limit window) is
- * one synchronous step, and the clicks of a moment share one commit — the commit, not
- * the SQL, was most of a click's cost.
+ * group-committed with the store's other writes. A click's reservation (ranked insert,
+ * then the rate-limit window) is one synchronous step, and the clicks of a moment share
+ * one commit — the commit, not the SQL, was most of a click's cost.
  */
 import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { lendConnection } from '../../store/db.js';
 import type { SqliteWriter } from '../../store/group-commit.js';
-import type { MeetingRow, MeetingStatus } from './store.js';
+import type { MeetingRow, MeetingWrites } from './store.js';
 
 const COLUMNS = [
   'id', 'project_id', 'source_id', 'channel_id', 'channel_name', 'channel_type', 'user_id', 'username', 'operation_type', 'title',
   'provider', 'room_id', 'room_name', 'room_url', 'status', 'answer_status', 'error', 'request', 'created_at',
 ] as const satisfies ReadonlyArray<keyof MeetingRow>;
 
-/** How a request ended: the columns `complete` and `finish` set. */
-export interface MeetingEnd {
-  status: MeetingStatus;
-  answer_status: number;
-  error: string | null;
-  room_id?: string | null;
-  room_name?: string | null;
-  room_url?: string | null;
-}
-
-export function sqliteMeetings(db: Kysely<any>, sqlite: SQLite.Database, step: SqliteWriter) {
+export function sqliteMeetings(db: Kysely<any>, sqlite: SQLite.Database, step: SqliteWriter): MeetingWrites {
   const lend = lendConnection(db);
   const insert = sqlite.prepare(`insert into meetings (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`);
   const newest = sqlite.prepare('select max(created_at) as t from meetings where project_id = ? and user_id = ?');
@@ -38,6 +28,7 @@ export function sqliteMeetings(db: Kysely<any>, sqlite: SQLite.Database, step: S
   const windowOf = (projectId: string, sourceId: string | null, userId: string, since: number) => window.all(projectId, userId, since, sourceId) as MeetingRow[];
 
   return {
+    sharesCommits: true,
     insert: (row: MeetingRow) => step(() => void insert.run(COLUMNS.map((c) => row[c]))),
     /** Ranked after every row of the user already stored (one writer: the read and the insert are atomic). */
     reserve: (row: MeetingRow, since: number) =>
@@ -47,7 +38,7 @@ export function sqliteMeetings(db: Kysely<any>, sqlite: SQLite.Database, step: S
         insert.run(COLUMNS.map((c) => ranked[c]));
         return { row: ranked, window: windowOf(ranked.project_id, ranked.source_id, ranked.user_id, since) };
       }),
-    end: (id: string, e: MeetingEnd) => step(() => void end.run(e.status, e.answer_status, e.error, e.room_id ?? null, e.room_name ?? null, e.room_url ?? null, id)),
+    end: (id, e) => step(() => void end.run(e.status, e.answer_status, e.error, e.room_id ?? null, e.room_name ?? null, e.room_url ?? null, id)),
     window: (projectId: string, sourceId: string | null, userId: string, since: number) => lend(() => windowOf(projectId, sourceId, userId, since)),
   };
 }

@@ -3,10 +3,11 @@
  * A row is `pending` while the provider is asked, then `created` or `failed`; the
  * per-user rate limit reads the same rows, so it holds across restarts and processes.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { listPage } from '../../store/query.js';
 import { sqliteParts, type Store } from '../../store/db.js';
-import { sqliteMeetings, type MeetingEnd } from './store-sqlite.js';
+import { sqliteMeetings } from './store-sqlite.js';
+import { postgresMeetings } from './store-postgres.js';
 
 export interface MeetingsTable {
   id: string;
@@ -38,7 +39,7 @@ export interface MeetingsTable {
   created_at: number;
 }
 
-interface DB {
+export interface DB {
   meetings: MeetingsTable;
 }
 
@@ -106,51 +107,43 @@ export interface MeetingListQuery {
   status?: MeetingStatus;
 }
 
+/** How a request ended: the columns `complete` and `finish` set (room columns only when given). */
+export interface MeetingEnd {
+  status: MeetingStatus;
+  answer_status: number;
+  error: string | null;
+  room_id?: string | null;
+  room_name?: string | null;
+  room_url?: string | null;
+}
+
+/**
+ * The history's writes and the rate-limit window, one implementation per dialect
+ * (store-sqlite.ts, store-postgres.ts); the repository picks one and ranks the windows.
+ */
+export interface MeetingWrites {
+  /** Writes queued together share one commit (SQLite's writer); else each is its own statement. */
+  sharesCommits: boolean;
+  insert(row: MeetingRow): Promise<void>;
+  /** The pending row ranked after the user's newest, and the user's window since `since` read with it. */
+  reserve(row: MeetingRow, since: number): Promise<{ row: MeetingRow; window: MeetingRow[] }>;
+  end(id: string, e: MeetingEnd): Promise<void>;
+  window(projectId: string, sourceId: string | null, userId: string, since: number): Promise<MeetingRow[]>;
+}
+
 /** A user's rows of one app in rank order; compared in JS as well, so both dialects' collations agree on the id tie-break. */
 const ranked = (rows: MeetingRow[]) => rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
-/** The history over the store: its writes on SQLite are prepared and group-committed (store-sqlite.ts). */
+/** The history over the store; `store.ts` reads, the dialect's MeetingWrites writes. */
 export function meetingsRepo(store: Store) {
   const db = store.db as unknown as Kysely<DB>;
   const lite = sqliteParts(store);
-  const fast = lite ? sqliteMeetings(store.db, lite.sqlite, lite.write) : undefined;
-
-  /**
-   * A user's pending and created rows of one app (source, or the env app when
-   * `sourceId` is null) since `since`, oldest first — the rate limit's window.
-   * The order (created_at, id) is total, so every process ranks the rows alike.
-   */
-  async function window(projectId: string, sourceId: string | null, userId: string, since: number): Promise<MeetingRow[]> {
-    if (fast) return ranked(await fast.window(projectId, sourceId, userId, since));
-    let q = db
-      .selectFrom('meetings')
-      .selectAll()
-      .where('project_id', '=', projectId)
-      .where('user_id', '=', userId)
-      .where('created_at', '>=', since)
-      .where('status', 'in', ['pending', 'created']);
-    q = sourceId === null ? q.where('source_id', 'is', null) : q.where('source_id', '=', sourceId);
-    return ranked(await q.orderBy('created_at', 'asc').orderBy('id', 'asc').execute());
-  }
-
-  async function end(id: string, e: MeetingEnd): Promise<void> {
-    if (fast) return fast.end(id, e);
-    const { status, answer_status, error, room_id, room_name, room_url } = e;
-    await db
-      .updateTable('meetings')
-      .set({ status, answer_status, error, ...(room_url !== undefined && { room_id, room_name, room_url }) })
-      .where('id', '=', id)
-      .execute();
-  }
+  const writes: MeetingWrites = lite ? sqliteMeetings(store.db, lite.sqlite, lite.write) : postgresMeetings(db);
 
   return {
-    /** Writes queued together share one commit (SQLite's writer); else each is its own statement. */
-    sharesCommits: !!fast,
+    sharesCommits: writes.sharesCommits,
 
-    async insert(row: MeetingRow): Promise<void> {
-      if (fast) return fast.insert(row);
-      await db.insertInto('meetings').values(row).execute();
-    },
+    insert: (row: MeetingRow): Promise<void> => writes.insert(row),
 
     /**
      * Inserts a user's pending row so that it ranks after every row of the user already
@@ -161,34 +154,26 @@ export function meetingsRepo(store: Store) {
      * PostgreSQL; SQLite's one writer), created_at is bumped past the user's newest row.
      */
     async reserve(row: MeetingRow, since: number): Promise<{ row: MeetingRow; window: MeetingRow[] }> {
-      if (fast) {
-        const r = await fast.reserve(row, since);
-        return { row: r.row, window: ranked(r.window) };
-      }
-      const newest = sql<number>`coalesce((select max(m.created_at) from meetings m where m.project_id = ${row.project_id} and m.user_id = ${row.user_id}), 0) + 1`;
-      const inserted = await db.transaction().execute(async (tx) => {
-        await sql`select pg_advisory_xact_lock(hashtext(${`meetings:${row.project_id}:${row.user_id}`}))`.execute(tx);
-        return tx
-          .insertInto('meetings')
-          .values({ ...row, created_at: sql<number>`case when ${newest} > ${row.created_at} then ${newest} else ${row.created_at} end` })
-          .returning('created_at')
-          .executeTakeFirstOrThrow();
-      });
-      const mine = { ...row, created_at: Number(inserted.created_at) };
-      return { row: mine, window: await window(row.project_id, row.source_id, row.user_id, since) };
+      const r = await writes.reserve(row, since);
+      return { row: r.row, window: ranked(r.window) };
     },
 
-    async complete(id: string, room: { roomId: string; roomName: string; roomUrl: string }): Promise<void> {
-      await end(id, { status: 'created', answer_status: 200, error: null, room_id: room.roomId, room_name: room.roomName, room_url: room.roomUrl });
-    },
+    complete: (id: string, room: { roomId: string; roomName: string; roomUrl: string }): Promise<void> =>
+      writes.end(id, { status: 'created', answer_status: 200, error: null, room_id: room.roomId, room_name: room.roomName, room_url: room.roomUrl }),
 
     /** The request ended without a new room: its outcome, and the room it got when it reused one. */
-    async finish(id: string, e: { status: Exclude<MeetingStatus, 'pending' | 'created'>; answerStatus: number; error?: string; room?: MeetingRow }): Promise<void> {
+    finish(id: string, e: { status: Exclude<MeetingStatus, 'pending' | 'created'>; answerStatus: number; error?: string; room?: MeetingRow }): Promise<void> {
       const room = e.room;
-      await end(id, { status: e.status, answer_status: e.answerStatus, error: e.error ?? null, ...(room && { room_id: room.room_id, room_name: room.room_name, room_url: room.room_url }) });
+      return writes.end(id, { status: e.status, answer_status: e.answerStatus, error: e.error ?? null, ...(room && { room_id: room.room_id, room_name: room.room_name, room_url: room.room_url }) });
     },
 
-    window,
+    /**
+     * A user's pending and created rows of one app (source, or the env app when
+     * `sourceId` is null) since `since`, oldest first — the rate limit's window.
+     * The order (created_at, id) is total, so every process ranks the rows alike.
+     */
+    window: async (projectId: string, sourceId: string | null, userId: string, since: number): Promise<MeetingRow[]> =>
+      ranked(await writes.window(projectId, sourceId, userId, since)),
 
     async get(projectId: string, id: string): Promise<Meeting | undefined> {
       const r = await db.selectFrom('meetings').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
