@@ -1,10 +1,28 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
+/**
+ * Files that never open the suite's database (pure functions, the CLI's offline tools,
+ * fakes of outside services, SQLite-only internals): the PostgreSQL pass
+ * (DATABASE_URL=postgres://…) leaves them out, since the SQLite pass already ran them
+ * exactly as they would run again.
+ */
+const NO_SUITE_DATABASE = [
+  'test/unit/**',
+  'test/deploy/**',
+  'test/api/cli-tools.test.ts',
+  'test/api/dashboard-static.test.ts',
+  'test/inbound/verify.test.ts',
+  'test/meetings/request.test.ts',
+  'test/okdesk/emulator.test.ts',
+  'test/okdesk/okdesk-client.test.ts',
+];
+const onPostgres = /^postgres(ql)?:/.test(process.env.DATABASE_URL ?? '');
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // Real-browser tests run with `npm run test:browser` (vitest.browser.config.ts).
-    exclude: [...configDefaults.exclude, 'test/browser/**'],
+    exclude: [...configDefaults.exclude, 'test/browser/**', ...(onPostgres ? NO_SUITE_DATABASE : [])],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -50,7 +50,10 @@ export function startCheckpointer(sqlite: SQLite.Database, file: string, onError
       stopped = true;
       const exited = new Promise<void>((r) => worker.once('exit', () => r()));
       worker.postMessage('stop');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+      // Bounded, and the timer cleared: a pending 2 s timer would keep a short command alive.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
       await worker.terminate();
     },
   };
