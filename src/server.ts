@@ -53,7 +53,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
     worker?.jobs.wake();
     notify();
   };
-  const publisher = createPublisher(repos.events, () => metrics.eventsPublished.inc(), wake, () => (store.caps.handOver ? worker?.worker : undefined));
+  const publisher = createPublisher(repos.events, () => metrics.eventsPublished.inc(), wake, () => worker?.worker);
   const ctx: AppContext = {
     config,
     repos,

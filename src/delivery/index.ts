@@ -62,9 +62,12 @@ export async function startWorker({ config, repos, metrics, logger, publisher, j
     {
       leaseMs: config.leaseMs,
       disableAfterMs: config.disableAfterFailingMs,
-      // Where workers claim everything (PostgreSQL), a few ms let the publishes of that
-      // moment share one claim: a third as many claim statements under load.
-      claimDelayMs: store.caps.handOver ? 0 : 3,
+      // Where many workers share the table (PostgreSQL), a few ms let the wake-ups of that
+      // moment (NOTIFYs, publishes that could not hand over) share one claim.
+      claimDelayMs: store.caps.skipLocked ? 3 : 0,
+      // There, a fresh delivery is taken at once only into a free sending slot: a backlog
+      // stays in the table for whichever worker frees up first.
+      sharedQueue: store.caps.skipLocked,
     },
   );
   const jobs = new JobWorker(repos.jobs, jobKinds, logger.child({ component: 'jobs' }), {

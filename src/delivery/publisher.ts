@@ -2,11 +2,12 @@
  * The one publish service: the events route, the inbound `publish` relay and the apps
  * all publish through it, so storing, counting and waking the worker happen in one place.
  *
- * With one process per database (SQLite), fresh deliveries are stored already leased to
- * this process's worker, while it has room, and handed over in memory: no claim query
- * has to find them again. The rest — and all of them where many workers share a
- * PostgreSQL database and share the work by claiming it — are stored due, and the
- * workers are woken (in-process, and through NOTIFY on PostgreSQL).
+ * Where this process runs a worker, fresh deliveries are stored already leased to it,
+ * while it has room, and handed over in memory: no claim query has to find them again
+ * (on PostgreSQL, where workers share the table, only into a free sending slot). The
+ * rest are stored due, and the workers are woken (in-process, and through NOTIFY on
+ * PostgreSQL). A process that dies holding them leaves leases that run out like a
+ * claim's.
  */
 import type { EventsRepo, PublishInput, PublishedEvent } from '../store/events.js';
 import type { ClaimedDelivery } from '../store/queue.js';

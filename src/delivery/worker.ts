@@ -35,6 +35,12 @@ export interface WorkerDeps {
 export interface WorkerOptions extends LeaseLoopOptions {
   /** A webhook failing every attempt for this long is disabled. Default: 5 days */
   disableAfterMs?: number;
+  /**
+   * Other workers claim from the same table (PostgreSQL): a publish hands this worker a
+   * fresh delivery only while its lane has a free sending slot, not up to the lane's
+   * queue. Default: false (one process per database: it queues up to the lane's cap).
+   */
+  sharedQueue?: boolean;
 }
 
 type AttemptFields = AttemptRecord['attempt'];
@@ -96,9 +102,10 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
   private readonly tag = processTag();
 
   constructor(private readonly d: WorkerDeps, opts: WorkerOptions = {}) {
-    const { disableAfterMs = 5 * 86400_000, ...loop } = opts;
+    const { disableAfterMs = 5 * 86400_000, sharedQueue = false, ...loop } = opts;
     super(d.logger, loop, d.now ?? Date.now);
     this.disableAfterMs = disableAfterMs;
+    this.handOverCap = sharedQueue ? (l) => l.maxConcurrency : this.laneCap;
     this.random = d.random ?? Math.random;
     this.lanes = new Lanes(this.now);
   }
@@ -111,11 +118,12 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
   /**
    * For publish: whether this worker takes a fresh delivery to `webhookId` at once, and
    * until when it is leased if so. Not when stopping, when it holds its limit of rows,
-   * or when that webhook's lane is full: then the row is stored due and waits for a claim.
+   * or when that webhook's lane is full (on a shared queue: has no free sending slot):
+   * then the row is stored due and waits for a claim.
    * (A batch of publishes may go over the limits by what it hands over; a claim never does.)
    */
   readonly leaseFor = (webhookId: string): number | undefined => {
-    if (!this.running || this.held.size >= this.o.maxHeld || !this.lanes.hasRoom(webhookId, this.laneCap)) return undefined;
+    if (!this.running || this.held.size >= this.o.maxHeld || !this.lanes.hasRoom(webhookId, this.handOverCap)) return undefined;
     return this.now() + this.o.leaseMs;
   };
 
@@ -303,6 +311,8 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
   }
 
   /** Rows one endpoint may hold: enough to keep it busy, never a big share of the budget. */
+  /** How full a lane may be for a publish to hand it one more delivery. */
+  private readonly handOverCap: (l: LaneLimits) => number;
   private laneCap = (l: LaneLimits) => Math.min(Math.max(2 * l.maxConcurrency, 100), Math.floor(this.o.maxHeld / 8));
 
   /** A claim may find work: none came back short since the last wake-up, or a lane it skipped has room now. */

@@ -18,12 +18,6 @@ export interface Capabilities {
   skipLocked: boolean;
   /** `LISTEN/NOTIFY` wake-ups across processes. */
   notify: boolean;
-  /**
-   * One process per database (SQLite): a publish hands its fresh deliveries straight to
-   * that process's worker instead of leaving them for a claim. Where many workers share
-   * the database, they share the work by claiming it.
-   */
-  handOver: boolean;
 }
 
 export interface Store {
@@ -95,7 +89,7 @@ function openSqlite(opts: StoreOptions): Store {
     db,
     sqlite,
     write: sqliteWriter(sqlite, lendConnection(db)),
-    caps: { dialect: 'sqlite', skipLocked: false, notify: false, handOver: true },
+    caps: { dialect: 'sqlite', skipLocked: false, notify: false },
     async close() {
       await checkpointer?.stop();
       await db.destroy();
@@ -174,7 +168,7 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
     pool,
     schema: schema ?? undefined,
     pgConnection: config,
-    caps: { dialect: 'postgres', skipLocked: true, notify: true, handOver: false },
+    caps: { dialect: 'postgres', skipLocked: true, notify: true },
     async close() {
       await db.destroy();
     },

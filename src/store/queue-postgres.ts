@@ -7,6 +7,8 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from './schema.js';
 import { ASYNC_COMMIT, leaseRows } from './leases.js';
 import { groupCommit } from './group-commit.js';
+import { preparedStatements } from './pg-prepared.js';
+import type pg from 'pg';
 import {
   FIFO_HEAD,
   byCreation,
@@ -34,7 +36,8 @@ const fingerprint = (p: ReturnType<typeof sql>) => sql`(select md5(coalesce(stri
 /** The fingerprint of a project without active webhooks. */
 const EMPTY = 'd41d8cd98f00b204e9800998ecf8427e';
 
-export function postgresQueue(db: Kysely<DB>): DeliveryQueue {
+export function postgresQueue(db: Kysely<DB>, pool: pg.Pool): DeliveryQueue {
+  const prepared = preparedStatements(db, pool);
   const leases = leaseRows(db, 'deliveries', { skipLocked: true });
   /**
    * Each project's active webhooks as last read, with their fingerprint. A publish uses
@@ -73,7 +76,7 @@ export function postgresQueue(db: Kysely<DB>): DeliveryQueue {
     }
     const ev = <T>(f: (r: PublishItem['row']) => T) => items.map((i) => f(i.row));
     const dl = <T>(f: (r: ReturnType<typeof deliveriesFor>['rows'][number]) => T) => deliveries.map(f);
-    const r = await sql<{ ok: boolean }>`with g as (
+    const r = await prepared(sql<{ ok: boolean }>`with g as (
         select coalesce(bool_and(p.fp = ${fingerprint(sql`p.pid`)}), true) as ok from unnest(${[...checked.keys()]}::text[], ${[...checked.values()]}::text[]) as p(pid, fp)
       ), e as (
         insert into events (project_id, id, type, payload, space, channels, idempotency_key, created_at, test)
@@ -89,8 +92,8 @@ export function postgresQueue(db: Kysely<DB>): DeliveryQueue {
           ${dl((d) => d.created_at)}::bigint[]) as v(id, project_id, event_id, event_type, webhook_id, fifo, next_attempt_at, lease_until, created_at)
         where (select ok from g)
       )
-      select ok from g`.execute(db);
-    return r.rows[0]!.ok ? out : undefined;
+      select ok from g`);
+    return r[0]!.ok ? out : undefined;
   }
 
   return {
@@ -139,9 +142,9 @@ export function postgresQueue(db: Kysely<DB>): DeliveryQueue {
       const outcomes = webhookOutcomes(results);
       if ([...outcomes.values()].every((w) => w.ok && !w.disable)) {
         // The usual batch, every request answered well: one statement, no transaction round trips.
-        await sql`with a as (${insertAttempts(results)}), d as (${updateDeliveries(results, now)})
+        await prepared(sql`with a as (${insertAttempts(results)}), d as (${updateDeliveries(results, now)})
           update webhooks set last_delivery_at = ${now}, failing_since = null
-          where id in (select id from webhooks where id = any(${[...outcomes.keys()]}::text[]) order by id for update)`.execute(db);
+          where id in (select id from webhooks where id = any(${[...outcomes.keys()]}::text[]) order by id for update)`);
         // (Rows locked in id order, as updateWebhooks does: two workers' batches cannot deadlock on them.)
         return [];
       }
