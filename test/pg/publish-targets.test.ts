@@ -6,6 +6,7 @@
  * its very next publish must match the new set — added, filtered, turned off, deleted.
  */
 import http from 'node:http';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_URL, freshDatabase, startTestServer, type TestDb, type TestServer } from '../helpers/server.js';
 
@@ -59,5 +60,23 @@ describePg('publish sees webhook changes made by another instance at once (Postg
 
     expect((await b.api('DELETE', `/v1/webhooks/${w2}`)).status).toBe(204);
     expect(await publishOnA({ room: { id: 'r2' } })).toEqual([]);
+  });
+
+  it('a later migration adding columns while A runs: A’s prepared publish statement goes on storing', async () => {
+    // A's publish insert is a named prepared statement on each of its connections; a
+    // newer version's migration (here: a column on events and on deliveries) must not break it.
+    const w = (await b.api('POST', '/v1/webhooks', { body: { url, events: ['message.created'] } })).body.data.id as string;
+    for (let i = 0; i < 12; i++) expect(await publishOnA({ before: i })).toEqual([w]); // prepared on several connections
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    try {
+      await c.query(`alter table ${db.schema}.events add column later_col integer`);
+      await c.query(`alter table ${db.schema}.deliveries add column later_col text default 'x'`);
+    } finally {
+      await c.end();
+    }
+    for (let i = 0; i < 12; i++) expect(await publishOnA({ after: i })).toEqual([w]);
+    const listed = await a.api('GET', `/v1/deliveries?webhookId=${w}&limit=1`);
+    expect(listed.body.pagination.total).toBe(24);
   });
 });
