@@ -30,6 +30,11 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    endpointLimitsFallback: new client.Counter({
+      name: 'hookbridge_endpoint_limits_fallback_total',
+      help: 'Sends made under per-process endpoint limits because the shared limits store (Redis or PostgreSQL) could not be reached',
+      registers: [registry],
+    }),
     deliveryDuration: new client.Histogram({
       name: 'hookbridge_delivery_duration_seconds',
       help: 'Time from sending a delivery to its response',

@@ -52,6 +52,7 @@ export async function startWorker({ config, repos, metrics, logger, publisher, j
           });
         }
       },
+      onLimitsFallback: () => metrics.endpointLimitsFallback.inc(),
       onAttempt: (outcome, ms) => {
         metrics.deliveryAttempts.inc({ outcome });
         metrics.deliveryDuration.observe(ms / 1000);

@@ -25,6 +25,8 @@ export interface WorkerDeps {
   /** Called after a batch that disabled webhooks (records `webhook.disabled`). */
   onDisabled?(d: WebhookDisabled[]): Promise<void>;
   onAttempt?(outcome: 'success' | 'failure', durationMs: number): void;
+  /** A send goes out under this process's own limits: the cluster-wide ones could not be taken. */
+  onLimitsFallback?(): void;
   /** Cluster-wide endpoint limits (PostgreSQL mode); absent: per-process lanes only. */
   gate?: EndpointGate;
   logger: Logger;
@@ -205,6 +207,7 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
         wait = await this.d.gate!.acquire(w, holder);
       } catch (err) {
         this.d.logger.warn({ err, webhook_id: w.id }, 'endpoint limits store unreachable; sending under per-process limits');
+        this.d.onLimitsFallback?.();
         return undefined;
       }
       if (wait === 0) return holder;
