@@ -37,6 +37,16 @@ export interface EndpointGate {
  * 100 ms margin did not cover. The price: a saturated endpoint gets N requests per 1.2 s.
  */
 export const RATE_WINDOW_MS = 1200;
+/**
+ * A rate slot whose acquire began longer ago than this when it came back is not trusted:
+ * the process stalled somewhere between the stamp and the send (a collection, a starved
+ * CPU: 830 ms was seen in CI), and requests stamped before such a stall would reach the
+ * receiver together with the next window's. The worker takes a fresh slot instead, so the
+ * send is counted at its new time (on PostgreSQL the stale stamp also still counts: that
+ * errs on the safe side). It leaves 50 ms of the window's 200 ms margin for the request
+ * to travel.
+ */
+export const STALE_RATE_SLOT_MS = 150;
 const LEASE_MARGIN_MS = 5000;
 /** How long to wait before asking again when every slot is taken. */
 const BUSY_WAIT_MS = 10;

@@ -12,7 +12,10 @@ import { buildRequest, type ProjectSettings } from './request.js';
 import type { Sender } from './sender.js';
 import { Lanes, type LaneLimits } from './lanes.js';
 import { LeaseLoop, type LeaseLoopOptions } from './lease-loop.js';
-import type { EndpointGate } from './endpoint-gate.js';
+import { STALE_RATE_SLOT_MS, type EndpointGate } from './endpoint-gate.js';
+
+/** Fresh rate slots taken at most per send when they keep coming back late. */
+const MAX_RATE_RETAKES = 3;
 
 /** PostgreSQL refuses NUL in text: a binary response body must not block recording. */
 const noNul = (s: string | null) => (s !== null && s.includes('\u0000') ? s.replace(/\u0000/g, '\uFFFD') : s);
@@ -200,15 +203,25 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
    */
   private async takeSlot(w: Webhook, row: ClaimedDelivery): Promise<string | null | undefined> {
     const holder = `${this.tag}:${row.id}:${row.attempts + 1}`;
+    let retakes = 0;
     for (;;) {
       if (!this.running) return null;
       let wait: number;
+      const asked = performance.now();
       try {
         wait = await this.d.gate!.acquire(w, holder);
       } catch (err) {
         this.d.logger.warn({ err, webhook_id: w.id }, 'endpoint limits store unreachable; sending under per-process limits');
         this.d.onLimitsFallback?.();
         return undefined;
+      }
+      // A rate slot stamped before a stall of this process is retaken (see STALE_RATE_SLOT_MS);
+      // a few times at most, so a store that is merely slow to answer cannot starve the send.
+      if (wait === 0 && w.rateLimit && performance.now() - asked > STALE_RATE_SLOT_MS && retakes < MAX_RATE_RETAKES) {
+        retakes++;
+        this.d.logger.debug({ webhook_id: w.id, ms: Math.round(performance.now() - asked) }, 'rate slot came back late; taking a fresh one');
+        await this.d.gate!.release(w.id, holder).catch(() => undefined);
+        continue;
       }
       if (wait === 0) return holder;
       await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
