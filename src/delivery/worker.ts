@@ -215,15 +215,16 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
         this.d.onLimitsFallback?.();
         return undefined;
       }
-      // A rate slot stamped before a stall of this process is retaken (see STALE_RATE_SLOT_MS);
-      // a few times at most, so a store that is merely slow to answer cannot starve the send.
-      if (wait === 0 && w.rateLimit && performance.now() - asked > STALE_RATE_SLOT_MS && retakes < MAX_RATE_RETAKES) {
+      if (wait === 0) {
+        // A rate slot stamped before a stall of this process is retaken (see STALE_RATE_SLOT_MS);
+        // a few times at most, so a store that is merely slow to answer cannot starve the send.
+        const late = performance.now() - asked;
+        if (!w.rateLimit || late <= STALE_RATE_SLOT_MS || retakes === MAX_RATE_RETAKES) return holder;
         retakes++;
-        this.d.logger.debug({ webhook_id: w.id, ms: Math.round(performance.now() - asked) }, 'rate slot came back late; taking a fresh one');
+        this.d.logger.debug({ webhook_id: w.id, ms: Math.round(late) }, 'rate slot came back late; taking a fresh one');
         await this.d.gate!.release(w.id, holder).catch(() => undefined);
         continue;
       }
-      if (wait === 0) return holder;
       await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
     }
   }
@@ -326,9 +327,9 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
     } else if (this.held.size < this.o.maxHeld && this.mayFindWork()) this.schedule();
   }
 
-  /** Rows one endpoint may hold: enough to keep it busy, never a big share of the budget. */
   /** How full a lane may be for a publish to hand it one more delivery. */
   private readonly handOverCap: (l: LaneLimits) => number;
+  /** Rows one endpoint may hold: enough to keep it busy, never a big share of the budget. */
   private laneCap = (l: LaneLimits) => Math.min(Math.max(2 * l.maxConcurrency, 100), Math.floor(this.o.maxHeld / 8));
 
   /** A claim may find work: none came back short since the last wake-up, or a lane it skipped has room now. */

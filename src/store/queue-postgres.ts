@@ -4,11 +4,11 @@
  * with one multi-row insert and one `UPDATE … FROM unnest(…)`.
  */
 import { sql, type Kysely } from 'kysely';
+import type pg from 'pg';
 import type { DB } from './schema.js';
 import { ASYNC_COMMIT, leaseRows } from './leases.js';
 import { groupCommit } from './group-commit.js';
 import { preparedStatements } from './pg-prepared.js';
-import type pg from 'pg';
 import {
   FIFO_HEAD,
   byCreation,

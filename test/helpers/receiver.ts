@@ -1,6 +1,8 @@
 /** A real HTTP receiver on loopback that records every request it gets. */
+import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 export interface Received {
   method: string;
@@ -70,4 +72,48 @@ export async function startReceiver(respond: Responder = () => ({ status: 200, b
     await new Promise<void>((r) => server.close(() => r()));
   };
   return rcv;
+}
+
+/**
+ * The bench's receiver (bench/receiver.mjs) in a process of its own: it answers 200 at once
+ * and stamps each event's first arrival there. For tests that judge arrival times while
+ * this process also runs the servers under test: a receiver in here would stamp late
+ * whenever this process stalls, and requests it had not read yet would look simultaneous.
+ */
+export interface OutsideReceiver {
+  url: string;
+  /** Every event's first arrival time (ms since the epoch), oldest first. */
+  times(): Promise<number[]>;
+  /** Requests received, and distinct events among them. */
+  stats(): Promise<{ requests: number; unique: number }>;
+  /** The arrival times once `count` events have arrived (throws after `timeoutMs`). */
+  waitFor(count: number, timeoutMs?: number): Promise<number[]>;
+  close(): void;
+}
+
+export async function startOutsideReceiver(): Promise<OutsideReceiver> {
+  const script = fileURLToPath(new URL('../../bench/receiver.mjs', import.meta.url));
+  const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { type?: string; port?: number }) => (m.type === 'ready' ? resolve(m.port!) : reject(new Error(`receiver said ${JSON.stringify(m)}`))));
+    child.once('exit', (code) => reject(new Error(`receiver exited with ${code}`)));
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const get = async <T>(p: string) => (await (await fetch(base + p)).json()) as T;
+  const times = async () => Object.values(await get<Record<string, number>>('/__times')).sort((a, b) => a - b);
+  return {
+    url: `${base}/hook`,
+    times,
+    stats: () => get('/__stats'),
+    async waitFor(count, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const at = await times();
+        if (at.length >= count) return at;
+        if (Date.now() > deadline) throw new Error(`receiver got ${at.length} events, expected ${count} within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    close: () => void child.kill(),
+  };
 }
