@@ -79,6 +79,7 @@ export async function openRepos(config: Config, logger: Logger, apps: BuiltinApp
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     sqliteSynchronous: config.sqliteSynchronous,
+    sqliteCacheMb: config.sqliteCacheMb,
     poolSize: config.databasePoolSize,
     onWarning: (msg) => logger.warn(msg),
   });
