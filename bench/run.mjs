@@ -109,6 +109,7 @@ const ISSUE = {
 
 const log = (...a) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
 const round = (v, d = 2) => (v === undefined || v === null || Number.isNaN(v) ? null : Math.round(v * 10 ** d) / 10 ** d);
+const pct = (share) => (typeof share === 'number' ? `${round(share * 100, 2)} %` : 'n/a');
 const fmt = (n) => (n === null || n === undefined || Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
 
 // ~300-byte event data, the same for every system.
@@ -443,6 +444,35 @@ async function closedThroughput(sys, label) {
   return r;
 }
 
+/**
+ * Hookbridge's own histogram of `POST /v1/events` (Fastify's time from reading the request
+ * to writing the answer), cumulative counts per bucket bound in seconds.
+ */
+async function publishHistogram(api) {
+  const r = await api.call('GET', '/metrics');
+  const out = {};
+  for (const m of String(r.body).matchAll(/^hookbridge_http_request_duration_seconds_bucket\{([^}]*)\} (\d+)/gm)) {
+    if (!m[1].includes('method="POST"') || !m[1].includes('route="/v1/events"')) continue;
+    out[/le="([^"]+)"/.exec(m[1])[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+/** The server-side view of a run: how many publishes took more than each bound, and the bound p99 lies within. */
+function serverSide(before, after) {
+  const bounds = Object.keys(after).filter((le) => le !== '+Inf').sort((x, y) => Number(x) - Number(y));
+  const total = (after['+Inf'] ?? 0) - (before['+Inf'] ?? 0);
+  if (!total) return undefined;
+  const over = {};
+  let p99WithinMs;
+  for (const le of bounds) {
+    const n = (after[le] ?? 0) - (before[le] ?? 0);
+    over[`${Number(le) * 1000} ms`] = round((total - n) / total, 4);
+    if (p99WithinMs === undefined && n / total >= 0.99) p99WithinMs = Number(le) * 1000;
+  }
+  return { publishes: total, p99WithinMs: p99WithinMs ?? null, shareOver: over };
+}
+
 /** Open loop at CFG.rate ev/s on a fresh instance: publish accept latency and publish → received. */
 async function acceptLatency(sys, label) {
   const receiver = RUN.receiver;
@@ -455,12 +485,16 @@ async function acceptLatency(sys, label) {
     const accept = [];
     let errors = 0;
     let firstError;
+    // The server's own histogram over the measured part (read as the warm-up ends, and
+    // after): tells a tail the server made from one the machine added around it.
+    let histBefore;
     const loop = await openLoop({
       rate: CFG.rate,
       count: total,
       timeMs: (CFG.warmupSeconds + CFG.rateSeconds) * 1000 + 5000,
       settleMs: 15_000,
       fire: async (i) => {
+        if (i === warmup) histBefore = publishHistogram(api).catch(() => undefined);
         const t0 = now();
         try {
           const r = await api.call('POST', '/v1/events', { type: 'message.created', data: sampleData(i) });
@@ -476,6 +510,8 @@ async function acceptLatency(sys, label) {
         }
       },
     });
+    const before = await histBefore;
+    const server = before && serverSide(before, await publishHistogram(api));
     const deadline = now() + 15_000;
     let st = await receiver.stats();
     while (st.unique < loop.fired - errors && now() < deadline) {
@@ -500,6 +536,7 @@ async function acceptLatency(sys, label) {
       firstError,
       scheduleLagMs: loop.scheduleLagMs,
       acceptMs: summarize(accept),
+      serverSide: server,
       endToEndMs: summarize(e2e),
       notReceived,
       duplicates: st.duplicates,
@@ -825,6 +862,10 @@ function buildTable(R) {
     row(`publish → received p99 at ${CFG.rate} ev/s, ${name}`, `${a.endToEndMs.p99} ms (accept p50 ${a.acceptMs.p50} ms; ${a.notReceived} not received)`, null, null);
     // The load generator's own lateness: when it is large, the machine, not the system, set the tail.
     row(`open-loop scheduler lag p99, ${name} run`, `${a.scheduleLagMs.p99} ms`, null, null);
+    if (a.serverSide) {
+      const o = a.serverSide.shareOver;
+      row(`  server-side publish time (Fastify), ${name}`, `p99 ≤ ${a.serverSide.p99WithinMs} ms; over 2.5 ms ${pct(o['2.5 ms'])}, over 5 ms ${pct(o['5 ms'])}, over 10 ms ${pct(o['10 ms'])}`, null, null);
+    }
   }
   for (const [k, n] of [['small', CFG.small], ['big', CFG.big]]) {
     const b = B[k];
