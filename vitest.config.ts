@@ -14,6 +14,7 @@ const NO_SUITE_DATABASE = [
   'test/inbound/verify.test.ts',
   'test/meetings/request.test.ts',
   'test/okdesk/emulator.test.ts',
+  'test/okdesk/lazy-load.test.ts',
   'test/okdesk/okdesk-client.test.ts',
 ];
 const onPostgres = /^postgres(ql)?:/.test(process.env.DATABASE_URL ?? '');

@@ -76,7 +76,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
   for (const app of apps) {
     const settings = app.name in config.apps ? config.apps[app.name] : BUILTIN_APPS.includes(app) ? undefined : app.config(envReader({}));
     if (settings === undefined) continue;
-    const inst = app.create(ctx, settings);
+    const inst = await app.create(ctx, settings);
     instances.push(inst);
     if (inst.root) root.push(inst.root);
     if (inst.v1) v1.push(inst.v1);

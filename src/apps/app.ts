@@ -22,8 +22,8 @@ export interface BuiltinApp<C = unknown> {
    * applied whether or not the app is enabled, so its history stays readable.
    */
   migrations?: Record<string, Migration>;
-  /** The running app for one server. */
-  create(ctx: AppContext, config: C): AppInstance;
+  /** The running app for one server; may load its code then (an app that is off costs nothing). */
+  create(ctx: AppContext, config: C): AppInstance | Promise<AppInstance>;
 }
 
 export interface AppInstance {
