@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { isHookbridgeSqlite, openStore, sqliteFile, type Store } from './store/db.js';
-import { migrateToLatest } from './store/migrate.js';
+import { migrateStore } from './store/migrate.js';
 import { createRepos, type Repos } from './store/index.js';
 import { createSecretBox } from './core/secretbox.js';
 import type { Migration } from 'kysely';
@@ -83,7 +83,7 @@ export async function openRepos(config: Config, logger: Logger, apps: BuiltinApp
     poolSize: config.databasePoolSize,
     onWarning: (msg) => logger.warn(msg),
   });
-  const applied = await migrateToLatest(store.db, store.schema, appMigrations(apps));
+  const applied = await migrateStore(store, appMigrations(apps));
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const repos = createRepos(store, createSecretBox(resolveSecretKey(config)));
   return { store, repos };

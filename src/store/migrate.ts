@@ -1,10 +1,13 @@
 /**
- * Numbered, append-only migrations. Kysely's Migrator holds a lock while it runs:
- * on PostgreSQL a transaction-scoped advisory lock, so two processes starting at once
- * apply each migration exactly once. On SQLite a second writer may see SQLITE_BUSY
- * while the first migrates; it waits and tries again, then finds nothing left to do.
+ * Numbered, append-only migrations, applied exactly once however many processes start
+ * at once. On PostgreSQL Kysely's Migrator runs them in one transaction under an advisory
+ * lock. On SQLite it takes neither (each migration commits on its own), so migrateStore
+ * wraps the whole run in one IMMEDIATE transaction: that is the lock (a second process
+ * waits for it, then finds nothing left to do) and makes the run all-or-nothing, as on
+ * PostgreSQL.
  */
 import { Migrator, type Kysely, type Migration } from 'kysely';
+import { lendConnection, type Store } from './db.js';
 import * as m001 from './migrations/001_init.js';
 import * as m002 from './migrations/002_inbound.js';
 import * as m003 from './migrations/003_claim_index.js';
@@ -45,7 +48,7 @@ function provider(extra: Record<string, Migration>) {
  * for them across every schema, so without it a `kysely_migration` table in `public`
  * would be mistaken for ours.
  */
-export async function migrateToLatest(db: Kysely<any>, schema?: string, extra: Record<string, Migration> = {}): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<any>, schema?: string, extra: Record<string, Migration> = {}, exclusively: Exclusively = (run) => run()): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: provider(extra),
@@ -53,7 +56,7 @@ export async function migrateToLatest(db: Kysely<any>, schema?: string, extra: R
     ...(schema && { migrationTableSchema: schema }),
   });
   for (let attempt = 1; ; attempt++) {
-    const { error, results } = await migrator.migrateToLatest();
+    const { error, results } = await exclusively(() => migrator.migrateToLatest()).catch((err: unknown) => ({ error: err, results: undefined }));
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     // Losers of the race see busy errors, a duplicate row in Kysely's own lock/migration tables, or
     // (SQLite, where Kysely takes no lock) the table, index or column the winner has just added.
@@ -62,6 +65,30 @@ export async function migrateToLatest(db: Kysely<any>, schema?: string, extra: R
     if (!busy || attempt >= 20) throw new Error(`migration failed: ${message}`, { cause: error });
     await new Promise((r) => setTimeout(r, 100 * attempt));
   }
+}
+
+/** Runs a migration attempt under whatever makes it exclusive; the attempt reports its error in its result. */
+type Exclusively = (run: () => Promise<Awaited<ReturnType<Migrator['migrateToLatest']>>>) => Promise<Awaited<ReturnType<Migrator['migrateToLatest']>>>;
+
+/** The store's migrations, core and `extra` (the apps'), on either dialect. */
+export function migrateStore(store: Store, extra: Record<string, Migration> = {}): Promise<string[]> {
+  if (!store.sqlite) return migrateToLatest(store.db, store.schema, extra);
+  const sqlite = store.sqlite;
+  const lend = lendConnection(store.db);
+  // BEGIN IMMEDIATE takes the write lock at once (waiting up to the busy timeout); the
+  // migrator's statements then run inside it on the same connection. Nothing else uses
+  // the store while it opens.
+  return migrateToLatest(store.db, undefined, extra, async (run) => {
+    await lend(() => sqlite.exec('BEGIN IMMEDIATE'));
+    let out: Awaited<ReturnType<typeof run>>;
+    try {
+      out = await run();
+    } catch (err) {
+      out = { error: err };
+    }
+    await lend(() => sqlite.exec(out.error ? 'ROLLBACK' : 'COMMIT'));
+    return out;
+  });
 }
 
 /**
