@@ -71,10 +71,13 @@ export async function migrateToLatest(db: Kysely<any>, schema?: string, extra: R
 type Exclusively = (run: () => Promise<Awaited<ReturnType<Migrator['migrateToLatest']>>>) => Promise<Awaited<ReturnType<Migrator['migrateToLatest']>>>;
 
 /** The store's migrations, core and `extra` (the apps'), on either dialect. */
-export function migrateStore(store: Store, extra: Record<string, Migration> = {}): Promise<string[]> {
+export async function migrateStore(store: Store, extra: Record<string, Migration> = {}): Promise<string[]> {
   if (!store.sqlite) return migrateToLatest(store.db, store.schema, extra);
   const sqlite = store.sqlite;
   const lend = lendConnection(store.db);
+  // Usually there is nothing to apply: then no lock at all (a CLI command run beside a
+  // server must not hold the server's writes while it looks).
+  if (await migrationsApplied(store.db, undefined, extra)) return [];
   // BEGIN IMMEDIATE takes the write lock at once (waiting up to the busy timeout); the
   // migrator's statements then run inside it on the same connection. Nothing else uses
   // the store while it opens.
