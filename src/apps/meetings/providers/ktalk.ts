@@ -82,7 +82,11 @@ export function ktalkProvider(opts: KtalkOptions): MeetingProvider {
   return {
     name: 'ktalk',
     async createRoom(spec: RoomSpec, outer: AbortSignal): Promise<Room> {
-      const signal = AbortSignal.any([outer, AbortSignal.timeout(timeoutMs)]);
+      // Our own deadline as a timer cleared once Talk answers (AbortSignal.timeout would leave
+      // one pending for the full timeout after every click; see withTimeout in handler.ts).
+      const own = new AbortController();
+      const timer = setTimeout(() => own.abort(new DOMException('Kontur.Talk did not answer in time', 'TimeoutError')), timeoutMs);
+      const signal = AbortSignal.any([outer, own.signal]);
       const url = `${opts.apiUrl}/Rooms/${encodeURIComponent(spec.roomName)}`;
       let status: number;
       let text: string;
@@ -102,6 +106,8 @@ export function ktalkProvider(opts: KtalkOptions): MeetingProvider {
         text = await res.body.text();
       } catch (err) {
         throw transportError(err, timeoutMs, signal);
+      } finally {
+        clearTimeout(timer);
       }
       if (status < 200 || status >= 300) throw statusError(status, upstreamDetail(text), retryAfter);
       // Talk answers the TalkRoom; its roomName is the key (ours, unless Talk normalised it).
