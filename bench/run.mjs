@@ -497,7 +497,11 @@ async function acceptLatency(sys, label) {
       timeMs: (CFG.warmupSeconds + CFG.rateSeconds) * 1000 + 5000,
       settleMs: 15_000,
       fire: async (i) => {
-        if (i === warmup) histBefore = publishHistogram(api).catch(() => undefined);
+        if (i === warmup)
+          histBefore = publishHistogram(api).catch((err) => {
+            log(`${label}: could not read /metrics, no server-side row (${err})`);
+            return undefined;
+          });
         const t0 = now();
         try {
           const r = await api.call('POST', '/v1/events', { type: 'message.created', data: sampleData(i) });
@@ -514,7 +518,13 @@ async function acceptLatency(sys, label) {
       },
     });
     const before = await histBefore;
-    const server = before && serverSide(before, await publishHistogram(api));
+    const after =
+      before &&
+      (await publishHistogram(api).catch((err) => {
+        log(`${label}: could not read /metrics after the run, no server-side row (${err})`);
+        return undefined;
+      }));
+    const server = after && serverSide(before, after);
     const deadline = now() + 15_000;
     let st = await receiver.stats();
     while (st.unique < loop.fired - errors && now() < deadline) {

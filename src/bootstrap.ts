@@ -83,7 +83,10 @@ export async function openRepos(config: Config, logger: Logger, apps: BuiltinApp
     poolSize: config.databasePoolSize,
     onWarning: (msg) => logger.warn(msg),
   });
-  const applied = await migrateStore(store, appMigrations(apps));
+  const applied = await migrateStore(store, appMigrations(apps)).catch(async (err: unknown) => {
+    await store.close().catch(() => {}); // a failed start leaves no connection or thread behind
+    throw err;
+  });
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const repos = createRepos(store, createSecretBox(resolveSecretKey(config)));
   return { store, repos };

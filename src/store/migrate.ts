@@ -48,7 +48,17 @@ function provider(extra: Record<string, Migration>) {
  * for them across every schema, so without it a `kysely_migration` table in `public`
  * would be mistaken for ours.
  */
-export async function migrateToLatest(db: Kysely<any>, schema?: string, extra: Record<string, Migration> = {}, exclusively: Exclusively = (run) => run()): Promise<string[]> {
+export function migrateToLatest(db: Kysely<any>, schema?: string, extra: Record<string, Migration> = {}): Promise<string[]> {
+  // Losers of a start-up race see a duplicate row in Kysely's own lock/migration tables,
+  // or a table the winner has just created.
+  return migrate(db, schema, extra, (run) => run(), (message) => /already exists|duplicate column|UNIQUE constraint failed|duplicate key/i.test(message) || otherSchemaDropped(message, schema));
+}
+
+/** Runs a migration attempt under whatever makes it exclusive; the attempt reports its error in its result. */
+type Exclusively = (run: () => Promise<Awaited<ReturnType<Migrator['migrateToLatest']>>>) => Promise<Awaited<ReturnType<Migrator['migrateToLatest']>>>;
+
+/** Applies what is pending, trying again (with back-off) after an error `lostRace` says another process caused. */
+async function migrate(db: Kysely<any>, schema: string | undefined, extra: Record<string, Migration>, exclusively: Exclusively, lostRace: (message: string) => boolean): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: provider(extra),
@@ -58,17 +68,12 @@ export async function migrateToLatest(db: Kysely<any>, schema?: string, extra: R
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await exclusively(() => migrator.migrateToLatest()).catch((err: unknown) => ({ error: err, results: undefined }));
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-    // Losers of the race see busy errors, a duplicate row in Kysely's own lock/migration tables, or
-    // (SQLite, where Kysely takes no lock) the table, index or column the winner has just added.
     const message = String((error as Error)?.message ?? error);
-    const busy = /SQLITE_BUSY|database is locked|already exists|duplicate column|UNIQUE constraint failed|duplicate key/i.test(message) || otherSchemaDropped(message, schema);
-    if (!busy || attempt >= 20) throw new Error(`migration failed: ${message}`, { cause: error });
+    const again = /SQLITE_BUSY|database is locked/i.test(message) || lostRace(message);
+    if (!again || attempt >= 20) throw new Error(`migration failed: ${message}`, { cause: error });
     await new Promise((r) => setTimeout(r, 100 * attempt));
   }
 }
-
-/** Runs a migration attempt under whatever makes it exclusive; the attempt reports its error in its result. */
-type Exclusively = (run: () => Promise<Awaited<ReturnType<Migrator['migrateToLatest']>>>) => Promise<Awaited<ReturnType<Migrator['migrateToLatest']>>>;
 
 /** The store's migrations, core and `extra` (the apps'), on either dialect. */
 export async function migrateStore(store: Store, extra: Record<string, Migration> = {}): Promise<string[]> {
@@ -81,7 +86,7 @@ export async function migrateStore(store: Store, extra: Record<string, Migration
   // BEGIN IMMEDIATE takes the write lock at once (waiting up to the busy timeout); the
   // migrator's statements then run inside it on the same connection. Nothing else uses
   // the store while it opens.
-  return migrateToLatest(store.db, undefined, extra, async (run) => {
+  const exclusively: Exclusively = async (run) => {
     await lend(() => sqlite.exec('BEGIN IMMEDIATE'));
     let out: Awaited<ReturnType<typeof run>>;
     try {
@@ -89,9 +94,22 @@ export async function migrateStore(store: Store, extra: Record<string, Migration
     } catch (err) {
       out = { error: err };
     }
-    await lend(() => sqlite.exec(out.error ? 'ROLLBACK' : 'COMMIT'));
+    if (!out.error) {
+      try {
+        await lend(() => sqlite.exec('COMMIT'));
+        return out;
+      } catch (err) {
+        out = { error: err };
+      }
+    }
+    // A failed run or commit: roll back what is still open (some errors make SQLite do it
+    // itself), so the write lock is never left held.
+    await lend(() => sqlite.inTransaction && sqlite.exec('ROLLBACK'));
     return out;
-  });
+  };
+  // Under the lock only a busy database is another process's doing; any other error is
+  // the migration's own and is reported at once.
+  return migrate(store.db, undefined, extra, exclusively, () => false);
 }
 
 /**

@@ -38,8 +38,16 @@ function serverLoads(env: Record<string, string>): Promise<{ grammy: boolean; ok
   let err = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
+  // 'close', not 'exit': only then has all of the child's output been read.
   return new Promise((resolve, reject) =>
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`exited ${code}: ${err}`)))),
+    child.on('close', (code) => {
+      try {
+        if (code !== 0) throw new Error(`exited ${code}`);
+        resolve(JSON.parse(out.trim().split('\n').at(-1)!));
+      } catch (e) {
+        reject(new Error(`${(e as Error).message}; stdout: ${out}; stderr: ${err}`));
+      }
+    }),
   );
 }
 

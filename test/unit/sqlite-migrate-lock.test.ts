@@ -35,6 +35,8 @@ const tables = async (store: Store) =>
 it('a second process waits for the first one migrating, then applies nothing', async () => {
   const a = await open('race.db');
   const b = await open('race.db');
+  // B's waits block this one thread (better-sqlite3 waits synchronously): keep them short.
+  b.sqlite!.pragma('busy_timeout = 200');
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
   let reached!: () => void;
@@ -64,8 +66,18 @@ it('a run that fails leaves the database as it was', async () => {
   const broken: Migration = { up: async () => Promise.reject(new Error('this migration is broken')) };
   await expect(migrateStore(store, { app_test_001: broken })).rejects.toThrow(/this migration is broken/);
   expect(await tables(store)).not.toContain('events');
+  expect(store.sqlite!.inTransaction).toBe(false); // the write lock is not left held
   // Fixed, it applies everything.
   const fixed: Migration = { up: async () => {} };
   await expect(migrateStore(store, { app_test_001: fixed })).resolves.toContain('001_init');
   expect(await tables(store)).toContain('events');
+});
+
+it('a migration that fails on its own is reported at once, not retried as if another process raced it', async () => {
+  const store = await open('clash.db');
+  // "already exists" was once taken for a lost race on SQLite and retried 20 times (about 19 s).
+  const clash: Migration = { up: async (db) => void (await db.schema.createTable('events').addColumn('id', 'integer').execute()) };
+  const t0 = Date.now();
+  await expect(migrateStore(store, { app_test_001: clash })).rejects.toThrow(/already exists/);
+  expect(Date.now() - t0).toBeLessThan(3_000);
 });
