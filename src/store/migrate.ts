@@ -88,24 +88,17 @@ export async function migrateStore(store: Store, extra: Record<string, Migration
   // the store while it opens.
   const exclusively: Exclusively = async (run) => {
     await lend(() => sqlite.exec('BEGIN IMMEDIATE'));
-    let out: Awaited<ReturnType<typeof run>>;
     try {
-      out = await run();
+      const out = await run();
+      if (!out.error) await lend(() => sqlite.exec('COMMIT'));
+      return out;
     } catch (err) {
-      out = { error: err };
+      return { error: err };
+    } finally {
+      // After a failed run or commit, roll back what is still open (some errors make SQLite
+      // do it itself), so the write lock is never left held.
+      await lend(() => sqlite.inTransaction && sqlite.exec('ROLLBACK'));
     }
-    if (!out.error) {
-      try {
-        await lend(() => sqlite.exec('COMMIT'));
-        return out;
-      } catch (err) {
-        out = { error: err };
-      }
-    }
-    // A failed run or commit: roll back what is still open (some errors make SQLite do it
-    // itself), so the write lock is never left held.
-    await lend(() => sqlite.inTransaction && sqlite.exec('ROLLBACK'));
-    return out;
   };
   // Under the lock only a busy database is another process's doing; any other error is
   // the migration's own and is reported at once.

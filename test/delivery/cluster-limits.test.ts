@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_URL, freshDatabase, startTestServer, type TestDb, type TestServer } from '../helpers/server.js';
 import { startOutsideReceiver, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { freePort } from '../helpers/wait.js';
 
 const REDIS = process.env.HOOKBRIDGE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisUp = await new Promise<boolean>((resolve) => {
@@ -155,12 +156,7 @@ runPg('endpoint limits store unreachable', () => {
   let rcv: Receiver;
   beforeAll(async () => {
     db = freshDatabase();
-    const closed = await new Promise<number>((resolve) => {
-      const srv = net.createServer().listen(0, '127.0.0.1', () => {
-        const port = (srv.address() as net.AddressInfo).port;
-        srv.close(() => resolve(port));
-      });
-    });
+    const closed = await freePort(); // nothing listens there
     worker = await startTestServer({ HOOKBRIDGE_ROLE: 'all', REDIS_URL: `redis://127.0.0.1:${closed}` }, db);
     rcv = await startReceiver(() => ({ status: 200 }));
   });

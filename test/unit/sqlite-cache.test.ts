@@ -16,7 +16,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-cache-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 async function cacheKiB(env: Record<string, string>) {
-  const config = loadConfig({ DATABASE_URL: `sqlite:${path.join(dir, `${Object.keys(env).length}-${Math.random()}.db`)}`, HOOKBRIDGE_DATA_DIR: dir, ...env });
+  const config = loadConfig({ DATABASE_URL: `sqlite:${path.join(dir, `${Math.random()}.db`)}`, HOOKBRIDGE_DATA_DIR: dir, ...env });
   const { store } = await openRepos(config, pino({ level: 'silent' }));
   try {
     // Negative: KiB (positive would be pages).

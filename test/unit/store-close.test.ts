@@ -13,7 +13,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.js';
 
-it('a closed SQLite store leaves no timer pending that would keep the process alive', async () => {
+it('a closed SQLite store leaves no timer pending and no thread running that would keep the process alive', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-close-'));
   const pending = new Set<NodeJS.Timeout>();
   const realSet = globalThis.setTimeout;
@@ -30,10 +30,14 @@ it('a closed SQLite store leaves no timer pending that would keep the process al
     if (t) pending.delete(t);
     realClear(t);
   }) as typeof clearTimeout;
+  const workers = () => process.getActiveResourcesInfo().filter((r) => r === 'Worker').length;
+  const workersBefore = workers();
   try {
     const store = await openStore({ databaseUrl: `sqlite:${path.join(dir, 'c.db')}` });
     store.sqlite!.exec('create table t (k text primary key)');
     await store.close();
+    // Nor its WAL checkpoint thread (other files' threads, if any, are counted on both sides).
+    expect(workers()).toBe(workersBefore);
   } finally {
     globalThis.setTimeout = realSet;
     globalThis.clearTimeout = realClear;

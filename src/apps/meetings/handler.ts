@@ -9,6 +9,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { withTimeout } from '../../core/timeout.js';
 import type { MeetingRow, MeetingsRepo } from './store.js';
 import { parseMeetingRequest, startOf, type MeetingInput } from './request.js';
 import { roomNameFor, type MeetingProvider, type Room } from './providers/index.js';
@@ -66,22 +67,6 @@ const successAnswer = (room: { room_url: string; room_id: string; room_name: str
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * `fn` with a signal that aborts (TimeoutError) after `ms`. Unlike AbortSignal.timeout, the
- * timer is cleared as soon as `fn` settles: thousands of clicks a second each left a 4 s
- * timer behind, which outlived the young generation and made full collections (and the
- * answer's tail latency) several times more frequent.
- */
-async function withTimeout<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(new DOMException('The provider did not answer in time', 'TimeoutError')), ms);
-  try {
-    return await fn(ac.signal);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function sameMeeting(r: MeetingRow, input: MeetingInput): boolean {
   if (r.channel_id !== input.channelId) return false;
@@ -244,7 +229,7 @@ export async function handleMeetingRequest(ctx: AppContext, app: MeetingsApp, bo
   const budget = Math.min(PROVIDER_BUDGET_MS, deadline - Date.now());
   let room: Room;
   try {
-    room = await withTimeout(budget, (signal) => app.provider.createRoom(spec, signal));
+    room = await withTimeout(budget, 'The provider', (signal) => app.provider.createRoom(spec, signal));
   } catch (err) {
     const e =
       err instanceof AppError && err.status >= 500

@@ -9,6 +9,7 @@
  * - any other non-2xx (400, 401, 403, 404, 409, 5xx, 3xx) and connection failures → 502;
  * - no complete answer within the budget → 504.
  */
+import { withTimeout } from '../../../core/timeout.js';
 import { request, type Dispatcher } from 'undici';
 import { AppError } from '../../../errors.js';
 import { parseRetryAfter } from '../../../core/retry.js';
@@ -82,33 +83,25 @@ export function ktalkProvider(opts: KtalkOptions): MeetingProvider {
   return {
     name: 'ktalk',
     async createRoom(spec: RoomSpec, outer: AbortSignal): Promise<Room> {
-      // Our own deadline as a timer cleared once Talk answers (AbortSignal.timeout would leave
-      // one pending for the full timeout after every click; see withTimeout in handler.ts).
-      const own = new AbortController();
-      const timer = setTimeout(() => own.abort(new DOMException('Kontur.Talk did not answer in time', 'TimeoutError')), timeoutMs);
-      const signal = AbortSignal.any([outer, own.signal]);
       const url = `${opts.apiUrl}/Rooms/${encodeURIComponent(spec.roomName)}`;
-      let status: number;
-      let text: string;
-      let retryAfter: number | undefined;
-      try {
-        const res = await request(url, {
-          method: 'PUT',
-          headers: { 'x-auth-token': opts.apiKey, 'content-type': 'application/json', accept: 'application/json' },
-          body: JSON.stringify({ title: spec.title, description: spec.description }),
-          signal,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-          ...(opts.dispatcher && { dispatcher: opts.dispatcher }),
-        });
-        status = res.statusCode;
-        retryAfter = retryAfterSeconds(res.headers['retry-after']);
-        text = await res.body.text();
-      } catch (err) {
-        throw transportError(err, timeoutMs, signal);
-      } finally {
-        clearTimeout(timer);
-      }
+      const { status, text, retryAfter } = await withTimeout(timeoutMs, 'Kontur.Talk', async (own) => {
+        const signal = AbortSignal.any([outer, own]);
+        try {
+          const res = await request(url, {
+            method: 'PUT',
+            headers: { 'x-auth-token': opts.apiKey, 'content-type': 'application/json', accept: 'application/json' },
+            body: JSON.stringify({ title: spec.title, description: spec.description }),
+            signal,
+            headersTimeout: timeoutMs,
+            bodyTimeout: timeoutMs,
+            ...(opts.dispatcher && { dispatcher: opts.dispatcher }),
+          });
+          const retryAfter = retryAfterSeconds(res.headers['retry-after']);
+          return { status: res.statusCode, retryAfter, text: await res.body.text() };
+        } catch (err) {
+          throw transportError(err, timeoutMs, signal);
+        }
+      });
       if (status < 200 || status >= 300) throw statusError(status, upstreamDetail(text), retryAfter);
       // Talk answers the TalkRoom; its roomName is the key (ours, unless Talk normalised it).
       let roomName = spec.roomName;
