@@ -16,7 +16,8 @@
  *              then waits (≤ BENCH_DRAIN_SECONDS) for the backlog: every accepted event
  *              must arrive, none twice, or the row is marked.
  *   accept     publish accept latency at BENCH_RATE ev/s open loop (fresh instance, webhook
- *              delivering), SQLite and PostgreSQL; also publish → received latency
+ *              delivering), SQLite and PostgreSQL; also publish → received latency. The relay
+ *              first, through the same client: the tail this machine adds to any publish
  *   meetings   POST /webhook/kontur-create (mock provider, fresh SQLite) vs bench/bare.mjs,
  *              autocannon, 10 connections, every request a new channel_id/user_id
  *   backlog    BENCH_SMALL and BENCH_BIG pending deliveries written straight into a fresh
@@ -48,6 +49,8 @@
  *   BENCH_RAW_SECONDS (5)              receiver ceiling measurement
  *   BENCH_LOG_LEVEL (warn)             Hookbridge children's LOG_LEVEL
  *   BENCH_CPU_PROF=<dir>               --cpu-prof the Hookbridge children into <dir>/<case>
+ *   BENCH_CPU_PROF_INTERVAL (1000)     their sampling interval, µs (200 shows what one stall of the
+ *                                      event loop was made of)
  *   BENCH_CAP_SECONDS (1500)           the whole run is stopped past this
  */
 import fs from 'node:fs';
@@ -89,6 +92,7 @@ const CFG = {
   rawConcurrency: 50,
   logLevel: process.env.BENCH_LOG_LEVEL || 'warn',
   cpuProfDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined,
+  cpuProfIntervalUs: int('BENCH_CPU_PROF_INTERVAL', undefined),
   capSeconds: int('BENCH_CAP_SECONDS', 1500),
   /** graphile-worker pipeline: job concurrency, and the size of its pg pool and its undici pool. */
   graphile: { concurrency: 32, pool: 40 },
@@ -209,6 +213,7 @@ function hbOptions(tag, databaseUrl, cwd) {
     cwd,
     logLevel: CFG.logLevel,
     cpuProfDir: CFG.cpuProfDir && path.join(CFG.cpuProfDir, tag),
+    cpuProfIntervalUs: CFG.cpuProfIntervalUs,
   };
 }
 
@@ -264,7 +269,8 @@ async function withSystem(kind, tag, fn) {
 async function startSystem(kind, tag = kind) {
   if (kind === 'relay') {
     const p = await startForked('relay.mjs', { RELAY_TARGET: RUN.receiver.origin, RELAY_CONNECTIONS: String(CFG.graphile.pool) });
-    return { url: p.origin, pids: [p.child.pid], stop: () => p.stop() };
+    // No /metrics: it has no server-side histogram to read.
+    return { url: p.origin, pids: [p.child.pid], metrics: false, stop: () => p.stop() };
   }
   if (kind === 'graphile') {
     const schema = `bench_graphile_${randomBytes(4).toString('hex')}`;
@@ -497,7 +503,7 @@ async function acceptLatency(sys, label) {
       timeMs: (CFG.warmupSeconds + CFG.rateSeconds) * 1000 + 5000,
       settleMs: 15_000,
       fire: async (i) => {
-        if (i === warmup)
+        if (i === warmup && sys.metrics !== false)
           histBefore = publishHistogram(api).catch((err) => {
             log(`${label}: could not read /metrics, no server-side row (${err})`);
             return undefined;
@@ -821,6 +827,11 @@ function buildTable(R) {
       row(figure, `${a.acceptMs.p99} ms${clean ? '' : ` (${a.errors + a.stillPending} failed)`}`, spec.baseline, `≤ ${spec.maxMs} ms`, pf(clean && le(a.acceptMs.p99, spec.maxMs)));
     }
   }
+  const AR = A.relay;
+  if (AR && !AR.skip && !AR.error) {
+    const clean = AR.errors + AR.stillPending === 0;
+    row(`  the relay at ${CFG.rate} ev/s (this machine's floor, same client)`, `p99 ${AR.acceptMs.p99} ms, p90 ${AR.acceptMs.p90} ms${clean ? '' : ` (${AR.errors + AR.stillPending} failed)`}`, null, null);
+  }
   const M = R.meetings;
   if (!M || M.skip || M.error) {
     const why = M?.error ? err(M.error) : skipped(M?.skip ?? 'not run');
@@ -1016,7 +1027,9 @@ async function main() {
     if (on('accept')) {
       await timed('accept', async () => {
         R.accept = {};
-        for (const [k, enabled, why] of [['sqlite', sqliteOn, noSqlite], ['postgres', pgOn, RUN.pgSkip]]) {
+        // The relay first: the same open loop through the same client against a server that
+        // stores nothing — what this machine adds to any publish's tail, measured in this run.
+        for (const [k, enabled, why] of [['relay', true], ['sqlite', sqliteOn, noSqlite], ['postgres', pgOn, RUN.pgSkip]]) {
           if (!enabled) {
             R.accept[k] = { skip: why };
             continue;
