@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { TelegramClient } from 'telegram-test-api/lib/modules/telegramClient.js';
 import { ADMIN_TOKEN } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
-import { BOT_TOKEN, okdeskWebhook, seedStatus, startRig, withKeyboard, type Rig } from '../okdesk/_support.js';
+import { BOT_TOKEN, okdeskWebhook, realStatus, seedStatus, startRig, withKeyboard, type Rig } from '../okdesk/_support.js';
 import { pressButton } from '../okdesk/telegram.js';
 import { CHROMIUM, WIDE, checkScreen, launch, watchErrors } from './_dashboard.js';
 
@@ -115,5 +115,22 @@ describe.skipIf(!haveChromium)('dashboard: sources, meetings, ratings and jobs',
     await job.getByRole('button', { name: 'Retry job' }).click();
     await until('the job to run again', 10_000, async () => (await rig.s.api('GET', `/v1/jobs/${failed.id}`)).body.data.attempts > failed.attempts);
     await job.locator('.badge', { hasText: 'pending' }).waitFor();
+  });
+
+  it('ratings: more rating requests than a page are paged, earlier to later', async () => {
+    // Clients without a linked chat: recorded as rating requests, nobody is asked.
+    for (let i = 1; i <= 50; i++) expect((await okdeskWebhook(rig.s, realStatus(7000 + i, 'resolved', 99, `Проверка ${i}`))).status).toBe(202);
+    const total = (await rig.s.api('GET', '/v1/ratings')).body.pagination.total as number;
+    expect(total).toBeGreaterThan(50);
+    await open('/ratings', 'Ratings');
+    const pager = page.getByRole('navigation', { name: 'Pages' });
+    await expect.poll(() => pager.textContent()).toContain(`1–50 of ${total}`);
+    expect(await page.getByRole('cell', { name: 'Проверка 50', exact: true }).count()).toBe(0);
+    await pager.getByRole('button', { name: 'Later' }).click();
+    await expect.poll(() => pager.textContent()).toContain(`51–${total} of ${total}`);
+    await page.getByRole('cell', { name: 'Проверка 50', exact: true }).waitFor();
+    expect(await pager.getByRole('button', { name: 'Later' }).isDisabled()).toBe(true);
+    await pager.getByRole('button', { name: 'Earlier' }).click();
+    await page.getByRole('cell', { name: 'Не работает принтер' }).waitFor();
   });
 });

@@ -201,3 +201,35 @@ describe('when the client cannot be asked', () => {
     expect(ratings.find((r) => r.issueId === '2001')).toMatchObject({ status: 'blocked' });
   });
 });
+
+describe('GET /v1/ratings, a page at a time', () => {
+  it('pages through the period oldest first with the usual pagination block; a bad limit is a 400', async () => {
+    // Issues 5001–5005 resolved for contacts with no chat: five more rows in the period.
+    for (let id = 5001; id <= 5005; id++) expect((await okdeskWebhook(rig.s, realStatus(id, 'resolved', 98, `Заявка ${id}`))).status).toBe(202);
+    const all = (await rig.s.api('GET', '/v1/ratings?limit=1000')).body;
+    const total = all.pagination.total as number;
+    expect(total).toBe(all.data.length);
+    expect(all.data.map((r: any) => r.issueId)).toEqual(expect.arrayContaining(['5001', '5002', '5003', '5004', '5005']));
+
+    const seen: string[] = [];
+    for (let offset = 0; offset < total; offset += 2) {
+      const r = await rig.s.api('GET', `/v1/ratings?limit=2&offset=${offset}`);
+      expect(r.status).toBe(200);
+      expect(r.body.pagination).toEqual({ total, limit: 2, offset, hasMore: offset + 2 < total });
+      expect(r.body.data.length).toBe(Math.min(2, total - offset));
+      seen.push(...r.body.data.map((x: any) => x.id));
+    }
+    // The pages together are the whole list, in its order, each row once.
+    expect(seen).toEqual(all.data.map((r: any) => r.id));
+    const resolved = all.data.map((r: any) => Date.parse(r.resolvedAt));
+    expect(resolved).toEqual([...resolved].sort((a, b) => a - b));
+
+    // The default page is 50; the period still applies.
+    const empty = await rig.s.api('GET', '/v1/ratings?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z');
+    expect(empty.body).toEqual({ success: true, data: [], pagination: { total: 0, limit: 50, offset: 0, hasMore: false } });
+
+    const bad = await rig.s.api('GET', '/v1/ratings?limit=0');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR' } });
+  });
+});

@@ -146,19 +146,20 @@ export function HeadersTable({ headers, caption }: { headers: Record<string, unk
   );
 }
 
-export function Pager({ pagination, onOffset }: { pagination?: Pagination; onOffset: (o: number) => void }) {
+/** Pages of a list; `back`/`forward` name the two directions (a newest-first list by default). */
+export function Pager({ pagination, onOffset, back = 'Newer', forward = 'Older' }: { pagination?: Pagination; onOffset: (o: number) => void; back?: string; forward?: string }) {
   if (!pagination || pagination.total <= pagination.limit) return null;
   const { offset, limit, total } = pagination;
   return (
     <nav class="pager" aria-label="Pages">
       <button type="button" class="secondary" disabled={offset === 0} onClick={() => onOffset(Math.max(0, offset - limit))}>
-        Newer
+        {back}
       </button>
       <span>
         {offset + 1}–{Math.min(total, offset + limit)} of {total}
       </span>
       <button type="button" class="secondary" disabled={!pagination.hasMore} onClick={() => onOffset(offset + limit)}>
-        Older
+        {forward}
       </button>
     </nav>
   );

@@ -20,6 +20,8 @@ const Period = Type.Object({
   to: Type.Optional(Type.String({ format: 'date-time', description: 'ISO time; default: now' })),
 });
 
+const PeriodPage = Type.Composite([Period, PageQuery]);
+
 const ContactView = component(
   'OkdeskContact',
   Type.Object({
@@ -159,9 +161,10 @@ export const ratingApiRoutes =
       return page(view, total, req.query);
     });
 
-    app.get<{ Querystring: Static<typeof Period> }>('/v1/ratings', { schema: { tags, summary: 'Rating requests resolved in the period, oldest first', querystring: Period, response: { 200: Ok(Type.Array(ref(RatingView))), ...errors(422) } } }, async (req) => {
+    app.get<{ Querystring: Static<typeof PeriodPage> }>('/v1/ratings', { schema: { tags, summary: 'Rating requests of issues resolved in the period, oldest first, a page at a time', querystring: PeriodPage, response: { 200: Paged(ref(RatingView)), ...errors(422) } } }, async (req) => {
       const { from, to } = period(req.query);
-      return ok((await store.ratingsBetween(req.caller.projectId, from, to)).map(ratingView));
+      const { items, total } = await store.ratingsPage(req.caller.projectId, from, to, req.query.limit, req.query.offset);
+      return page(items.map(ratingView), total, req.query);
     });
 
     app.get<{ Querystring: Static<typeof Period> }>(

@@ -83,6 +83,8 @@ const BODY_KEEP = 64 * 1024;
 
 export function okdeskStore(anyDb: Kysely<any>) {
   const db = anyDb as Db;
+  const resolvedBetween = (projectId: string, from: number, to: number) =>
+    db.selectFrom('okdesk_ratings').where('project_id', '=', projectId).where('resolved_at', '>=', from).where('resolved_at', '<', to);
   return {
     db,
     transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
@@ -179,16 +181,14 @@ export function okdeskStore(anyDb: Kysely<any>) {
       return Number(r.numUpdatedRows) === 1;
     },
 
+    /** Every rating request of issues resolved in [from, to), oldest first (statistics, CSV). */
     async ratingsBetween(projectId: string, from: number, to: number): Promise<RatingRow[]> {
-      return db
-        .selectFrom('okdesk_ratings')
-        .selectAll()
-        .where('project_id', '=', projectId)
-        .where('resolved_at', '>=', from)
-        .where('resolved_at', '<', to)
-        .orderBy('resolved_at')
-        .orderBy('id')
-        .execute();
+      return resolvedBetween(projectId, from, to).selectAll().orderBy('resolved_at').orderBy('id').execute();
+    },
+
+    /** One page of them, in the same order, with how many there are. */
+    async ratingsPage(projectId: string, from: number, to: number, limit: number, offset: number): Promise<{ items: RatingRow[]; total: number }> {
+      return listPage(resolvedBetween(projectId, from, to), (q) => q.selectAll().orderBy('resolved_at').orderBy('id'), { limit, offset }, (r) => r);
     },
 
     /** `x`: a transaction, when the read belongs to one. */

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { download, qs } from '../api';
 import { useAction, useGet } from '../hooks';
 import { fmtSeconds, fmtTime } from '../format';
-import { Empty, ErrorBox, Field, Loading, PageTitle, StatusBadge } from '../ui';
+import { Empty, ErrorBox, Field, Loading, PageTitle, Pager, StatusBadge } from '../ui';
 
 interface RatingStats {
   count: number;
@@ -30,9 +30,11 @@ const day = (d: Date) => d.toISOString().slice(0, 10);
 export function RatingsPage() {
   const [from, setFrom] = useState(() => day(new Date(Date.now() - 30 * 86400_000)));
   const [to, setTo] = useState(() => day(new Date(Date.now() + 86400_000)));
-  const period = qs({ from: from && `${from}T00:00:00Z`, to: to && `${to}T00:00:00Z` });
+  const [offset, setOffset] = useState(0);
+  const range = { from: from && `${from}T00:00:00Z`, to: to && `${to}T00:00:00Z` };
+  const period = qs(range);
   const stats = useGet<RatingStats>(`/v1/ratings/stats${period}`);
-  const ratings = useGet<Rating[]>(`/v1/ratings${period}`);
+  const ratings = useGet<Rating[]>(`/v1/ratings${qs({ ...range, limit: 50, offset })}`);
   const csv = useAction(() => download(`/v1/ratings/export.csv${period}`, 'ratings.csv'));
 
   if (stats.error?.status === 404 && stats.error.message.startsWith('Route')) {
@@ -57,8 +59,8 @@ export function RatingsPage() {
         Ratings
       </PageTitle>
       <div class="grid-3 filters">
-        <Field label="Resolved from">{(id) => <input id={id} type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />}</Field>
-        <Field label="Resolved before">{(id) => <input id={id} type="date" value={to} onInput={(e) => setTo(e.currentTarget.value)} />}</Field>
+        <Field label="Resolved from">{(id) => <input id={id} type="date" value={from} onInput={(e) => (setFrom(e.currentTarget.value), setOffset(0))} />}</Field>
+        <Field label="Resolved before">{(id) => <input id={id} type="date" value={to} onInput={(e) => (setTo(e.currentTarget.value), setOffset(0))} />}</Field>
       </div>
       <ErrorBox error={stats.error ?? csv.error} />
       {stats.loading && !s && <Loading what="Loading rating statistics" />}
@@ -142,6 +144,8 @@ export function RatingsPage() {
           </tbody>
         </table>
       )}
+      {/* Oldest first: the next page is later. */}
+      <Pager pagination={ratings.pagination} onOffset={setOffset} back="Earlier" forward="Later" />
     </>
   );
 }
