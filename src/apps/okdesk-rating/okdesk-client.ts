@@ -15,6 +15,7 @@
  */
 import { request, type Dispatcher } from 'undici';
 import { AppError } from '../../errors.js';
+import { withTimeout } from '../../core/timeout.js';
 
 export interface OkdeskClientOptions {
   /** `https://x.okdesk.ru`, `https://x.okdesk.ru/api/v1` or `…/api/v1/` (seed 004's form). */
@@ -80,9 +81,10 @@ function statusError(status: number, text: string, what: string, call: string): 
   return new AppError('BAD_GATEWAY', `Okdesk rejected ${call} (${status}): ${detail || 'no reason given'}`, details, { retryable: false });
 }
 
-function transportError(err: unknown, timeoutMs: number, signal: AbortSignal): AppError {
+/** A call that got no answer: our deadline (withTimeout's TimeoutError, or undici's own timeouts) or the network. */
+function transportError(err: unknown, timeoutMs: number): AppError {
   const e = err as { code?: string; name?: string; message?: string };
-  const timedOut = signal.aborted || /TIMEOUT|ABORT/.test(e.code ?? '') || e.name === 'AbortError' || e.name === 'TimeoutError';
+  const timedOut = /TIMEOUT|ABORT/.test(e.code ?? '') || e.name === 'AbortError' || e.name === 'TimeoutError';
   const message = timedOut
     ? `Okdesk did not answer within ${timeoutMs / 1000} s`
     : `Okdesk could not be reached (${e.code ?? e.message ?? 'connection failed'})`;
@@ -119,10 +121,8 @@ export function createOkdeskClient(opts: OkdeskClientOptions): OkdeskClient {
     notFound: 'error' | 'undefined' = 'error',
   ): Promise<unknown> {
     const qs = new URLSearchParams([['api_token', opts.apiToken], ...query]);
-    const signal = AbortSignal.timeout(timeoutMs);
-    let status: number;
-    let text: string;
-    try {
+    // The whole call, body included, within timeoutMs; the timer goes once Okdesk answered.
+    const { status, text } = await withTimeout(timeoutMs, 'Okdesk', async (signal) => {
       const res = await request(`${base}${path}?${qs}`, {
         method,
         headers: { accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }) },
@@ -132,11 +132,10 @@ export function createOkdeskClient(opts: OkdeskClientOptions): OkdeskClient {
         bodyTimeout: timeoutMs,
         ...(opts.dispatcher && { dispatcher: opts.dispatcher }),
       });
-      status = res.statusCode;
-      text = await res.body.text();
-    } catch (err) {
-      throw transportError(err, timeoutMs, signal);
-    }
+      return { status: res.statusCode, text: await res.body.text() };
+    }).catch((err: unknown) => {
+      throw transportError(err, timeoutMs);
+    });
     if (status === 404 && notFound === 'undefined') return undefined;
     if (status < 200 || status >= 300) throw statusError(status, text, what, `${method} ${path}`);
     if (text.trim() === '') return undefined;
