@@ -16,6 +16,7 @@ const NO_SUITE_DATABASE = [
   'test/okdesk/emulator.test.ts',
   'test/okdesk/lazy-load.test.ts',
   'test/okdesk/okdesk-client.test.ts',
+  'test/okdesk/poll-stop.test.ts',
 ];
 const onPostgres = /^postgres(ql)?:/.test(process.env.DATABASE_URL ?? '');
 

@@ -4,6 +4,7 @@
  * become jobs in the same transaction as the state they change; conversational
  * replies (prompts, lists) are answered directly, since a lost prompt costs nothing.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { Bot, type Context } from 'grammy';
 import type { Logger } from 'pino';
 import type { AppContext } from '../../context.js';
@@ -151,7 +152,8 @@ export function pollUpdates(bot: Bot, opts: { intervalMs: number; logger: Logger
   let offset = 0;
   let failures = 0;
   const abort = new AbortController();
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** A pause that stop() cuts short (a backoff can be 30 s). */
+  const sleep = (ms: number) => delay(ms, undefined, { signal: abort.signal }).catch(() => undefined);
   const done = (async () => {
     while (!stopped) {
       const started = Date.now();
@@ -176,8 +178,10 @@ export function pollUpdates(bot: Bot, opts: { intervalMs: number; logger: Logger
     async stop() {
       stopped = true;
       abort.abort();
-      // A call that ignores the abort must not hold up shutdown.
-      await Promise.race([done, sleep(3000)]);
+      // A call that ignores the abort must not hold up shutdown (nor its timer the process).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise((r) => (timer = setTimeout(r, 3000)))]);
+      clearTimeout(timer);
     },
   };
 }
