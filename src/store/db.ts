@@ -35,6 +35,9 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** What a SQLite WAL file keeps of its size once it restarts (see openSqlite). */
+export const WAL_KEEP_BYTES = 64 * 1024 * 1024;
+
 export interface StoreOptions {
   databaseUrl: string;
   sqliteSynchronous?: 'NORMAL' | 'FULL';
@@ -83,6 +86,11 @@ function openSqlite(opts: StoreOptions): Store {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'NORMAL'}`);
   sqlite.pragma('busy_timeout = 5000');
+  // A WAL only restarts from its beginning once a checkpoint copied all of it, so a burst
+  // of writes (a backlog draining, a click storm) grows it — 500 MB in 6 s of meeting
+  // clicks — and SQLite keeps the file at that size for as long as the server runs. With
+  // a limit, the restart after the burst truncates it back.
+  sqlite.pragma(`journal_size_limit = ${WAL_KEEP_BYTES}`);
   sqlite.pragma('foreign_keys = ON');
   // better-sqlite3 builds SQLite with a 16 MiB page cache; 4 MiB holds what the queue
   // touches (the pending index and the newest rows), and every page it does not hold is

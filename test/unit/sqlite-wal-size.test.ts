@@ -1,0 +1,46 @@
+/**
+ * After a burst of writes the SQLite WAL goes back to a bounded size: without a limit,
+ * SQLite keeps the file at the largest size the burst made (500 MB after 6 s of meeting
+ * clicks) for as long as the server runs. Through the store a server opens: its own
+ * checkpoint thread copies the WAL, and the next write restarts and truncates it.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { WAL_KEEP_BYTES, openStore } from '../../src/store/db.js';
+import { until } from '../helpers/wait.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-wal-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+it('a burst larger than the limit leaves a WAL file of at most WAL_KEEP_BYTES once the next write restarts it', async () => {
+  const file = path.join(dir, 'burst.db');
+  const store = await openStore({ databaseUrl: `sqlite:${file}` });
+  try {
+    const db = store.sqlite!;
+    db.exec('create table blobs (id integer primary key, body blob not null)');
+    const insert = db.prepare('insert into blobs (body) values (?)');
+    const page = Buffer.alloc(3500, 7);
+    // One transaction cannot restart the WAL midway: ~90 MB of frames.
+    db.transaction(() => {
+      for (let i = 0; i < 24_000; i++) insert.run(page);
+    })();
+    const wal = () => fs.statSync(`${file}-wal`).size;
+    expect(wal()).toBeGreaterThan(WAL_KEEP_BYTES);
+    // The checkpoint thread (once a second) copies it all; a write after that restarts the WAL.
+    await until(
+      'the WAL to restart and shrink',
+      10_000,
+      () => {
+        insert.run(Buffer.alloc(10));
+        return wal() <= WAL_KEEP_BYTES;
+      },
+      200,
+    );
+    expect(wal()).toBeLessThanOrEqual(WAL_KEEP_BYTES);
+    expect((db.prepare('select count(*) as n from blobs').get() as { n: number }).n).toBeGreaterThan(24_000);
+  } finally {
+    await store.close();
+  }
+});
