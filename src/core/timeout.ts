@@ -14,3 +14,17 @@ export async function withTimeout<T>(ms: number, who: string, fn: (signal: Abort
     clearTimeout(timer);
   }
 }
+
+/**
+ * Waits for `p`, but no longer than `ms`; the timer goes as soon as either ends, so a
+ * short command is not kept alive by it. For shutdowns: a part that ignores its stop
+ * request must not hold the others up.
+ */
+export async function waitAtMost(ms: number, p: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -5,6 +5,7 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { flattenHeaders } from '../core/headers.js';
+import { waitAtMost } from '../core/timeout.js';
 import { guardedConnector } from './ssrf.js';
 import type { OutboundRequest } from './request.js';
 
@@ -57,7 +58,7 @@ export function createSender(opts: { allowPrivate: boolean; connectTimeoutMs?: n
     },
     /** Waits for in-flight requests at most `graceMs`, then drops their sockets. */
     async close(graceMs = 2000) {
-      await Promise.race([agent.close(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      await waitAtMost(graceMs, agent.close());
       await agent.destroy().catch(() => {});
     },
   };

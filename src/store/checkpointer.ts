@@ -9,6 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import type SQLite from 'better-sqlite3';
+import { waitAtMost } from '../core/timeout.js';
 
 // Inline (eval) worker: it must also run where the sources are TypeScript (tests).
 const WORKER = `
@@ -50,10 +51,7 @@ export function startCheckpointer(sqlite: SQLite.Database, file: string, onError
       stopped = true;
       const exited = new Promise<void>((r) => worker.once('exit', () => r()));
       worker.postMessage('stop');
-      // Bounded, and the timer cleared: a pending 2 s timer would keep a short command alive.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 2000)))]);
-      clearTimeout(timer);
+      await waitAtMost(2000, exited);
       await worker.terminate();
     },
   };

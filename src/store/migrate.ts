@@ -92,8 +92,6 @@ export async function migrateStore(store: Store, extra: Record<string, Migration
       const out = await run();
       if (!out.error) await lend(() => sqlite.exec('COMMIT'));
       return out;
-    } catch (err) {
-      return { error: err };
     } finally {
       // After a failed run or commit, roll back what is still open (some errors make SQLite
       // do it itself), so the write lock is never left held.

@@ -8,6 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Bot, type Context } from 'grammy';
 import type { Logger } from 'pino';
 import type { AppContext } from '../../context.js';
+import { waitAtMost } from '../../core/timeout.js';
 import type { OkdeskClient } from './okdesk-client.js';
 import { normalisePhone } from './okdesk-client.js';
 import type { OkdeskStore } from './store.js';
@@ -178,10 +179,8 @@ export function pollUpdates(bot: Bot, opts: { intervalMs: number; logger: Logger
     async stop() {
       stopped = true;
       abort.abort();
-      // A call that ignores the abort must not hold up shutdown (nor its timer the process).
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([done, new Promise((r) => (timer = setTimeout(r, 3000)))]);
-      clearTimeout(timer);
+      // A call that ignores the abort must not hold up shutdown.
+      await waitAtMost(3000, done);
     },
   };
 }
