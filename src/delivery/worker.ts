@@ -289,7 +289,8 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
           request_url: hide(req.url),
           request_method: req.method,
           request_headers: hide(JSON.stringify(req.headers)),
-          request_body: req.body === row.payload ? null : noNul(hide(req.body ?? null)),
+          // null: the event's payload, as sent (not stored twice); '': no body was sent (a GET template).
+          request_body: req.body === undefined ? '' : req.body === row.payload ? null : noNul(hide(req.body)),
           response_status: res.statusCode ?? null,
           response_headers: res.headers ? JSON.stringify(res.headers) : null,
           response_body: noNul(res.body ?? null),

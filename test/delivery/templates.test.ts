@@ -46,11 +46,15 @@ async function roundTrip(request: Record<string, unknown>) {
 
 describe('request templates (seed 003) through the real pipeline', () => {
   it('GET puts params in the query string in bracket form, with no body', async () => {
-    const { got } = await roundTrip({ method: 'GET', params });
+    const { got, ev } = await roundTrip({ method: 'GET', params });
     expect(got.method).toBe('GET');
     expect(got.url.split('?')[1]).toBe(`fixed=1&${bracketForm}`);
     expect(got.body).toBe('');
     expect(got.headers['content-type']).toBeUndefined();
+    // The attempt log shows what was sent: no body, not the event's payload.
+    const d = await waitForDelivery(s, ev.deliveries[0].id, 'delivered');
+    expect(d.attemptLog[0].request.method).toBe('GET');
+    expect(d.attemptLog[0].request.body).toBe('');
   });
 
   for (const method of ['POST', 'PUT'] as const) {
@@ -180,6 +184,14 @@ describe('event → actions (seed 003)', () => {
     const r = await s.api('GET', '/v1/event-types/call.after/webhooks');
     expect(r.status).toBe(200);
     expect(r.body.data.map((w: any) => w.name)).toEqual(names);
+    // A list like every other: paged, in the same order.
+    expect(r.body.pagination).toEqual({ total: 3, limit: 50, offset: 0, hasMore: false });
+    const second = await s.api('GET', '/v1/event-types/call.after/webhooks?limit=2&offset=1');
+    expect(second.body.data.map((w: any) => w.name)).toEqual(['CRM', 'Slack']);
+    expect(second.body.pagination).toEqual({ total: 3, limit: 2, offset: 1, hasMore: false });
+    const first = await s.api('GET', '/v1/event-types/call.after/webhooks?limit=2');
+    expect(first.body.pagination.hasMore).toBe(true);
+    expect((await s.api('GET', '/v1/event-types/call.after/webhooks?limit=0')).status).toBe(400);
     expect((await s.api('GET', '/v1/event-types/no.such/webhooks')).status).toBe(404);
   });
 });

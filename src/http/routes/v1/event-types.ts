@@ -70,22 +70,25 @@ const eventTypeRoutes: RouteModule = (app, ctx) => {
     },
   );
 
-  app.get<{ Params: Static<typeof NameParams> }>(
+  app.get<{ Params: Static<typeof NameParams>; Querystring: PageQuery }>(
     '/v1/event-types/:name/webhooks',
     {
       schema: {
         tags,
         summary: 'The webhooks ("actions") this event goes to, in the order they were added',
         params: NameParams,
-        response: { 200: Ok(Type.Array(ref(WebhookView))), ...errors(404) },
+        querystring: PageQuery,
+        response: { 200: Paged(ref(WebhookView)), ...errors(404) },
       },
     },
     async (req) => {
       const { projectId } = req.caller;
       if (!(await ctx.repos.eventTypes.get(projectId, req.params.name))) throw notFound('Event type', req.params.name);
+      // Matched in memory (patterns such as `call.*`), then paged like every other list.
       const all = await ctx.repos.webhooks.all(projectId);
       const actions = all.filter((w) => w.events.some((p) => patternMatches(p, req.params.name)));
-      return ok(actions.map((w) => webhookView(w)));
+      const { limit, offset } = req.query;
+      return page(actions.slice(offset, offset + limit).map((w) => webhookView(w)), actions.length, req.query);
     },
   );
 
