@@ -17,7 +17,7 @@
  *              must arrive, none twice, or the row is marked.
  *   accept     publish accept latency at BENCH_RATE ev/s open loop (fresh instance, webhook
  *              delivering), SQLite and PostgreSQL; also publish → received latency. The relay
- *              first, through the same client: the tail this machine adds to any publish
+ *              too, through the same client: the tail this machine adds to any publish
  *   meetings   POST /webhook/kontur-create (mock provider, fresh SQLite) vs bench/bare.mjs,
  *              autocannon, 10 connections, every request a new channel_id/user_id
  *   backlog    BENCH_SMALL and BENCH_BIG pending deliveries written straight into a fresh
@@ -51,7 +51,16 @@
  *   BENCH_CPU_PROF=<dir>               --cpu-prof the Hookbridge children into <dir>/<case>
  *   BENCH_CPU_PROF_INTERVAL (1000)     their sampling interval, µs (200 shows what one stall of the
  *                                      event loop was made of)
+ *   BENCH_ROUNDS (3)                   interleaved rounds of the throughput, accept and meetings
+ *                                      sections: each system's median run is its figure
  *   BENCH_CAP_SECONDS (1500)           the whole run is stopped past this
+ *
+ * This machine's speed drifts by a third within minutes, and a single run of a system can
+ * land in a slow minute. So the throughput, accept and meetings sections run every system
+ * of theirs BENCH_ROUNDS times, interleaved (round r starts r systems further along, so
+ * none always goes first), and take each system's median run (of an even count, the
+ * lower-valued of the middle two); the table shows every round's value (and, for ratios,
+ * the ratio round by round) beside it. A ratio is the ratio of the two median runs.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -93,6 +102,7 @@ const CFG = {
   logLevel: process.env.BENCH_LOG_LEVEL || 'warn',
   cpuProfDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined,
   cpuProfIntervalUs: int('BENCH_CPU_PROF_INTERVAL', undefined),
+  rounds: int('BENCH_ROUNDS', 3),
   capSeconds: int('BENCH_CAP_SECONDS', 1500),
   /** graphile-worker pipeline: job concurrency, and the size of its pg pool and its undici pool. */
   graphile: { concurrency: 32, pool: 40 },
@@ -612,20 +622,30 @@ async function cannon(origin, path_, seconds) {
   };
 }
 
-async function meetings() {
-  const out = {};
-  const path_ = '/webhook/kontur-create';
+const MEETINGS_PATH = '/webhook/kontur-create';
+
+/** 2 s of warm-up, then CFG.meetingsSeconds of autocannon against a started server, with its CPU per answered request. */
+async function cannonWithCpu(origin, pid) {
+  await cannon(origin, MEETINGS_PATH, 2);
+  const cpu0 = cpuSeconds(pid);
+  const out = await cannon(origin, MEETINGS_PATH, CFG.meetingsSeconds);
+  out.cpuSeconds = round(cpuSeconds(pid) - cpu0);
+  out.cpuUsPerRequest = out.ok ? Math.round((out.cpuSeconds / out.ok) * 1e6) : null;
+  return out;
+}
+
+async function meetingsBare() {
   const bare = await startForked('bare.mjs', {}, 'bare Fastify');
   try {
-    await cannon(bare.origin, path_, 2);
-    const cpu0 = cpuSeconds(bare.child.pid);
-    out.bare = await cannon(bare.origin, path_, CFG.meetingsSeconds);
-    out.bare.cpuSeconds = round(cpuSeconds(bare.child.pid) - cpu0);
-    out.bare.cpuUsPerRequest = out.bare.ok ? Math.round((out.bare.cpuSeconds / out.bare.ok) * 1e6) : null;
+    const out = await cannonWithCpu(bare.origin, bare.child.pid);
+    log(`meetings: bare Fastify ${fmt(out.okPerSecond)} req/s, p99 ${out.latencyMs.p99} ms`);
+    return out;
   } finally {
     await bare.stop();
   }
-  log(`meetings: bare Fastify ${fmt(out.bare.okPerSecond)} req/s, p99 ${out.bare.latencyMs.p99} ms`);
+}
+
+async function meetingsHookbridge() {
   const cwd = scratchDir('meetings');
   // Every request is a new user, so the per-user limit never answers 429; set it as high as
   // the configuration allows all the same.
@@ -636,19 +656,13 @@ async function meetings() {
     env: { MEETINGS_PROVIDER: 'mock', MEETINGS_RATE_LIMIT: '10000' },
   });
   try {
-    await cannon(hb.url, path_, 2);
-    const cpu0 = cpuSeconds(hb.child.pid);
-    out.hookbridge = await cannon(hb.url, path_, CFG.meetingsSeconds);
-    out.hookbridge.cpuSeconds = round(cpuSeconds(hb.child.pid) - cpu0);
-    out.hookbridge.cpuUsPerRequest = out.hookbridge.ok ? Math.round((out.hookbridge.cpuSeconds / out.hookbridge.ok) * 1e6) : null;
+    const out = await cannonWithCpu(hb.url, hb.child.pid);
+    log(`meetings: Hookbridge ${fmt(out.okPerSecond)} req/s (${out.non2xx} non-2xx), p99 ${out.latencyMs.p99} ms`);
+    return out;
   } finally {
     await hb.stop();
     removeDir(cwd);
   }
-  out.database = 'sqlite';
-  out.ratio = out.bare.okPerSecond > 0 ? round(out.hookbridge.okPerSecond / out.bare.okPerSecond, 3) : null;
-  log(`meetings: Hookbridge ${fmt(out.hookbridge.okPerSecond)} req/s (${out.hookbridge.non2xx} non-2xx), p99 ${out.hookbridge.latencyMs.p99} ms → ratio ${out.ratio}`);
-  return out;
 }
 
 /** `runs` fresh runs of `fn`: the one with the median drain rate, with every run's rate beside it. */
@@ -790,10 +804,16 @@ function buildTable(R) {
   const err = (e) => `ERROR: ${String(e).split('\n')[0].slice(0, 80)}`;
   const T = R.throughput ?? {};
   const tp = (k) => T[k]?.receivedPerSecond;
-  const ratioRow = (figure, a, b, spec, why) => {
+  /** "x / y / z" when a figure had more than one round, else ''. */
+  const list = (values, unit = '') => (values?.length > 1 ? values.map((x) => (x == null ? 'n/a' : `${round(x)}${unit}`)).join(' / ') : '');
+  const roundsOf = (values, unit, lead = '; rounds ') => (list(values, unit) ? `${lead}${list(values, unit)}` : '');
+  /** Round by round ratios of two systems' `rounds`. */
+  const byRound = (a, b) => a?.rounds && b?.rounds ? a.rounds.map((x, i) => (b.rounds[i] > 0 ? x / b.rounds[i] : null)) : undefined;
+  const ratioRow = (figure, ka, kb, spec, why) => {
     if (why) return row(figure, '—', spec.baseline, `≥ ${spec.min}`, why);
+    const [a, b] = [tp(ka), tp(kb)];
     const v = b > 0 ? a / b : NaN;
-    row(figure, `${round(v) ?? 'n/a'} (${fmt(a)} vs ${fmt(b)} ev/s)`, spec.baseline, `≥ ${spec.min}`, pf(ge(v, spec.min)));
+    row(figure, `${round(v) ?? 'n/a'} (${fmt(a)} vs ${fmt(b)} ev/s${roundsOf(byRound(T[ka], T[kb]))})`, spec.baseline, `≥ ${spec.min}`, pf(ge(v, spec.min)));
   };
   const thWhy = (...ks) => {
     for (const k of ks) {
@@ -804,9 +824,10 @@ function buildTable(R) {
     return undefined;
   };
   // Issue 11's rows.
-  ratioRow('SQLite pipeline / relay', tp('sqlite'), tp('relay'), ISSUE.sqliteRelay, thWhy('sqlite', 'relay'));
-  ratioRow('PostgreSQL pipeline / relay', tp('postgres'), tp('relay'), ISSUE.pgRelay, thWhy('postgres', 'relay'));
-  ratioRow('PostgreSQL pipeline / graphile-worker pipeline', tp('postgres'), tp('graphile'), ISSUE.pgGraphile, thWhy('postgres', 'graphile'));
+  // Each ratio: of the two systems' median runs, with the ratio of each round beside it.
+  ratioRow('SQLite pipeline / relay', 'sqlite', 'relay', ISSUE.sqliteRelay, thWhy('sqlite', 'relay'));
+  ratioRow('PostgreSQL pipeline / relay', 'postgres', 'relay', ISSUE.pgRelay, thWhy('postgres', 'relay'));
+  ratioRow('PostgreSQL pipeline / graphile-worker pipeline', 'postgres', 'graphile', ISSUE.pgGraphile, thWhy('postgres', 'graphile'));
   // The same ratios from CPU per event of the whole rig (load generator + system + receiver):
   // what the ratio would be on an otherwise idle machine where CPU is the bound — steadier
   // than rates taken a minute apart on a shared one. PostgreSQL's server CPU is not in it.
@@ -824,13 +845,13 @@ function buildTable(R) {
     if (!a || a.skip || a.error) row(figure, '—', spec.baseline, `≤ ${spec.maxMs} ms`, a?.error ? err(a.error) : skipped(a?.skip ?? 'not run'));
     else {
       const clean = a.errors + a.stillPending === 0;
-      row(figure, `${a.acceptMs.p99} ms${clean ? '' : ` (${a.errors + a.stillPending} failed)`}`, spec.baseline, `≤ ${spec.maxMs} ms`, pf(clean && le(a.acceptMs.p99, spec.maxMs)));
+      row(figure, `${a.acceptMs.p99} ms${clean ? '' : ` (${a.errors + a.stillPending} failed)`}${roundsOf(a.rounds, ' ms', ' (rounds ')}${list(a.rounds) ? ')' : ''}`, spec.baseline, `≤ ${spec.maxMs} ms`, pf(clean && le(a.acceptMs.p99, spec.maxMs)));
     }
   }
   const AR = A.relay;
   if (AR && !AR.skip && !AR.error) {
     const clean = AR.errors + AR.stillPending === 0;
-    row(`  the relay at ${CFG.rate} ev/s (this machine's floor, same client)`, `p99 ${AR.acceptMs.p99} ms, p90 ${AR.acceptMs.p90} ms${clean ? '' : ` (${AR.errors + AR.stillPending} failed)`}`, null, null);
+    row(`  the relay at ${CFG.rate} ev/s (this machine's floor, same client)`, `p99 ${AR.acceptMs.p99} ms, p90 ${AR.acceptMs.p90} ms${clean ? '' : ` (${AR.errors + AR.stillPending} failed)`}${roundsOf(AR.rounds, ' ms', '; p99 by round ')}`, null, null);
   }
   const M = R.meetings;
   if (!M || M.skip || M.error) {
@@ -841,7 +862,7 @@ function buildTable(R) {
     const clean = M.hookbridge.non2xx === 0 && M.hookbridge.errors === 0;
     row(
       'meetings webhook / bare Fastify, autocannon c10',
-      `${M.ratio} (${fmt(M.hookbridge.okPerSecond)} vs ${fmt(M.bare.okPerSecond)} req/s)${clean ? '' : ` (${M.hookbridge.non2xx} non-2xx, ${M.hookbridge.errors} errors)`}`,
+      `${M.ratio} (${fmt(M.hookbridge.okPerSecond)} vs ${fmt(M.bare.okPerSecond)} req/s${roundsOf(M.roundRatios)})${clean ? '' : ` (${M.hookbridge.non2xx} non-2xx, ${M.hookbridge.errors} errors)`}`,
       ISSUE.meetingsRatio.baseline,
       `≥ ${ISSUE.meetingsRatio.min}`,
       pf(clean && ge(M.ratio, ISSUE.meetingsRatio.min)),
@@ -952,6 +973,33 @@ async function section(R, key, fn) {
   }
 }
 
+/**
+ * Runs each of `cases` ([key, fn]) CFG.rounds times, interleaved and rotated (see the
+ * header), each run through `section`. `into[key]` becomes the median run by `value`,
+ * with `rounds`: every run's value in round order. A run that failed is reported instead.
+ */
+async function interleaved(into, cases, value) {
+  const runs = Object.fromEntries(cases.map(([k]) => [k, []]));
+  for (let r = 0; r < Math.max(1, CFG.rounds); r++) {
+    for (let i = 0; i < cases.length; i++) {
+      const [k, fn] = cases[(i + r) % cases.length];
+      const one = {};
+      await section(one, k, fn);
+      runs[k].push(one[k]);
+    }
+  }
+  const v = (run) => value(run) ?? Infinity;
+  for (const [k, list] of Object.entries(runs)) {
+    const failed = list.find((run) => !run || run.error);
+    if (failed !== undefined) {
+      into[k] = failed ?? { error: 'no result' };
+      continue;
+    }
+    const sorted = [...list].sort((a, b) => v(a) - v(b));
+    into[k] = { ...sorted[Math.floor((sorted.length - 1) / 2)], rounds: list.map(value) };
+  }
+}
+
 async function main() {
   const started = now();
   const host = machine();
@@ -999,14 +1047,12 @@ async function main() {
           ['sqlite', sqliteOn, noSqlite],
           ['postgres', pgOn, RUN.pgSkip],
         ];
-        for (const [k, enabled, why] of cases) {
-          if (!enabled) {
-            R.throughput[k] = { skip: why };
-            continue;
-          }
+        for (const [k, enabled, why] of cases) if (!enabled) R.throughput[k] = { skip: why };
+        const run = (k) => () => {
           log(`throughput: ${k}, ${CFG.publishers} publishers, ${CFG.warmupSeconds} s warm-up + ${CFG.seconds} s`);
-          await section(R.throughput, k, () => withSystem(k, `throughput-${k}`, (sys) => closedThroughput(sys, `throughput ${k}`)));
-        }
+          return withSystem(k, `throughput-${k}`, (sys) => closedThroughput(sys, `throughput ${k}`));
+        };
+        await interleaved(R.throughput, cases.filter(([, enabled]) => enabled).map(([k]) => [k, run(k)]), (r) => r.receivedPerSecond);
       });
     }
     if (on('workers')) {
@@ -1027,22 +1073,32 @@ async function main() {
     if (on('accept')) {
       await timed('accept', async () => {
         R.accept = {};
-        // The relay first: the same open loop through the same client against a server that
+        // The relay too: the same open loop through the same client against a server that
         // stores nothing — what this machine adds to any publish's tail, measured in this run.
-        for (const [k, enabled, why] of [['relay', true], ['sqlite', sqliteOn, noSqlite], ['postgres', pgOn, RUN.pgSkip]]) {
-          if (!enabled) {
-            R.accept[k] = { skip: why };
-            continue;
-          }
+        const cases = [['relay', true], ['sqlite', sqliteOn, noSqlite], ['postgres', pgOn, RUN.pgSkip]];
+        for (const [k, enabled, why] of cases) if (!enabled) R.accept[k] = { skip: why };
+        const run = (k) => () => {
           log(`accept: ${k}, open loop ${CFG.rate} ev/s, ${CFG.warmupSeconds} s warm-up + ${CFG.rateSeconds} s`);
-          await section(R.accept, k, () => withSystem(k, `accept-${k}`, (sys) => acceptLatency(sys, `accept ${k}`)));
-        }
+          return withSystem(k, `accept-${k}`, (sys) => acceptLatency(sys, `accept ${k}`));
+        };
+        await interleaved(R.accept, cases.filter(([, enabled]) => enabled).map(([k]) => [k, run(k)]), (r) => r.acceptMs.p99);
       });
     }
     if (on('meetings')) {
       await timed('meetings', async () => {
-        if (sqliteOn) await section(R, 'meetings', meetings);
-        else R.meetings = { skip: noSqlite };
+        if (!sqliteOn) return void (R.meetings = { skip: noSqlite });
+        const M = {};
+        await interleaved(M, [['bare', meetingsBare], ['hookbridge', meetingsHookbridge]], (r) => r.okPerSecond);
+        const failed = M.bare.error ?? M.hookbridge.error;
+        if (failed) return void (R.meetings = { error: failed });
+        const ratio = (h, b) => (b > 0 ? round(h / b, 3) : null);
+        R.meetings = {
+          ...M,
+          database: 'sqlite',
+          ratio: ratio(M.hookbridge.okPerSecond, M.bare.okPerSecond),
+          roundRatios: M.hookbridge.rounds.map((h, i) => ratio(h, M.bare.rounds[i])),
+        };
+        log(`meetings: ratio ${R.meetings.ratio} (round by round ${R.meetings.roundRatios.join(' / ')})`);
       });
     }
     if (on('backlog')) {
