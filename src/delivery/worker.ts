@@ -74,7 +74,8 @@ function attemptRecord(
       request_url: '',
       request_method: 'POST',
       request_headers: '{}',
-      request_body: null,
+      // No request was made: no body ('' — a null would read back as the event's payload).
+      request_body: '',
       response_status: null,
       response_headers: null,
       response_body: null,

@@ -104,6 +104,22 @@ describe('errors view, retry and replay', () => {
     expect((await s.api('POST', '/v1/deliveries/dlv_nope/retry')).status).toBe(404);
   });
 
+  it('a retry that comes due after its webhook was turned off fails without a request, and its log shows none', async () => {
+    const rcv = await receiver(() => ({ status: 500 }));
+    const ch = channel(s);
+    const w = await ch.webhook(rcv.url, { retryPolicy: { maxRetries: 3, retryDelay: 400 } });
+    const ev = await ch.publish({ n: 1 });
+    await rcv.waitFor(1);
+    await s.api('PUT', `/v1/webhooks/${w.id}`, { body: { active: false } });
+    const d = await waitForDelivery(s, ev.deliveries[0].id, 'failed');
+    expect(rcv.requests).toHaveLength(1);
+    const last = d.attemptLog.at(-1);
+    expect(last.error).toBe('webhook is inactive');
+    expect(last.response).toBeNull();
+    // No request was made: no body either (not the event's payload).
+    expect(last.request.body).toBe('');
+  });
+
   it('replay sends failed deliveries again and events missed while the webhook was inactive', async () => {
     let up = false;
     const rcv = await receiver(() => (up ? { status: 200 } : { status: 500 }));
