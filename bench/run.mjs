@@ -53,7 +53,7 @@
  *                                      event loop was made of)
  *   BENCH_ROUNDS (3)                   interleaved rounds of the throughput, accept and meetings
  *                                      sections: each system's median run is its figure
- *   BENCH_CAP_SECONDS (1500)           the whole run is stopped past this
+ *   BENCH_CAP_SECONDS (2400)           the whole run is stopped past this
  *
  * This machine's speed drifts by a third within minutes, and a single run of a system can
  * land in a slow minute. So the throughput, accept and meetings sections run every system
@@ -103,7 +103,7 @@ const CFG = {
   cpuProfDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined,
   cpuProfIntervalUs: int('BENCH_CPU_PROF_INTERVAL', undefined),
   rounds: int('BENCH_ROUNDS', 3),
-  capSeconds: int('BENCH_CAP_SECONDS', 1500),
+  capSeconds: int('BENCH_CAP_SECONDS', 2400),
   /** graphile-worker pipeline: job concurrency, and the size of its pg pool and its undici pool. */
   graphile: { concurrency: 32, pool: 40 },
 };
@@ -809,6 +809,8 @@ function buildTable(R) {
   const roundsOf = (values, unit, lead = '; rounds ') => (list(values, unit) ? `${lead}${list(values, unit)}` : '');
   /** Round by round ratios of two systems' `rounds`. */
   const byRound = (a, b) => a?.rounds && b?.rounds ? a.rounds.map((x, i) => (b.rounds[i] > 0 ? x / b.rounds[i] : null)) : undefined;
+  /** A count summed over every round (the run's own when it had one round). */
+  const total = (r, key) => (r.roundSummaries ? r.roundSummaries.reduce((n, x) => n + (x[key] ?? 0), 0) : (r[key] ?? 0));
   const ratioRow = (figure, ka, kb, spec, why) => {
     if (why) return row(figure, '—', spec.baseline, `≥ ${spec.min}`, why);
     const [a, b] = [tp(ka), tp(kb)];
@@ -844,14 +846,14 @@ function buildTable(R) {
     const a = A[k];
     if (!a || a.skip || a.error) row(figure, '—', spec.baseline, `≤ ${spec.maxMs} ms`, a?.error ? err(a.error) : skipped(a?.skip ?? 'not run'));
     else {
-      const clean = a.errors + a.stillPending === 0;
-      row(figure, `${a.acceptMs.p99} ms${clean ? '' : ` (${a.errors + a.stillPending} failed)`}${roundsOf(a.rounds, ' ms', ' (rounds ')}${list(a.rounds) ? ')' : ''}`, spec.baseline, `≤ ${spec.maxMs} ms`, pf(clean && le(a.acceptMs.p99, spec.maxMs)));
+      const clean = total(a, 'errors') + total(a, 'stillPending') === 0;
+      row(figure, `${a.acceptMs.p99} ms${clean ? '' : ` (${total(a, 'errors') + total(a, 'stillPending')} failed over the rounds)`}${roundsOf(a.rounds, ' ms', ' (rounds ')}${list(a.rounds) ? ')' : ''}`, spec.baseline, `≤ ${spec.maxMs} ms`, pf(clean && le(a.acceptMs.p99, spec.maxMs)));
     }
   }
   const AR = A.relay;
   if (AR && !AR.skip && !AR.error) {
-    const clean = AR.errors + AR.stillPending === 0;
-    row(`  the relay at ${CFG.rate} ev/s (this machine's floor, same client)`, `p99 ${AR.acceptMs.p99} ms, p90 ${AR.acceptMs.p90} ms${clean ? '' : ` (${AR.errors + AR.stillPending} failed)`}${roundsOf(AR.rounds, ' ms', '; p99 by round ')}`, null, null);
+    const clean = total(AR, 'errors') + total(AR, 'stillPending') === 0;
+    row(`  the relay at ${CFG.rate} ev/s (this machine's floor, same client)`, `p99 ${AR.acceptMs.p99} ms, p90 ${AR.acceptMs.p90} ms${clean ? '' : ` (${total(AR, 'errors') + total(AR, 'stillPending')} failed over the rounds)`}${roundsOf(AR.rounds, ' ms', '; p99 by round ')}`, null, null);
   }
   const M = R.meetings;
   if (!M || M.skip || M.error) {
@@ -859,15 +861,18 @@ function buildTable(R) {
     row('meetings webhook / bare Fastify, autocannon c10', '—', ISSUE.meetingsRatio.baseline, `≥ ${ISSUE.meetingsRatio.min}`, why);
     row('meetings webhook p99', '—', ISSUE.meetingsP99.baseline, `≤ ${ISSUE.meetingsP99.maxMs} ms`, why);
   } else {
-    const clean = M.hookbridge.non2xx === 0 && M.hookbridge.errors === 0;
+    const clean = total(M.hookbridge, 'non2xx') === 0 && total(M.hookbridge, 'errors') === 0;
     row(
       'meetings webhook / bare Fastify, autocannon c10',
-      `${M.ratio} (${fmt(M.hookbridge.okPerSecond)} vs ${fmt(M.bare.okPerSecond)} req/s${roundsOf(M.roundRatios)})${clean ? '' : ` (${M.hookbridge.non2xx} non-2xx, ${M.hookbridge.errors} errors)`}`,
+      `${M.ratio} (${fmt(M.hookbridge.okPerSecond)} vs ${fmt(M.bare.okPerSecond)} req/s${roundsOf(M.roundRatios)})${clean ? '' : ` (${total(M.hookbridge, 'non2xx')} non-2xx, ${total(M.hookbridge, 'errors')} errors over the rounds)`}`,
       ISSUE.meetingsRatio.baseline,
       `≥ ${ISSUE.meetingsRatio.min}`,
       pf(clean && ge(M.ratio, ISSUE.meetingsRatio.min)),
     );
-    row('meetings webhook p99', `${round(M.hookbridge.latencyMs.p99)} ms`, ISSUE.meetingsP99.baseline, `≤ ${ISSUE.meetingsP99.maxMs} ms`, pf(le(M.hookbridge.latencyMs.p99, ISSUE.meetingsP99.maxMs)));
+    // Judged on the median of the rounds' p99s (the median-rate run's own p99 need not be it).
+    const p99s = M.hookbridge.roundSummaries?.map((x) => x.p99Ms) ?? [M.hookbridge.latencyMs.p99];
+    const p99 = [...p99s].sort((a, b) => a - b)[Math.floor((p99s.length - 1) / 2)];
+    row('meetings webhook p99', `${round(p99)} ms${roundsOf(p99s, ' ms', ' (rounds ')}${list(p99s) ? ')' : ''}`, ISSUE.meetingsP99.baseline, `≤ ${ISSUE.meetingsP99.maxMs} ms`, pf(le(p99, ISSUE.meetingsP99.maxMs)));
     row('meetings: CPU per request, Hookbridge / bare', `${M.hookbridge.cpuUsPerRequest ?? 'n/a'} / ${M.bare.cpuUsPerRequest ?? 'n/a'} µs (bare p99 ${round(M.bare.latencyMs.p99)} ms)`, null, null);
   }
   const B = R.backlog ?? {};
@@ -897,7 +902,9 @@ function buildTable(R) {
     const t = T[k];
     if (!t || t.skip || t.error) continue;
     row(`${name}: received / accepted ev/s`, `${fmt(t.receivedPerSecond)} / ${fmt(t.acceptedPerSecond)} (CPU ${t.systemCpuUsPerEvent ?? 'n/a'} µs/ev; rig ${t.rigCpuUsPerEvent ?? 'n/a'})`, null, null);
-    row(`${name}: every accepted event received once`, `${t.accepted - t.missing}/${t.accepted}, ${t.duplicates} dup, ${t.publishFailures} failed`, null, 'all, 0, 0', pf(t.missing === 0 && t.duplicates === 0 && t.publishFailures === 0));
+    const [acc, miss, dup, fail] = ['accepted', 'missing', 'duplicates', 'publishFailures'].map((key) => total(t, key));
+    const over = t.roundSummaries?.length > 1 ? ` (all ${t.roundSummaries.length} rounds)` : '';
+    row(`${name}: every accepted event received once${over}`, `${acc - miss}/${acc}, ${dup} dup, ${fail} failed`, null, 'all, 0, 0', pf(miss === 0 && dup === 0 && fail === 0));
   }
   for (const n of CFG.workers) {
     const t = W[n];
@@ -973,10 +980,24 @@ async function section(R, key, fn) {
   }
 }
 
+/** What every round keeps of its run, beside the median run: whether it was clean, and its tail. */
+const roundSummary = (r) => ({
+  accepted: r.accepted,
+  missing: r.missing,
+  duplicates: r.duplicates,
+  publishFailures: r.publishFailures,
+  errors: r.errors,
+  stillPending: r.stillPending,
+  non2xx: r.non2xx,
+  p99Ms: r.acceptMs?.p99 ?? r.latencyMs?.p99 ?? r.publishLatencyMs?.p99,
+});
+
 /**
  * Runs each of `cases` ([key, fn]) CFG.rounds times, interleaved and rotated (see the
  * header), each run through `section`. `into[key]` becomes the median run by `value`,
- * with `rounds`: every run's value in round order. A run that failed is reported instead.
+ * with `rounds`: every run's value in round order, and `roundSummaries`: each run's
+ * counts (missing, duplicates, failures) and p99, so that no round's fault is lost.
+ * A run that failed is reported instead.
  */
 async function interleaved(into, cases, value) {
   const runs = Object.fromEntries(cases.map(([k]) => [k, []]));
@@ -990,13 +1011,13 @@ async function interleaved(into, cases, value) {
   }
   const v = (run) => value(run) ?? Infinity;
   for (const [k, list] of Object.entries(runs)) {
-    const failed = list.find((run) => !run || run.error);
-    if (failed !== undefined) {
-      into[k] = failed ?? { error: 'no result' };
+    const failed = list.findIndex((run) => !run || run.error);
+    if (failed >= 0) {
+      into[k] = list[failed] ?? { error: `round ${failed + 1} gave no result` };
       continue;
     }
     const sorted = [...list].sort((a, b) => v(a) - v(b));
-    into[k] = { ...sorted[Math.floor((sorted.length - 1) / 2)], rounds: list.map(value) };
+    into[k] = { ...sorted[Math.floor((sorted.length - 1) / 2)], rounds: list.map(value), roundSummaries: list.map(roundSummary) };
   }
 }
 

@@ -8,8 +8,10 @@
  *   hookbridge the built server (npm run build), meetings app, mock provider, fresh SQLite
  * Prints one JSON line per run: ok responses per second, p99, the server's CPU per click.
  *
- *   node bench/experiments/writer-thread/run.mjs            (bare,main,thread,hookbridge twice, rotated)
- *   MODES=main,thread node bench/experiments/writer-thread/run.mjs
+ *   npm run build && node bench/experiments/writer-thread/run.mjs   (bare,main,thread,hookbridge twice, rotated)
+ *   MODES=main,thread node bench/experiments/writer-thread/run.mjs   (no build needed without hookbridge)
+ *
+ * Every run starts on a fresh database file, removed after it.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -19,16 +21,28 @@ import autocannon from 'autocannon';
 import { cpuSeconds, freePort, killAll, snapshotDist, startForked, startHookbridge } from '../../procs.mjs';
 
 const modes = (process.env.MODES || 'bare,main,thread,hookbridge,hookbridge,thread,main,bare').split(',');
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-writer-thread-'));
 const dist = modes.includes('hookbridge') ? snapshotDist() : undefined;
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-writer-thread-'));
+const cleanUp = () => {
+  dist?.remove();
+  fs.rmSync(scratch, { recursive: true, force: true });
+};
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void killAll(1000).finally(() => (cleanUp(), process.exit(130))));
 let clicks = 0;
+let runs = 0;
 
-async function start(mode) {
+/** A fresh directory for one run's database, removed after the run. */
+const runDir = () => {
+  const dir = path.join(scratch, `run${++runs}`);
+  fs.mkdirSync(dir);
+  return dir;
+};
+
+async function start(mode, dir) {
   if (mode === 'bare') return startForked('bare.mjs', {}, 'bare Fastify');
-  if (mode === 'main' || mode === 'thread') return startForked('experiments/writer-thread/server.mjs', { MODE: mode, FILE: path.join(scratch, `${mode}.db`) }, mode);
+  if (mode === 'main' || mode === 'thread') return startForked('experiments/writer-thread/server.mjs', { MODE: mode, FILE: path.join(dir, 'click.db') }, mode);
   if (mode !== 'hookbridge') throw new Error(`unknown mode ${mode}`);
-  const cwd = path.join(scratch, 'hookbridge');
-  fs.mkdirSync(cwd, { recursive: true });
+  const cwd = dir;
   const hb = await startHookbridge({
     cli: dist.cli,
     role: 'all',
@@ -64,21 +78,22 @@ const load = (origin, seconds) =>
 
 try {
   for (const mode of modes) {
-    const server = await start(mode);
+    const dir = runDir();
+    const server = await start(mode, dir);
     try {
       await load(server.origin, 2);
       const cpu0 = cpuSeconds(server.child.pid);
       const r = await load(server.origin, 10);
       const cpu = cpuSeconds(server.child.pid) - cpu0;
       const ok = r['2xx'];
-      console.log(JSON.stringify({ mode, okPerSecond: Math.round(ok / r.duration), non2xx: r.non2xx, p99Ms: r.latency.p99, cpuUsPerClick: ok ? Math.round((cpu / ok) * 1e6) : null }));
+      const failed = { non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts };
+      console.log(JSON.stringify({ mode, okPerSecond: Math.round(ok / r.duration), ...failed, p99Ms: r.latency.p99, cpuUsPerClick: ok ? Math.round((cpu / ok) * 1e6) : null }));
     } finally {
       await server.stop();
-      fs.rmSync(path.join(scratch, 'hookbridge'), { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   }
 } finally {
   await killAll();
-  dist?.remove();
-  fs.rmSync(scratch, { recursive: true, force: true });
+  cleanUp();
 }
