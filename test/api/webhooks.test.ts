@@ -53,6 +53,12 @@ describe('POST /v1/webhooks', () => {
       description: '',
       retryPolicy: { maxRetries: 3, retryDelay: 1000, backoffMultiplier: 2, maxRetryDelay: 30000 },
     });
+    // A name of only spaces is no label at all: the host too; trimmed otherwise. Renaming to blank is refused.
+    const blank = await createWebhook(s, { name: '   ', url: 'https://blank.example.org/in' });
+    expect(blank.name).toBe('blank.example.org');
+    expect((await createWebhook(s, { name: '  CRM  ' })).name).toBe('CRM');
+    const renamed = expectError(await s.api('PUT', `/v1/webhooks/${blank.id}`, { body: { name: ' ' } }), 422, 'VALIDATION_ERROR');
+    expect(renamed.details).toContainEqual(expect.objectContaining({ field: 'name' }));
     // Two generated secrets differ.
     const other = await createWebhook(s);
     expect(other.secret).toMatch(/^whsec_/);

@@ -77,6 +77,7 @@ const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding',
 /** Checks that need the catalog, the network or several fields at once. Throws a 422 listing every problem. */
 export async function checkWebhook(ctx: AppContext, projectId: string, w: Partial<WebhookInput>, existing?: Webhook) {
   const details: ErrorDetail[] = [];
+  if (w.name !== undefined && !w.name.trim()) details.push({ field: 'name', message: 'name must not be blank' });
   if (w.url !== undefined) {
     const check = await checkUrlTarget(w.url, { allowPrivate: ctx.config.allowPrivateTargets });
     if (!check.ok) details.push({ field: 'url', message: `url must be a public http(s) URL: ${check.reason}` });
@@ -123,7 +124,8 @@ export async function checkWebhook(ctx: AppContext, projectId: string, w: Partia
 export function toInput(body: CreateWebhook): WebhookInput {
   const d = webhookDefaults();
   return {
-    name: body.name ?? defaultName(body.url),
+    // A name of only spaces would leave the webhook without a visible label: the host, as for none.
+    name: body.name?.trim() || defaultName(body.url),
     description: body.description ?? d.description,
     url: body.url,
     events: [...new Set(body.events)],
