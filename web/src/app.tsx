@@ -1,5 +1,5 @@
 /** The shell: sign-in, portal links, the header with the project switcher, navigation and the routes. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { setUnauthorizedHandler, type ApiError } from './api';
 import { loadSession, saveSession, type Session } from './session';
 import { navigate, useLocation } from './router';
@@ -30,13 +30,18 @@ const NAV: NavItem[] = [
 export function App() {
   const loc = useLocation();
   const [session, setSession] = useState<Session | null>(() => (loc.path === '/portal' ? openPortalLink() : loadSession()));
-  const [ended, setEnded] = useState<ApiError>();
+  const [ended, setEnded] = useState<{ error: ApiError; portal: boolean }>();
+  // The session a 401 ends (the handler is set once; this follows every render).
+  const current = useRef(session);
+  current.current = session;
 
   useEffect(() => {
-    setUnauthorizedHandler((err) => {
+    setUnauthorizedHandler((error) => {
+      const portal = current.current?.kind === 'portal';
       saveSession(null);
       setSession(null);
-      setEnded(err);
+      // The first 401 tells what ended: calls still in flight fail after it, sessionless.
+      setEnded((first) => first ?? { error, portal });
     });
   }, []);
 
@@ -48,7 +53,8 @@ export function App() {
   if (!session) {
     return (
       <SignIn
-        ended={ended}
+        ended={ended?.error}
+        endedPortal={ended?.portal}
         onSignedIn={(s) => {
           saveSession(s);
           setEnded(undefined);

@@ -30,7 +30,7 @@ export async function identify(token: string): Promise<Session> {
   }
 }
 
-export function SignIn({ onSignedIn, ended }: { onSignedIn: (s: Session) => void; ended?: ApiError }) {
+export function SignIn({ onSignedIn, ended, endedPortal }: { onSignedIn: (s: Session) => void; ended?: ApiError; endedPortal?: boolean }) {
   const [token, setToken] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError>();
@@ -55,7 +55,12 @@ export function SignIn({ onSignedIn, ended }: { onSignedIn: (s: Session) => void
       {ended && !error && (
         <div role="alert" class="error">
           <p>
-            <strong>You were signed out: {ended.message}</strong>
+            {endedPortal ? (
+              // A customer with a link, not an operator: the token form below is not for them.
+              <strong>This portal link no longer works: it has expired or was revoked. Ask whoever sent it to you for a new link.</strong>
+            ) : (
+              <strong>You were signed out: {ended.message}</strong>
+            )}
           </p>
         </div>
       )}

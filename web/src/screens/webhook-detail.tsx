@@ -105,7 +105,8 @@ export function WebhookDetail({ id }: { id: string }) {
             <li>
               <span>p50 / p95 / p99</span>{' '}
               <strong>
-                {fmtMs(s.responseTimes.p50)} / {fmtMs(s.responseTimes.p95)} / {fmtMs(s.responseTimes.p99)}
+                {/* The API answers 0 ms when nothing was measured (the seed's shape): no deliveries, no figure. */}
+                {s.delivery.total ? `${fmtMs(s.responseTimes.p50)} / ${fmtMs(s.responseTimes.p95)} / ${fmtMs(s.responseTimes.p99)}` : '—'}
               </strong>
             </li>
           </ul>

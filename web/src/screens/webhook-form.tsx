@@ -52,7 +52,7 @@ const num = (v: string) => (v.trim() === '' ? undefined : Number.isNaN(Number(v)
 
 function toBody(f: FormState, creating: boolean) {
   return {
-    name: f.name || undefined,
+    name: f.name.trim() || undefined,
     description: f.description,
     url: f.url,
     events: f.events,
@@ -73,7 +73,6 @@ export function WebhookForm({ id }: { id?: string }) {
   useEffect(() => {
     if (existing.data) setF(fromWebhook(existing.data));
   }, [existing.data]);
-  const set = (patch: Partial<FormState>) => setF((s) => ({ ...s, ...patch }));
   const save = useAction(async () => {
     const body = toBody(f, !id);
     const r = id ? await api<Webhook>('PUT', `/v1/webhooks/${id}`, body) : await api<Webhook>('POST', '/v1/webhooks', body);
@@ -81,6 +80,12 @@ export function WebhookForm({ id }: { id?: string }) {
     navigate(`/webhooks/${r.data.id}`);
     return r.data;
   });
+  // An edit makes the last save's error stale (and the browser's own checks may stop the
+  // next submit before it could replace it).
+  const set = (patch: Partial<FormState>) => {
+    setF((s) => ({ ...s, ...patch }));
+    if (save.error) save.setError(undefined);
+  };
 
   if (id && existing.loading) return <Loading what="Loading the webhook" />;
   if (id && existing.error) return <ErrorBox error={existing.error} />;
