@@ -138,6 +138,27 @@ describe.skipIf(!haveChromium)('dashboard: the operator flow', () => {
     expect(await row.locator('.reason').textContent()).toMatch(/503/);
     await checkScreen(page, '06-errors');
 
+    // On the delivery's own page, Retry now shows the outcome without a Refresh.
+    await page.goto(`${s.url}/deliveries/${dlv}`);
+    await page.getByRole('heading', { name: /Delivery dlv_/ }).waitFor();
+    const status = page.locator('dl.facts dd .badge').first();
+    expect(await status.textContent()).toBe('failed');
+    up = true;
+    await page.getByRole('button', { name: 'Retry now' }).click();
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toBe('delivered');
+    await nav('Errors');
+    await page.getByText('No failed deliveries').waitFor();
+  });
+
+  it('retry from the errors page', async () => {
+    up = false;
+    const ev = await s.api('POST', '/v1/events', { body: { type: 'message.created', data: { call: { id: 'c-79' }, title: 'Сбой' } } });
+    const dlv = ev.body.data.deliveries[0].id as string;
+    await until('the delivery to fail', 15_000, async () => (await s.api('GET', `/v1/deliveries/${dlv}`)).body.data.status === 'failed');
+    await nav('Errors');
+    await page.getByRole('button', { name: 'Refresh' }).click(); // the list from the step before
+    const row = page.locator(`tr[data-delivery="${dlv}"]`);
+    await row.waitFor();
     up = true;
     await row.getByRole('button', { name: `Retry delivery ${dlv}` }).click();
     await row.getByRole('status').waitFor();

@@ -104,6 +104,18 @@ describe('errors view, retry and replay', () => {
     expect((await s.api('POST', '/v1/deliveries/dlv_nope/retry')).status).toBe(404);
   });
 
+  it('a delivery in a worker\'s hands is due now, not at the end of its lease', async () => {
+    const rcv = await receiver(() => ({ status: 200, delayMs: 1500 }));
+    const ch = channel(s);
+    await ch.webhook(rcv.url);
+    const ev = await ch.publish({ n: 1 });
+    await rcv.waitFor(1); // the request arrived; its answer comes 1.5 s later
+    const d = (await s.api('GET', `/v1/deliveries/${ev.deliveries[0].id}`)).body.data;
+    expect(d.status).toBe('pending');
+    expect(Date.parse(d.nextAttemptAt)).toBeLessThanOrEqual(Date.now());
+    await waitForDelivery(s, ev.deliveries[0].id, 'delivered');
+  });
+
   it('a retry that comes due after its webhook was turned off fails without a request, and its log shows none', async () => {
     const rcv = await receiver(() => ({ status: 500 }));
     const ch = channel(s);

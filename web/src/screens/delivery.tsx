@@ -1,4 +1,5 @@
 /** One delivery with every attempt: the request sent (method, URL, headers, body) and the response (status, headers, body). */
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { useAction, useGet } from '../hooks';
 import { fmtMs, fmtTime } from '../format';
@@ -12,7 +13,18 @@ export function DeliveryDetail({ id }: { id: string }) {
   const retry = useAction(async () => {
     await api('POST', `/v1/deliveries/${id}/retry`);
     d.reload();
+    return true;
   });
+  // After a retry, while the delivery is pending and due (a worker is on it), look again
+  // every second, a few times, so the page shows the outcome without a Refresh.
+  const due = d.data?.status === 'pending' && !!d.data.nextAttemptAt && Date.parse(d.data.nextAttemptAt) <= Date.now() + 1000;
+  const [polls, setPolls] = useState(0);
+  useEffect(() => {
+    if (!retry.result) return;
+    if (!due || polls >= 10) return;
+    const t = setTimeout(() => (setPolls((n) => n + 1), d.reload()), 1000);
+    return () => clearTimeout(t);
+  }, [due, polls, retry.result, d.data]);
   if (d.error) return <ErrorBox error={d.error} />;
   if (!d.data) return <Loading what="Loading the delivery" />;
   const x = d.data;

@@ -63,8 +63,17 @@ export const logView = (d: DeliveryRow): Static<typeof DeliveryView> => ({
   webhookId: d.webhook_id,
   error: d.last_error,
   createdAt: iso(d.created_at),
-  nextAttemptAt: d.status === 'pending' ? iso(d.next_attempt_at) : null,
+  nextAttemptAt: d.status === 'pending' ? iso(nextAttempt(d)) : null,
 });
+
+/**
+ * A leased delivery is in a worker's hands (being sent, or queued behind its endpoint's
+ * limits): it is due now. Its `next_attempt_at` then holds the lease's end, which is only
+ * when another worker may take it over, not a schedule.
+ */
+function nextAttempt(d: Pick<DeliveryRow, 'next_attempt_at' | 'lease_until'>, now = Date.now()): number {
+  return d.lease_until != null && d.lease_until > now ? Math.min(now, d.next_attempt_at) : d.next_attempt_at;
+}
 
 export const attemptView = (a: AttemptRow, payload: string | undefined): Static<typeof AttemptView> => ({
   id: a.id,
