@@ -198,6 +198,7 @@ describe.skipIf(!haveChromium)('dashboard: the operator flow', () => {
     await page.getByLabel('Webhook URL').fill(`${rcv.url}/space`);
     await page.getByRole('button', { name: 'Add' }).click();
     await page.getByRole('heading', { name: /Space room-1/ }).waitFor();
+    expect(await page.getByLabel('Space id').inputValue()).toBe(''); // ready for the next one
     const first = await page.getByRole('button', { name: 'Copy secret' }).count();
     expect(first).toBe(1);
     await page.getByRole('button', { name: 'Refresh secret' }).click();
@@ -235,6 +236,11 @@ describe.skipIf(!haveChromium)('dashboard: the operator flow', () => {
     await portal.goto(`${s.url}/spaces`);
     await portal.getByRole('heading', { name: 'Not found' }).waitFor();
 
+    // Revoking asks first: dismissed, the link stays; accepted, it goes.
+    page.once('dialog', (d) => void d.dismiss());
+    await page.getByRole('button', { name: /Revoke link/ }).click();
+    expect(await page.getByRole('button', { name: /Revoke link/ }).count()).toBe(1);
+    page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: /Revoke link/ }).click();
     await page.getByText('No portal links yet').waitFor();
     await portal.goto(`${s.url}/webhooks`);

@@ -85,7 +85,7 @@ export function PortalLinksPage() {
                 <td data-label="Created">{fmtTime(l.createdAt)}</td>
                 <td data-label="Expires">{fmtTime(l.expiresAt)}</td>
                 <td data-label="Actions">
-                  <button type="button" class="secondary danger" aria-label={`Revoke link ${l.hint}`} disabled={revoke.busy} onClick={() => void revoke.run(l.id)}>
+                  <button type="button" class="secondary danger" aria-label={`Revoke link ${l.hint}`} disabled={revoke.busy} onClick={() => confirm(`Revoke the link ${l.hint}? Whoever holds it loses access at once.`) && void revoke.run(l.id)}>
                     Revoke
                   </button>
                 </td>

@@ -85,6 +85,9 @@ export function SpacesPage() {
   const create = useAction(async () => {
     const r = await api<{ url: string; secret: string }>('POST', spacePath(spaceId), { url });
     spaces.reload();
+    // Added: the form is ready for the next space.
+    setSpaceId('');
+    setUrl('');
     return { spaceId, secret: r.data.secret };
   });
   return (
