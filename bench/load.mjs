@@ -10,6 +10,9 @@ export function percentile(sorted, p) {
   return sorted[i];
 }
 
+/** The item with the median `key` (nearest rank: of an even count, the lower of the middle two). */
+export const medianBy = (items, key = (x) => x) => percentile([...items].sort((a, b) => key(a) - key(b)), 50);
+
 export function summarize(values) {
   const s = Float64Array.from(values).sort();
   if (!s.length) return { count: 0, p50: null, p90: null, p99: null, max: null, mean: null };

@@ -71,7 +71,7 @@ import { Pool } from 'undici';
 import pg from 'pg';
 import autocannon from 'autocannon';
 import { ROOT, cpuSeconds, freePort, killAll, memoryMiB, sampleMemory, snapshotDist, startForked, startHookbridge, startReceiver } from './procs.mjs';
-import { closedLoop, now, openLoop, sleep, summarize } from './load.mjs';
+import { closedLoop, medianBy, now, openLoop, sleep, summarize } from './load.mjs';
 import { tableRows } from './backlog.mjs';
 
 const int = (name, d) => {
@@ -669,8 +669,7 @@ async function meetingsHookbridge() {
 async function medianRun(runs, fn) {
   const all = [];
   for (let i = 0; i < Math.max(1, runs); i++) all.push(await fn());
-  const sorted = [...all].sort((a, b) => a.perSecond - b.perSecond);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  const median = medianBy(all, (r) => r.perSecond);
   // Peak memory: the worst run's, not the median's.
   const worst = all.reduce((a, b) => (b.vmHwmMiB > a.vmHwmMiB ? b : a));
   return { ...median, runs: all.map((r) => r.perSecond), peakMB: worst.peakMB, vmHwmMiB: worst.vmHwmMiB, peakRuns: all.map((r) => r.peakMB) };
@@ -871,7 +870,7 @@ function buildTable(R) {
     );
     // Judged on the median of the rounds' p99s (the median-rate run's own p99 need not be it).
     const p99s = M.hookbridge.roundSummaries?.map((x) => x.p99Ms) ?? [M.hookbridge.latencyMs.p99];
-    const p99 = [...p99s].sort((a, b) => a - b)[Math.floor((p99s.length - 1) / 2)];
+    const p99 = medianBy(p99s);
     row('meetings webhook p99', `${round(p99)} ms${roundsOf(p99s, ' ms', ' (rounds ')}${list(p99s) ? ')' : ''}`, ISSUE.meetingsP99.baseline, `≤ ${ISSUE.meetingsP99.maxMs} ms`, pf(le(p99, ISSUE.meetingsP99.maxMs)));
     row('meetings: CPU per request, Hookbridge / bare', `${M.hookbridge.cpuUsPerRequest ?? 'n/a'} / ${M.bare.cpuUsPerRequest ?? 'n/a'} µs (bare p99 ${round(M.bare.latencyMs.p99)} ms)`, null, null);
   }
@@ -1009,15 +1008,13 @@ async function interleaved(into, cases, value) {
       runs[k].push(one[k]);
     }
   }
-  const v = (run) => value(run) ?? Infinity;
   for (const [k, list] of Object.entries(runs)) {
     const failed = list.findIndex((run) => !run || run.error);
     if (failed >= 0) {
       into[k] = list[failed] ?? { error: `round ${failed + 1} gave no result` };
       continue;
     }
-    const sorted = [...list].sort((a, b) => v(a) - v(b));
-    into[k] = { ...sorted[Math.floor((sorted.length - 1) / 2)], rounds: list.map(value), roundSummaries: list.map(roundSummary) };
+    into[k] = { ...medianBy(list, (run) => value(run) ?? Infinity), rounds: list.map(value), roundSummaries: list.map(roundSummary) };
   }
 }
 

@@ -33,6 +33,10 @@ export const page = <T>(items: T[], total: number, q: { limit: number; offset: n
   pagination: { total, limit: q.limit, offset: q.offset, hasMore: q.offset + items.length < total },
 });
 
+/** One page of a list already in memory (matched or filtered in code), each item through `view`. */
+export const pageOf = <T, V>(all: T[], q: { limit: number; offset: number }, view: (item: T) => V) =>
+  page(all.slice(q.offset, q.offset + q.limit).map(view), all.length, q);
+
 export function iso(ms: number): string;
 export function iso(ms: number | null | undefined): string | null;
 export function iso(ms: number | null | undefined): string | null {

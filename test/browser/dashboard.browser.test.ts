@@ -41,6 +41,14 @@ describe.skipIf(!haveChromium)('dashboard: the operator flow', () => {
   });
 
   const nav = (label: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
+  /** Publishes while the receiver is down and waits until the delivery failed for good; its id. */
+  const failedDelivery = async (callId: string) => {
+    up = false;
+    const ev = await s.api('POST', '/v1/events', { body: { type: 'message.created', data: { call: { id: callId }, title: 'Сбой' } } });
+    const dlv = ev.body.data.deliveries[0].id as string;
+    await until('the delivery to fail', 15_000, async () => (await s.api('GET', `/v1/deliveries/${dlv}`)).body.data.status === 'failed');
+    return dlv;
+  };
 
   it('the sign-in screen loads within the budgets and signs in with the keyboard alone', async () => {
     const first = await firstScreenBestOf2(browser, `${s.url}/`, 'input[type=password]');
@@ -127,10 +135,7 @@ describe.skipIf(!haveChromium)('dashboard: the operator flow', () => {
   });
 
   it('a broken receiver: the failure is on the errors page with its status code; retry once it is back', async () => {
-    up = false;
-    const ev = await s.api('POST', '/v1/events', { body: { type: 'message.created', data: { call: { id: 'c-78' }, title: 'Сбой' } } });
-    const dlv = ev.body.data.deliveries[0].id as string;
-    await until('the delivery to fail', 15_000, async () => (await s.api('GET', `/v1/deliveries/${dlv}`)).body.data.status === 'failed');
+    const dlv = await failedDelivery('c-78');
     await nav('Errors');
     const row = page.locator(`tr[data-delivery="${dlv}"]`);
     await row.waitFor();
@@ -151,10 +156,7 @@ describe.skipIf(!haveChromium)('dashboard: the operator flow', () => {
   });
 
   it('retry from the errors page', async () => {
-    up = false;
-    const ev = await s.api('POST', '/v1/events', { body: { type: 'message.created', data: { call: { id: 'c-79' }, title: 'Сбой' } } });
-    const dlv = ev.body.data.deliveries[0].id as string;
-    await until('the delivery to fail', 15_000, async () => (await s.api('GET', `/v1/deliveries/${dlv}`)).body.data.status === 'failed');
+    const dlv = await failedDelivery('c-79');
     await nav('Errors');
     await page.getByRole('button', { name: 'Refresh' }).click(); // the list from the step before
     const row = page.locator(`tr[data-delivery="${dlv}"]`);

@@ -1,5 +1,5 @@
 /** The shell: sign-in, portal links, the header with the project switcher, navigation and the routes. */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { setUnauthorizedHandler, type ApiError } from './api';
 import { loadSession, saveSession, type Session } from './session';
 import { navigate, useLocation } from './router';
@@ -31,13 +31,10 @@ export function App() {
   const loc = useLocation();
   const [session, setSession] = useState<Session | null>(() => (loc.path === '/portal' ? openPortalLink() : loadSession()));
   const [ended, setEnded] = useState<{ error: ApiError; portal: boolean }>();
-  // The session a 401 ends (the handler is set once; this follows every render).
-  const current = useRef(session);
-  current.current = session;
 
   useEffect(() => {
     setUnauthorizedHandler((error) => {
-      const portal = current.current?.kind === 'portal';
+      const portal = loadSession()?.kind === 'portal'; // the session this 401 ends
       saveSession(null);
       setSession(null);
       // The first 401 tells what ended: calls still in flight fail after it, sessionless.

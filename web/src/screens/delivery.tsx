@@ -10,21 +10,21 @@ type Detail = LogRecord & { attemptLog: Attempt[] };
 
 export function DeliveryDetail({ id }: { id: string }) {
   const d = useGet<Detail>(`/v1/deliveries/${id}`);
+  // After a retry, look again every second while the delivery is pending (ten times at
+  // most), so the page shows the outcome without a Refresh.
+  const [polls, setPolls] = useState(0);
   const retry = useAction(async () => {
     await api('POST', `/v1/deliveries/${id}/retry`);
+    setPolls(0);
     d.reload();
     return true;
   });
-  // After a retry, while the delivery is pending and due (a worker is on it), look again
-  // every second, a few times, so the page shows the outcome without a Refresh.
-  const due = d.data?.status === 'pending' && !!d.data.nextAttemptAt && Date.parse(d.data.nextAttemptAt) <= Date.now() + 1000;
-  const [polls, setPolls] = useState(0);
+  const following = !!retry.result && d.data?.status === 'pending' && polls < 10;
   useEffect(() => {
-    if (!retry.result) return;
-    if (!due || polls >= 10) return;
+    if (!following) return;
     const t = setTimeout(() => (setPolls((n) => n + 1), d.reload()), 1000);
     return () => clearTimeout(t);
-  }, [due, polls, retry.result, d.data]);
+  }, [following, d.data]);
   if (d.error) return <ErrorBox error={d.error} />;
   if (!d.data) return <Loading what="Loading the delivery" />;
   const x = d.data;

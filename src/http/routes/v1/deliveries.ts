@@ -72,7 +72,7 @@ export const logView = (d: DeliveryRow): Static<typeof DeliveryView> => ({
  * when another worker may take it over, not a schedule.
  */
 function nextAttempt(d: Pick<DeliveryRow, 'next_attempt_at' | 'lease_until'>, now = Date.now()): number {
-  return d.lease_until != null && d.lease_until > now ? Math.min(now, d.next_attempt_at) : d.next_attempt_at;
+  return d.lease_until != null && d.lease_until > now ? now : d.next_attempt_at;
 }
 
 export const attemptView = (a: AttemptRow, payload: string | undefined): Static<typeof AttemptView> => ({

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
 import { AppError, invalid, notFound } from '../../../errors.js';
-import { DateTime, NoContent, Ok, PageQuery, Paged, component, errors, ok, page, readOnly, ref } from '../../schemas.js';
+import { DateTime, NoContent, Ok, PageQuery, Paged, component, errors, ok, page, pageOf, readOnly, ref } from '../../schemas.js';
 import { categoryOf } from '../../../core/catalog.js';
 import { patternMatches } from '../../../core/matching.js';
 import { WebhookView, webhookView } from './webhook-schema.js';
@@ -87,8 +87,7 @@ const eventTypeRoutes: RouteModule = (app, ctx) => {
       // Matched in memory (patterns such as `call.*`), then paged like every other list.
       const all = await ctx.repos.webhooks.all(projectId);
       const actions = all.filter((w) => w.events.some((p) => patternMatches(p, req.params.name)));
-      const { limit, offset } = req.query;
-      return page(actions.slice(offset, offset + limit).map((w) => webhookView(w)), actions.length, req.query);
+      return pageOf(actions, req.query, (w) => webhookView(w));
     },
   );
 

@@ -1,6 +1,6 @@
 import type { RouteModule } from '../../../context.js';
 import { Type } from '@sinclair/typebox';
-import { PageQuery, Paged, component, iso, page, ref } from '../../schemas.js';
+import { PageQuery, Paged, component, iso, pageOf, ref } from '../../schemas.js';
 
 const SpaceSummary = component(
   'SpaceSummary',
@@ -26,7 +26,7 @@ const spacesListRoutes: RouteModule = (app, ctx) => {
     { schema: { tags: ['spaces'], summary: 'Per-space webhooks of the project, oldest first', querystring: PageQuery, response: { 200: Paged(ref(SpaceSummary)) } } },
     async (req) => {
       const spaces = (await ctx.repos.webhooks.all(req.caller.projectId)).filter((w) => w.spaceId);
-      const items = spaces.slice(req.query.offset, req.query.offset + req.query.limit).map((w) => ({
+      return pageOf(spaces, req.query, (w) => ({
         spaceId: w.spaceId!,
         webhookId: w.id,
         url: w.url,
@@ -35,7 +35,6 @@ const spacesListRoutes: RouteModule = (app, ctx) => {
         createdAt: iso(w.createdAt),
         lastDelivery: iso(w.lastDeliveryAt),
       }));
-      return page(items, spaces.length, req.query);
     },
   );
 };
