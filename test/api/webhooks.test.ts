@@ -59,6 +59,9 @@ describe('POST /v1/webhooks', () => {
     expect((await createWebhook(s, { name: '  CRM  ' })).name).toBe('CRM');
     const renamed = expectError(await s.api('PUT', `/v1/webhooks/${blank.id}`, { body: { name: ' ' } }), 422, 'VALIDATION_ERROR');
     expect(renamed.details).toContainEqual(expect.objectContaining({ field: 'name' }));
+    // A rename is trimmed as a new name is.
+    expect(expectOk(await s.api('PUT', `/v1/webhooks/${blank.id}`, { body: { name: '  Billing  ' } }), 200).name).toBe('Billing');
+    expect(expectOk(await s.api('GET', `/v1/webhooks/${blank.id}`), 200).name).toBe('Billing');
     // Two generated secrets differ.
     const other = await createWebhook(s);
     expect(other.secret).toMatch(/^whsec_/);

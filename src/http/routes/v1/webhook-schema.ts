@@ -161,6 +161,8 @@ export function toPatch(body: UpdateWebhook, existing: Webhook): Partial<Webhook
   const rest = Object.fromEntries(Object.entries(given).filter(([k]) => k in fields));
   return {
     ...rest,
+    // Trimmed as on create (checkWebhook has already refused a blank one).
+    ...(given.name !== undefined && { name: given.name.trim() }),
     // The masked secret a read shows, sent back, keeps the stored one.
     ...(secret !== undefined && secret !== maskSecret(existing.secret) && { secret }),
     ...(events && { events: [...new Set(events)] }),
