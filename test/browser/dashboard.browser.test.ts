@@ -193,6 +193,26 @@ describe.skipIf(!haveChromium)('dashboard: the operator flow', () => {
     await page.locator('.chart-box canvas').first().waitFor();
   });
 
+  it("the webhooks list: a webhook of two events shows each event's share beside its overall rate", async () => {
+    const both = (await s.api('POST', '/v1/webhooks', { body: { name: 'Both', url: `${rcv.url}/both`, events: ['message.updated', 'message.deleted'] } })).body.data;
+    const ids = [];
+    for (const type of ['message.updated', 'message.updated', 'message.deleted']) {
+      ids.push((await s.api('POST', '/v1/events', { body: { type, data: { n: ids.length } } })).body.data.deliveries.find((d: { webhookId: string }) => d.webhookId === both.id).id);
+    }
+    await until('the three deliveries', 15_000, async () => {
+      const st = await Promise.all(ids.map(async (id) => (await s.api('GET', `/v1/deliveries/${id}`)).body.data.status));
+      return st.every((x) => x === 'delivered');
+    });
+    await nav('Webhooks');
+    const row = (type: string) => page.getByRole('region', { name: type }).getByRole('listitem').filter({ hasText: 'Both' }).locator('.metric').first();
+    await expect.poll(() => row('message.updated').textContent(), { timeout: 10_000 }).toBe('2 of this event · 100 % of all 3 delivered');
+    expect(await row('message.deleted').textContent()).toBe('1 of this event · 100 % of all 3 delivered');
+    // A webhook of one event keeps the short form.
+    const crm = page.getByRole('region', { name: 'message.created' }).getByRole('listitem').filter({ hasText: 'Заявки в CRM' }).locator('.metric').first();
+    expect(await crm.textContent()).toMatch(/^\d+(\.\d)? % of \d+ delivered$/);
+    await checkScreen(page, '07b-webhooks-list');
+  });
+
   it('spaces: adds a space webhook and refreshes its secret', async () => {
     await nav('Spaces');
     await page.getByText('No space has a webhook yet').waitFor();

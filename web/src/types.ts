@@ -79,6 +79,8 @@ export interface Attempt {
 
 export interface WebhookStats {
   delivery: { total: number; successful: number; failed: number; successRate: number };
+  /** Deliveries by event type. */
+  events: Record<string, number>;
   responseTimes: { average: number; p50: number; p95: number; p99: number };
 }
 

@@ -27,6 +27,20 @@ function useStats(ids: string[]): Map<string, WebhookStats | Error> {
   return stats;
 }
 
+/**
+ * A webhook's last-24-hours figures under one of its events. The success rate is counted
+ * over all its deliveries, so under a webhook of several events it says so, beside this event's share.
+ */
+function metric(st: WebhookStats | Error | undefined, type: string): string {
+  if (st instanceof Error) return 'stats unavailable';
+  if (!st) return '…';
+  const { total, successRate } = st.delivery;
+  if (!total) return 'no deliveries';
+  const here = st.events[type] ?? 0;
+  if (here === total) return `${fmtRate(successRate)} of ${total} delivered`;
+  return `${here} of this event · ${fmtRate(successRate)} of all ${total} delivered`;
+}
+
 export function WebhookList() {
   const hooks = useGet<Webhook[]>(WEBHOOK_PAGE);
   const types = useGet<EventType[]>(EVENT_PAGE);
@@ -72,8 +86,8 @@ export function WebhookList() {
                     <span class="url">{w.url}</span>
                   </div>
                   <StatusBadge status={webhookStatus(w)} />
-                  <span class="metric" title="Success rate, last 24 hours">
-                    {st instanceof Error ? 'stats unavailable' : !st ? '…' : st.delivery.total ? `${fmtRate(st.delivery.successRate)} of ${st.delivery.total} delivered` : 'no deliveries'}
+                  <span class="metric" title="Last 24 hours">
+                    {metric(st, g.type.name)}
                   </span>
                   <span class="metric">Last delivery: {fmtTime(w.lastDelivery)}</span>
                 </li>
