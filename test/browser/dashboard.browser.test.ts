@@ -70,6 +70,13 @@ describe.skipIf(!haveChromium)('dashboard: the operator flow', () => {
     await page.getByText('No webhooks yet').waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem('hookbridge.session'))).toContain(ADMIN_TOKEN);
     await checkScreen(page, '02-webhooks-empty');
+    // With no webhook, the greyed Replay button says why.
+    await nav('Errors');
+    const replayButton = page.getByRole('button', { name: 'Replay window' });
+    expect(await replayButton.isDisabled()).toBe(true);
+    expect(await page.getByText(/no webhook to replay yet/).isVisible()).toBe(true);
+    expect(await replayButton.getAttribute('aria-describedby')).toBe('replay-none');
+    await nav('Webhooks');
 
     // A signed-in first screen opened afresh (the token already in the tab): budgets too.
     const again = await firstScreenBestOf2(browser, `${s.url}/webhooks`, 'text=No webhooks yet', (p) =>
@@ -169,6 +176,18 @@ describe.skipIf(!haveChromium)('dashboard: the operator flow', () => {
     await page.getByText('No failed deliveries').waitFor();
   });
 
+  it('replays a window from the errors page: the failed delivery is sent again', async () => {
+    const dlv = await failedDelivery('c-80');
+    await nav('Errors');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.locator(`tr[data-delivery="${dlv}"]`).waitFor();
+    up = true;
+    await page.getByRole('button', { name: 'Replay window' }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'queued again' }).textContent(), { timeout: 10_000 }).toBe('1 delivery queued again, 0 missed events sent.');
+    await until('the replayed delivery to arrive', 15_000, async () => (await s.api('GET', `/v1/deliveries/${dlv}`)).body.data.status === 'delivered');
+    expect(await page.getByText(/no webhook to replay yet/).count()).toBe(0);
+  });
+
   it('rotates the secret: a new one is shown once, the old one keeps signing for the grace period', async () => {
     await page.goto(`${s.url}/webhooks/${webhookId}`);
     const before = (await s.api('GET', `/v1/webhooks/${webhookId}`)).body.data.secret;
@@ -195,7 +214,7 @@ describe.skipIf(!haveChromium)('dashboard: the operator flow', () => {
 
   it("the webhooks list: a webhook of two events shows each event's share beside its overall rate", async () => {
     const both = (await s.api('POST', '/v1/webhooks', { body: { name: 'Both', url: `${rcv.url}/both`, events: ['message.updated', 'message.deleted'] } })).body.data;
-    const ids = [];
+    const ids: string[] = [];
     for (const type of ['message.updated', 'message.updated', 'message.deleted']) {
       ids.push((await s.api('POST', '/v1/events', { body: { type, data: { n: ids.length } } })).body.data.deliveries.find((d: { webhookId: string }) => d.webhookId === both.id).id);
     }

@@ -1,6 +1,8 @@
 /** Display helpers: dates in the reader's locale, rates, durations. */
 export const fmtTime = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : '—');
 export const fmtRate = (r: number | null | undefined) => (r === null || r === undefined ? '—' : `${(r * 100).toFixed(r === 1 || r === 0 ? 0 : 1)} %`);
+/** `1 delivery`, `2 deliveries`: `many` when the plural is not `one` + s. */
+export const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 export const fmtMs = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 export const fmtSeconds = (s: number | null | undefined) => {
   if (s === null || s === undefined) return '—';

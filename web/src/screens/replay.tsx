@@ -2,9 +2,9 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { useAction } from '../hooks';
-import { isoToLocal, localToIso } from '../format';
+import { count, isoToLocal, localToIso } from '../format';
 import type { Webhook } from '../types';
-import { ErrorBox, Field } from '../ui';
+import { ErrorBox, Field, Link } from '../ui';
 
 interface ReplayResult {
   requeued: number;
@@ -59,14 +59,19 @@ export function ReplayForm({ webhooks, initial, onDone }: { webhooks: Webhook[];
             )}
           </Field>
         </div>
-        <button type="submit" disabled={replay.busy || !webhooks.length}>
+        <button type="submit" disabled={replay.busy || !webhooks.length} aria-describedby={webhooks.length ? undefined : 'replay-none'}>
           {replay.busy ? 'Replaying…' : 'Replay window'}
         </button>
+        {!webhooks.length && (
+          <p id="replay-none" class="muted small">
+            There is no webhook to replay yet: <Link href="/webhooks/new">create one</Link> first.
+          </p>
+        )}
       </form>
       <ErrorBox error={replay.error} />
       {replay.result && (
         <p role="status" class="result ok">
-          {replay.result.requeued} deliveries queued again, {replay.result.created} missed events sent.
+          {count(replay.result.requeued, 'delivery', 'deliveries')} queued again, {count(replay.result.created, 'missed event')} sent.
         </p>
       )}
     </section>
