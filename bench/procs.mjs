@@ -168,8 +168,8 @@ function childEnv(extra) {
  * `node <cli> serve` (a dist/cli.js) with the given role; resolves once GET /health answers.
  * `cwd` is a scratch directory, so a developer's `.env` in the repo is not picked up.
  */
-export async function startHookbridge({ cli, role, databaseUrl, port, adminToken, secretKey, cwd, logLevel, cpuProfDir, cpuProfIntervalUs, env: extraEnv = {} }) {
-  const args = [];
+export async function startHookbridge({ cli, role, databaseUrl, port, adminToken, secretKey, cwd, logLevel, cpuProfDir, cpuProfIntervalUs, nodeArgs = [], env: extraEnv = {} }) {
+  const args = [...nodeArgs];
   if (cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`);
   if (cpuProfDir && cpuProfIntervalUs) args.push(`--cpu-prof-interval=${cpuProfIntervalUs}`);
   args.push(cli, 'serve');

@@ -12,7 +12,9 @@
  *   npm run build && cp -r dist node_modules/.cache/ab-a   (then change, build, copy to ab-b)
  *   R=4 S=8 node bench/experiments/postgres-ab/run.mjs node_modules/.cache/ab-a node_modules/.cache/ab-b
  *
- * The copies must sit inside the checkout, so their imports find node_modules.
+ * The copies must sit inside the checkout, so their imports find node_modules. A build may
+ * name Node flags after a colon (`node_modules/.cache/ab-a:--single-threaded-gc`): the same
+ * code, started differently.
  * DATABASE_URL picks the server (default postgres://postgres@127.0.0.1:5432/test).
  */
 import fs from 'node:fs';
@@ -25,7 +27,9 @@ import { cpuSeconds, freePort, killAll, startHookbridge, startReceiver } from '.
 import { medianBy, now, sleep } from '../../load.mjs';
 
 const PG = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const builds = process.argv.slice(2).map((d) => path.resolve(d));
+/** `<dir>` or `<dir>:<node flag>[,<node flag>…]`, e.g. `node_modules/.cache/ab-a:--single-threaded-gc`. */
+const builds = process.argv.slice(2);
+const parse = (b) => { const [dir, flags] = b.split(':'); return { dir: path.resolve(dir), nodeArgs: flags ? flags.split(',') : [] }; };
 if (builds.length < 1) throw new Error('usage: run.mjs <dist copy> [<dist copy> …]');
 const ROUNDS = Number(process.env.R ?? 4);
 const SECONDS = Number(process.env.S ?? 8);
@@ -70,7 +74,8 @@ async function run(build, receiver) {
   url.searchParams.set('schema', schema);
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-pg-ab-'));
   await query('checkpoint');
-  const hb = await startHookbridge({ cli: path.join(build, 'cli.js'), role: 'all', databaseUrl: url.toString(), port: await freePort(), adminToken: token, secretKey, cwd, logLevel: 'warn' });
+  const { dir, nodeArgs } = parse(build);
+  const hb = await startHookbridge({ cli: path.join(dir, 'cli.js'), nodeArgs, role: 'all', databaseUrl: url.toString(), port: await freePort(), adminToken: token, secretKey, cwd, logLevel: 'warn', cpuProfDir: process.env.PROF });
   const api = new Pool(hb.url, { connections: PUBLISHERS, pipelining: 1 });
   try {
     const w = await api.request({ path: '/v1/webhooks', method: 'POST', headers: auth, body: JSON.stringify({ name: 'ab', url: `${receiver.origin}/hook`, events: ['message.created'] }) });
