@@ -255,6 +255,8 @@ describe.skipIf(!haveChromium)('dashboard: the operator flow', () => {
     await s.api('POST', '/v1/webhooks', { token: other.token.token, body: { name: 'Customer B hook', url: `${rcv.url}/b`, events: ['message.*'] } });
     await page.reload();
     await page.getByLabel('Project').selectOption(other.id);
+    // Cut when long: the whole name and id on hover.
+    expect(await page.getByLabel('Project').getAttribute('title')).toBe(`Клиент Б (${other.id})`);
     await nav('Webhooks');
     await page.getByRole('link', { name: 'Customer B hook' }).first().waitFor();
     expect(await page.getByText('Заявки в CRM').count()).toBe(0);

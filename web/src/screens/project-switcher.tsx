@@ -13,12 +13,16 @@ export function ProjectSwitcher({ session, onChange }: { session: Session; onCha
   const projects = useGet<Project[]>('/v1/projects?limit=1000');
   const list = projects.data ?? [];
   const current = session.project ?? list.find((p) => p.isDefault)?.id ?? '';
+  const shown = list.find((p) => p.id === current);
+  const label = (p: Project) => `${p.name} (${p.id})`;
   return (
     <Field label="Project" class="project-switcher">
       {(id) => (
         <select
           id={id}
           value={current}
+          // A long name or id is cut in the closed picker: the whole of it on hover.
+          title={shown && label(shown)}
           disabled={!list.length}
           // Projects made elsewhere since the page loaded appear when the picker is opened.
           onFocus={projects.reload}
@@ -30,7 +34,7 @@ export function ProjectSwitcher({ session, onChange }: { session: Session; onCha
           {!list.length && <option value="">{projects.error ? projects.error.message : 'Loading…'}</option>}
           {list.map((p) => (
             <option key={p.id} value={p.id}>
-              {p.name} ({p.id})
+              {label(p)}
             </option>
           ))}
         </select>
