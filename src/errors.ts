@@ -58,5 +58,13 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string, id: string) => new AppError('NOT_FOUND', `${what} ${id} not found`);
+/**
+ * `v`, or a 404 when it is gone: what a write read back after a concurrent delete took it
+ * (a request that found the item, then lost it to another, answers as if it came second).
+ */
+export function found<T>(v: T | undefined | null, what: string, id: string): T {
+  if (v === undefined || v === null) throw notFound(what, id);
+  return v;
+}
 export const invalid = (message: string, details: ErrorDetail[] = []) =>
   new AppError('VALIDATION_ERROR', message, details);

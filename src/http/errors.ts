@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, type ErrorDetail } from '../errors.js';
+import { isUniqueViolation } from '../store/query.js';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
@@ -17,14 +18,23 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   PAYLOAD_TOO_LARGE: 'The request body is larger than this server accepts',
 };
 
-/** PostgreSQL refusing the bytes of a value (NUL in text, bad encoding): the input's fault. */
-const PG_BAD_INPUT = new Set(['22021', '22P05', '22001', '22003']);
+/** PostgreSQL refusing a value (NUL in text, bad encoding, too long, out of range, not a number): the input's fault. */
+const PG_BAD_INPUT: Record<string, string> = {
+  '22021': ' (NUL characters are not allowed in text)',
+  '22P05': ' (NUL characters are not allowed in text)',
+  '22001': '',
+  '22003': '',
+  '22P02': '',
+};
 
 export function toAppError(err: FastifyError): AppError {
   if (err instanceof AppError) return err;
-  if (PG_BAD_INPUT.has((err as { code?: string }).code ?? '')) {
-    return new AppError('VALIDATION_ERROR', `A value cannot be stored: ${err.message} (NUL characters are not allowed in text)`, [], { status: 400 });
+  const pgCode = (err as { code?: string }).code ?? '';
+  if (Object.hasOwn(PG_BAD_INPUT, pgCode)) {
+    return new AppError('VALIDATION_ERROR', `A value cannot be stored: ${err.message}${PG_BAD_INPUT[pgCode]}`, [], { status: 400 });
   }
+  // A row a concurrent request stored first (the routes' own checks came before it).
+  if (isUniqueViolation(err)) return new AppError('CONFLICT', 'That already exists: another request stored it at the same moment', [], { status: 409 });
   if (err.validation) {
     const where = err.validationContext ?? 'body';
     const details = validationDetails(err.validation as AjvError[], where);

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
 import { AppError, invalid, notFound } from '../../../errors.js';
+import { isUniqueViolation } from '../../../store/query.js';
 import { DateTime, NoContent, Ok, PageQuery, Paged, component, errors, ok, page, pageOf, readOnly, ref } from '../../schemas.js';
 import { categoryOf } from '../../../core/catalog.js';
 import { patternMatches } from '../../../core/matching.js';
@@ -48,14 +49,12 @@ const eventTypeRoutes: RouteModule = (app, ctx) => {
     { schema: { tags, summary: 'Add an event type', body: CreateEventType, response: { 201: Ok(ref(EventTypeView)), ...errors(409) } } },
     async (req, reply) => {
       const { projectId } = req.caller;
-      if (await ctx.repos.eventTypes.get(projectId, req.body.name)) {
-        throw new AppError('CONFLICT', `Event type ${req.body.name} already exists`);
-      }
-      const created = await ctx.repos.eventTypes.create(projectId, {
-        name: req.body.name,
-        description: req.body.description ?? '',
-        category: req.body.category ?? categoryOf(req.body.name),
-      });
+      const exists = () => new AppError('CONFLICT', `Event type ${req.body.name} already exists`);
+      if (await ctx.repos.eventTypes.get(projectId, req.body.name)) throw exists();
+      const created = await ctx.repos.eventTypes
+        .create(projectId, { name: req.body.name, description: req.body.description ?? '', category: req.body.category ?? categoryOf(req.body.name) })
+        // Created by a concurrent request between the check and the insert.
+        .catch((err) => Promise.reject(isUniqueViolation(err) ? exists() : err));
       return reply.status(201).send(ok(created));
     },
   );

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
 import type { Project } from '../../../store/projects.js';
+import { found } from '../../../errors.js';
 import { DateTime, Ok, component, ok, readOnly, ref } from '../../schemas.js';
 
 const ProjectPatch = Type.Object({
@@ -42,13 +43,13 @@ export const projectView = (p: Project): Static<typeof ProjectView> => ({
 /** The caller's project and its delivery settings (SPEC §2, §4.1). */
 const projectRoutes: RouteModule = (app, ctx) => {
   app.get('/v1/project', { schema: { tags: ['projects'], summary: "The caller's project", response: { 200: Ok(ref(ProjectView)) } } }, async (req) =>
-    ok(projectView((await ctx.repos.projects.get(req.caller.projectId))!)),
+    ok(projectView(found(await ctx.repos.projects.get(req.caller.projectId), 'Project', req.caller.projectId))),
   );
 
   app.put<{ Body: Static<typeof ProjectPatch> }>(
     '/v1/project',
     { schema: { tags: ['projects'], summary: "Update the caller's project (partial)", body: ProjectPatch, response: { 200: Ok(ref(ProjectView)) } } },
-    async (req) => ok(projectView((await ctx.repos.projects.update(req.caller.projectId, req.body ?? {}))!)),
+    async (req) => ok(projectView(found(await ctx.repos.projects.update(req.caller.projectId, req.body ?? {}), 'Project', req.caller.projectId))),
   );
 };
 export default projectRoutes;

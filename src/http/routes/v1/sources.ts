@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
-import { AppError, notFound } from '../../../errors.js';
+import { AppError, found, notFound } from '../../../errors.js';
 import { IdParams, NoContent, Ok, PageQuery, Paged, errors, ok, page, ref } from '../../schemas.js';
 import { CreateSource, InboundRequestView, SourceView, UpdateSource, requestView, sourceInput, sourcePatch, sourceView } from './source-schema.js';
 
@@ -73,7 +73,7 @@ const sourceRoutes: RouteModule = (app, ctx) => {
       const existing = await load(req.caller.projectId, req.params.id);
       const patch = await sourcePatch(ctx, existing, req.body ?? {});
       const s = await ctx.repos.sources.update(existing.projectId, existing.id, patch).catch((err) => Promise.reject(pathTaken(err)));
-      return ok(sourceView(s!));
+      return ok(sourceView(found(s, 'Source', existing.id)));
     },
   );
 
@@ -82,7 +82,7 @@ const sourceRoutes: RouteModule = (app, ctx) => {
     { schema: { tags, summary: 'Delete an inbound source and its stored requests', params: IdParams, response: { 204: NoContent(), ...errors(404) } } },
     async (req, reply) => {
       const s = await load(req.caller.projectId, req.params.id);
-      await ctx.repos.sources.delete(s.projectId, s.id);
+      if (!(await ctx.repos.sources.delete(s.projectId, s.id))) throw notFound('Source', s.id);
       return reply.status(204).send();
     },
   );

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
-import { AppError, notFound } from '../../../errors.js';
+import { AppError, found, notFound } from '../../../errors.js';
 import { randomAlnum } from '../../../ids.js';
 import { LIVEDIGITAL_EVENTS } from '../../../core/catalog.js';
 import { DEFAULT_RETRY_POLICY } from '../../../core/retry.js';
@@ -93,7 +93,7 @@ const spaceRoutes: RouteModule = (app, ctx) => {
       const w = await load(req.caller.projectId, req.params.spaceId);
       const patch = { ...(req.body.url !== undefined && { url: req.body.url }), ...(req.body.isActive !== undefined && { active: req.body.isActive }) };
       await checkWebhook(ctx, req.caller.projectId, patch, w);
-      return bare((await ctx.repos.webhooks.update(req.caller.projectId, w.id, patch))!);
+      return bare(found(await ctx.repos.webhooks.update(req.caller.projectId, w.id, patch), 'Space webhook', req.params.spaceId));
     },
   );
 
@@ -108,7 +108,7 @@ const spaceRoutes: RouteModule = (app, ctx) => {
     { config, schema: { tags, summary: 'deleteWebhook', params: SpaceParams, response: { 204: NoContent(), ...errors(404) } } },
     async (req, reply) => {
       const w = await load(req.caller.projectId, req.params.spaceId);
-      await ctx.repos.webhooks.delete(req.caller.projectId, w.id);
+      if (!(await ctx.repos.webhooks.delete(req.caller.projectId, w.id))) throw notFound('Space webhook', req.params.spaceId);
       return reply.status(204).send();
     },
   );
@@ -122,7 +122,7 @@ const spaceRoutes: RouteModule = (app, ctx) => {
     async (req) => {
       const w = await load(req.caller.projectId, req.params.spaceId);
       const now = Date.now();
-      return bare((await ctx.repos.webhooks.rotateSecret(req.caller.projectId, w.id, w.secret, randomAlnum(32), now, now))!, true);
+      return bare(found(await ctx.repos.webhooks.rotateSecret(req.caller.projectId, w.id, w.secret, randomAlnum(32), now, now), 'Space webhook', req.params.spaceId), true);
     },
   );
 };

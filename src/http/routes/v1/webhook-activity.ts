@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
-import { AppError, invalid, notFound } from '../../../errors.js';
+import { AppError, found, invalid, notFound } from '../../../errors.js';
 import { isoSeconds, parseDate, summarize } from '../../../core/stats.js';
 import { IdParams, Ok, PageQuery, Paged, errors, ok, page, ref } from '../../schemas.js';
 import { DeliveryDetail, DeliveryStatus, DeliveryView, attemptView, logView } from './deliveries.js';
@@ -102,7 +102,8 @@ const webhookActivityRoutes: RouteModule = (app, ctx) => {
         onlyWebhookId: w.id,
       });
       ctx.wake();
-      const delivery = event.deliveries[0];
+      // None when the webhook was deleted meanwhile (the test send goes to it alone).
+      const delivery = found(event.deliveries[0], 'Webhook', w.id);
       // Wait for the first attempt: the webhook's timeout plus room for the queue.
       const deadline = Date.now() + w.timeout + 5000;
       let attempts = await log.attempts(delivery.id);
@@ -110,7 +111,7 @@ const webhookActivityRoutes: RouteModule = (app, ctx) => {
         await new Promise((r) => setTimeout(r, 25));
         attempts = await log.attempts(delivery.id);
       }
-      const d = (await log.get(req.caller.projectId, delivery.id))!;
+      const d = found(await log.get(req.caller.projectId, delivery.id), 'Webhook', w.id);
       const a = attempts[0];
       return ok({
         eventId: event.id,

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
-import { notFound } from '../../../errors.js';
+import { found, notFound } from '../../../errors.js';
 import { generateSecret, generateEd25519Secret, isEd25519Secret } from '../../../core/signing.js';
 import { IdParams, NoContent, Ok, PageQuery, Paged, errors, ok, page, ref } from '../../schemas.js';
 import { CreateWebhook, UpdateWebhook, WebhookView, checkWebhook, toInput, toPatch, webhookView } from './webhook-schema.js';
@@ -60,7 +60,7 @@ const webhookRoutes: RouteModule = (app, ctx) => {
       const patch = toPatch(req.body ?? {}, existing);
       await checkWebhook(ctx, req.caller.projectId, patch, existing);
       const w = await ctx.repos.webhooks.update(req.caller.projectId, existing.id, patch);
-      return ok(webhookView(w!));
+      return ok(webhookView(found(w, 'Webhook', existing.id)));
     },
   );
 
@@ -69,7 +69,8 @@ const webhookRoutes: RouteModule = (app, ctx) => {
     { schema: { tags, summary: 'Delete a webhook', params: IdParams, response: { 204: NoContent(), ...errors(404) } } },
     async (req, reply) => {
       const w = await load(req.caller.projectId, req.params.id);
-      await ctx.repos.webhooks.delete(req.caller.projectId, w.id);
+      // Deleted by another request meanwhile: this one came second.
+      if (!(await ctx.repos.webhooks.delete(req.caller.projectId, w.id))) throw notFound('Webhook', w.id);
       return reply.status(204).send();
     },
   );
@@ -93,7 +94,7 @@ const webhookRoutes: RouteModule = (app, ctx) => {
       const graceMs = req.body?.gracePeriod !== undefined ? req.body.gracePeriod * 1000 : ctx.config.rotationGraceMs;
       const now = Date.now();
       const rotated = await ctx.repos.webhooks.rotateSecret(req.caller.projectId, w.id, w.secret, next, now + graceMs, now);
-      return ok(webhookView(rotated!, true));
+      return ok(webhookView(found(rotated, 'Webhook', w.id), true));
     },
   );
 };
