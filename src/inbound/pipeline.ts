@@ -210,8 +210,9 @@ function dedupeKeyOf(rule: DedupeRule, headers: Record<string, string>, json: un
   else value = readPath(json, rule.jsonPath.split('.'));
   if ((typeof value !== 'string' && typeof value !== 'number') || value === '') return null;
   const key = String(value);
-  // The column holds 500 characters; an id longer than that is unusual enough to hash.
-  return key.length <= 200 ? key : `sha256:${createHashHex(key)}`;
+  // The column holds 500 characters; an id longer than that is unusual enough to hash, and
+  // so is one with a NUL (no PostgreSQL text holds it; hashed, both databases dedupe alike).
+  return key.length <= 200 && !key.includes('\u0000') ? key : `sha256:${createHashHex(key)}`;
 }
 
 const createHashHex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');

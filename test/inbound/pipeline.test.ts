@@ -66,6 +66,19 @@ describe('dedupe', () => {
     expect((await send(s, src.url, { body: JSON.stringify({ event: { id: 'ev-78' } }) })).status).toBe(202);
   });
 
+  it('a key with a NUL dedupes on every database (PostgreSQL keeps no NUL in text: it was refused there)', async () => {
+    const src = await createSource(s, { dedupe: { jsonPath: 'id' } });
+    const body = JSON.stringify({ id: 'a\u0000b' });
+    const first = await send(s, src.url, { body });
+    expect(first.status, first.text).toBe(202);
+    const again = await send(s, src.url, { body });
+    expect(again.status, again.text).toBe(200);
+    expect(again.body.data).toMatchObject({ id: first.body.data.id, duplicate: true });
+    expect((await send(s, src.url, { body: JSON.stringify({ id: 'a\u0000c' }) })).status).toBe(202);
+    const stored = (await requestsOf(src.id)).data.find((r) => r.id === first.body.data.id);
+    expect(stored.dedupeKey).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
   it('a delivery whose action failed runs again when the sender retries it', async () => {
     const src = await createSource(s, { action: { type: 'probe', fail: true }, dedupe: { header: 'X-Delivery' } });
     const first = await send(s, src.url, { body: '{}', headers: { 'x-delivery': 'd-1' } });

@@ -90,6 +90,8 @@ describe('bad requests → 400 with a message the plugin can show', () => {
     ['a NUL in channel_id', { channel_id: 'a\u0000b', user_id: 'u1' }, /channel_id must not contain NUL/],
     ['a NUL in user_id', { channel_id: 'c1', user_id: 'u\u0000' }, /user_id must not contain NUL/],
     ['a NUL in channel_name', { channel_id: 'c1', user_id: 'u1', channel_name: '\u0000' }, /channel_name must not contain NUL/],
+    // The history's column holds 32: 33 characters were a 500 on PostgreSQL (and a row on SQLite).
+    ['an operation_type over 32 characters', { channel_id: 'c1', user_id: 'u1', operation_type: 'scheduled_meeting_from_the_plugin' }, /operation_type is too long/],
   ];
   for (const [name, body, pattern] of cases) {
     it(name, async () => {

@@ -61,6 +61,38 @@ describe('Okdesk webhook endpoint', () => {
     expect(log.find((w) => w.id === noId.body!.id)).toMatchObject({ outcome: 'invalid', eventType: null });
     expect(log.find((w) => w.id === unknown.body!.id)).toMatchObject({ outcome: 'ignored', eventType: 'new_ticket_rate' });
   });
+
+  it('odd values (NUL, over-long ids and codes, fractional or huge times, a malformed Content-Type) are taken or refused alike on every database, never a 500', async () => {
+    const status = (issue: Record<string, unknown>) => ({ event: { event_type: 'issue.status_changed' }, issue: { status: { code: 'opened' }, ...issue } });
+    const answers: Array<[string, Awaited<ReturnType<typeof okdeskWebhook>>]> = [
+      ['NUL in the title', await okdeskWebhook(rig.s, status({ id: '7001', title: 'a\u0000b' }))],
+      ['fractional created_at', await okdeskWebhook(rig.s, status({ id: '7002', created_at: 1700000000123.5 }))],
+      ['created_at past any date', await okdeskWebhook(rig.s, status({ id: '7003', created_at: 1e300 }))],
+      ['an over-long status code and contact id', await okdeskWebhook(rig.s, status({ id: '7004', status: { code: 'x'.repeat(65) }, client: { contact: { id: 'c'.repeat(65) } } }))],
+      ['an event type with NUL', await okdeskWebhook(rig.s, { event: { event_type: 'custom\u0000event' }, issue: { id: '7005' } })],
+    ];
+    for (const [what, r] of answers) expect(r.status, `${what}: ${JSON.stringify(r.body)}`).toBe(202);
+    const refused: Array<[string, Awaited<ReturnType<typeof okdeskWebhook>>, RegExp]> = [
+      ['an over-long issue id', await okdeskWebhook(rig.s, status({ id: '9'.repeat(65) })), /longer than 64/],
+      ['an over-long event type', await okdeskWebhook(rig.s, { event: { event_type: 'e'.repeat(101) }, issue: { id: '1' } }), /longer than 100/],
+      ['a raw NUL byte in the body', await okdeskWebhook(rig.s, undefined, { raw: '{"event":"x"}\u0000' }), /not valid JSON/],
+    ];
+    for (const [what, r, message] of refused) {
+      expect(r.status, `${what}: ${JSON.stringify(r.body)}`).toBe(400);
+      expect(r.body!.message).toMatch(message);
+    }
+    const log = (await rig.s.api('GET', '/v1/okdesk/webhooks?limit=100')).body.data as any[];
+    // Every one is in the log (the refused with their reason), NUL kept as U+FFFD.
+    for (const [, r] of [...answers, ...refused]) expect(log.some((w) => w.id === r.body!.id)).toBe(true);
+    expect(log.find((w) => w.id === refused[2]![1].body!.id)).toMatchObject({ outcome: 'invalid', body: '{"event":"x"}\uFFFD' });
+    expect(log.find((w) => w.id === answers[4]![1].body!.id)).toMatchObject({ outcome: 'ignored', eventType: 'custom\uFFFDevent' });
+
+    for (const type of ['json', 'a/b c', ';;;===']) {
+      const r = await okdeskWebhook(rig.s, status({ id: '7006' }), { headers: { 'content-type': type } });
+      expect(r.status, type).toBe(415);
+      expect(r.body!.message).toMatch(/Content-Type/);
+    }
+  });
 });
 
 describe('the rating flow', () => {

@@ -23,7 +23,8 @@ export const MeetingRequestBody = Type.Object(
       }),
     ),
     username: Text(200, 'Mattermost username'),
-    operation_type: Text(64, 'instant_call (browser button) or scheduled_meeting (plugin server)'),
+    // The history's column holds 32 characters; the plugin's values are far shorter.
+    operation_type: Text(32, 'instant_call (browser button) or scheduled_meeting (plugin server)'),
     title: Text(500, 'Title of a scheduled meeting (used as the room title)'),
     user_email: Text(500, 'E-mail of the user, when Mattermost has one'),
     start_time_utc: Text(100, 'Scheduled start (UTC)'),

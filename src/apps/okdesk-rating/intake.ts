@@ -70,7 +70,8 @@ export function createIntake(ctx: AppContext, store: OkdeskStore, projectId: str
   return {
     async take(raw, json, now = Date.now()) {
       const id = newId('okw', now);
-      const base = { id, project_id: projectId, received_at: now, body: raw };
+      // As received, but NUL (which no PostgreSQL text holds) as U+FFFD.
+      const base = { id, project_id: projectId, received_at: now, body: raw.replace(/\u0000/g, '\uFFFD') };
       if (json === undefined) {
         const error = raw.trim() === '' ? 'The webhook body is empty: Okdesk sends JSON' : 'The webhook body is not valid JSON';
         await store.logWebhook(store.db, { ...base, event_type: null, issue_id: null, outcome: 'invalid', error });

@@ -51,35 +51,53 @@ const KINDS: Partial<Record<string, Exclude<WebhookKind, 'ignored'>>> = {
   new_comment: 'comment',
 };
 
+/** Longest id and status code the app stores (its columns), and longest event type. */
+export const MAX_ID = 64;
+const MAX_EVENT_TYPE = 100;
+
+/** NUL as U+FFFD: PostgreSQL keeps no NUL in text, and SQLite must store what PostgreSQL does. */
+const noNul = (s: string) => (s.includes('\u0000') ? s.replace(/\u0000/g, '\uFFFD') : s);
+
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const obj = (v: unknown): Obj => (isObj(v) ? v : {});
 
-/** A string or finite number id → trimmed string; anything else → undefined. */
-export function idOf(v: unknown): string | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  if (typeof v === 'string' && v.trim() !== '') return v.trim();
-  return undefined;
-}
+/** The trimmed text of a string (NUL replaced), undefined when blank or not a string. */
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? noNul(v.trim()) : undefined);
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+/** A string or finite number id → trimmed string; anything else, or longer than MAX_ID, → undefined. */
+export function idOf(v: unknown): string | undefined {
+  const id = typeof v === 'number' && Number.isFinite(v) ? String(v) : str(v);
+  return id !== undefined && id.length <= MAX_ID ? id : undefined;
+}
 
 /** `{code, name}` (or a bare code string) → its parts. */
 function status(v: unknown): { code?: string; name?: string } | undefined {
-  if (typeof v === 'string') return str(v) ? { code: v.trim() } : undefined;
+  // A code longer than any status code is no status code.
+  const codeOf = (c: unknown) => {
+    const s = str(c);
+    return s !== undefined && s.length <= MAX_ID ? s : undefined;
+  };
+  if (typeof v === 'string') {
+    const code = codeOf(v);
+    return code ? { code } : undefined;
+  }
   if (!isObj(v)) return undefined;
-  const code = str(v.code);
+  const code = codeOf(v.code);
   const name = str(v.name);
   return code || name ? { code, name } : undefined;
 }
 
-/** ISO string, seconds or ms → ms since epoch. */
+/** The latest time a Date holds, in ms. */
+const MAX_TIME = 8.64e15;
+
+/** ISO string, seconds or ms → whole ms since epoch; undefined for what no Date holds. */
 function timeOf(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v < 1e12 ? v * 1000 : v;
-  if (typeof v === 'string' && v.trim() !== '') {
-    const t = Date.parse(v);
-    return Number.isNaN(t) ? undefined : t;
-  }
-  return undefined;
+  let t: number | undefined;
+  if (typeof v === 'number' && Number.isFinite(v) && v > 0) t = v < 1e12 ? v * 1000 : v;
+  else if (typeof v === 'string' && v.trim() !== '') t = Date.parse(v);
+  if (t === undefined || Number.isNaN(t)) return undefined;
+  t = Math.round(t);
+  return t > 0 && t <= MAX_TIME ? t : undefined;
 }
 
 function eventTypeOf(body: Obj): string | undefined {
@@ -115,6 +133,7 @@ export function parseOkdeskWebhook(body: unknown): ParsedWebhook | { error: stri
   if (!isObj(body)) return { error: 'The webhook body must be a JSON object' };
   const eventType = eventTypeOf(body);
   if (!eventType) return { error: 'The webhook has no event type (event.event_type)' };
+  if (eventType.length > MAX_EVENT_TYPE) return { error: `The event type is longer than ${MAX_EVENT_TYPE} characters` };
   const event = obj(body.event);
   const issue = obj(body.issue);
   const comment = obj(event.comment ?? body.comment);
@@ -127,6 +146,8 @@ export function parseOkdeskWebhook(body: unknown): ParsedWebhook | { error: stri
 
   if (kind === 'ignored') return { kind, eventType, ...(issueId !== undefined && { issueId }), ...facts };
   if (issueId === undefined) {
+    const given = [issue.id, body.issue_id, event.issue_id, comment.issue_id].some((v) => typeof v === 'string' && v.trim().length > MAX_ID);
+    if (given) return { error: `The ${eventType} webhook's issue id is longer than ${MAX_ID} characters` };
     return { error: `The ${eventType} webhook has no issue id (issue.id must be a string or a number)` };
   }
   return { kind, eventType, issueId, ...facts };

@@ -38,6 +38,11 @@ export const okdeskWebhookRoutes =
       scope.setValidatorCompiler(() => () => true);
       scope.setErrorHandler((err: FastifyError, req, reply) => {
         if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send({ message: `The webhook body is larger than ${BODY_LIMIT} bytes` });
+        // A Content-Type header that does not parse (`json`, `a/b c`): every well-formed one is read.
+        if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+          req.log.info({ content_type: req.headers['content-type'] }, 'okdesk webhook refused: malformed Content-Type');
+          return reply.status(415).send({ message: 'The Content-Type header is malformed: Okdesk sends application/json' });
+        }
         req.log.error({ err }, 'okdesk webhook failed');
         return reply.status(500).send({ message: 'Hookbridge could not take the webhook; see its log' });
       });
@@ -59,6 +64,7 @@ export const okdeskWebhookRoutes =
           400: message('The body is not JSON or not an Okdesk event', { id: Type.String() }),
           401: message('WEBHOOK_SECRET is set and the request does not carry it'),
           413: message('The body is larger than 1 MiB'),
+          415: message('The Content-Type header does not parse'),
           500: message('Hookbridge could not take it (see its log)'),
         },
       };
