@@ -19,7 +19,7 @@
 //   over the UTF-8 bytes of the rendered template.
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
-import { isHeaderName } from './headers.js';
+import { HEADER_VALUE_RULE, isHeaderName, isHeaderValue, sendableHeaderValue } from './headers.js';
 import { readPath } from './matching.js';
 
 export type TemplateMethod = 'GET' | 'POST' | 'PUT';
@@ -239,7 +239,10 @@ export function validateTemplate(t: unknown): TemplateIssue[] {
         const lower = name.toLowerCase();
         if (seen.has(lower)) issues.push({ field: f, message: `header "${name}" is given twice (also as "${seen.get(lower)}")` });
         else seen.set(lower, name);
-        if (value !== null) checkTemplateString(value, f, issues, 'a template string, or null to remove the header');
+        if (value !== null && checkTemplateString(value, f, issues, 'a template string, or null to remove the header')) {
+          // The literal parts must be sendable as they are; what data fills in is encoded when sent.
+          if (!isHeaderValue(value.replace(/\{\{[\s\S]*?\}\}/g, ''))) issues.push({ field: f, message: HEADER_VALUE_RULE });
+        }
       }
     }
   }
@@ -533,8 +536,7 @@ export function renderTemplate(
   if (isPlainObject(t.headers)) {
     for (const [name, value] of Object.entries(t.headers)) {
       if (value === null) setHeader(headers, name, null);
-      // CR/LF from data would split the header (and undici refuses it): fold to spaces.
-      else if (typeof value === 'string') setHeader(headers, name, renderString(value, st).replace(/[\r\n\0]+/g, ' '));
+      else if (typeof value === 'string') setHeader(headers, name, sendableHeaderValue(renderString(value, st)));
     }
   }
   return { method, url, headers, body, missing: [...st.missing] };

@@ -59,6 +59,12 @@ describe('POST /v1/webhooks', () => {
     expect((await createWebhook(s, { name: '  CRM  ' })).name).toBe('CRM');
     const renamed = expectError(await s.api('PUT', `/v1/webhooks/${blank.id}`, { body: { name: ' ' } }), 422, 'VALIDATION_ERROR');
     expect(renamed.details).toContainEqual(expect.objectContaining({ field: 'name' }));
+    // Header values a request can carry: Latin-1 yes, Cyrillic (or a line break) no — it would fail every delivery.
+    expect((await s.api('POST', '/v1/webhooks', { body: { url: 'https://h.example.org/in', events: ['message.created'], headers: { 'X-Shop': 'café' } } })).status).toBe(201);
+    for (const value of ['ключ', 'a\u2028b', 'a\nb']) {
+      const bad = expectError(await s.api('POST', '/v1/webhooks', { body: { url: 'https://h.example.org/in', events: ['message.created'], headers: { 'X-Odd': value } } }), 422, 'VALIDATION_ERROR');
+      expect(bad.details).toContainEqual(expect.objectContaining({ field: 'headers.X-Odd', message: expect.stringMatching(/Latin-1/) }));
+    }
     // A rename is trimmed as a new name is.
     expect(expectOk(await s.api('PUT', `/v1/webhooks/${blank.id}`, { body: { name: '  Billing  ' } }), 200).name).toBe('Billing');
     expect(expectOk(await s.api('GET', `/v1/webhooks/${blank.id}`), 200).name).toBe('Billing');

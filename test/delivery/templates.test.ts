@@ -132,6 +132,17 @@ describe('request templates (seed 003) through the real pipeline', () => {
     const d = await waitForDelivery(s, ev.deliveries[0].id, 'delivered');
     expect(d.attemptLog[0].notes).toMatch(/data\.nobody\.here/);
   });
+
+  it('event data beyond Latin-1 in a header arrives percent-encoded (it could not be sent as it is: every attempt failed)', async () => {
+    const ch = channel(s);
+    await ch.webhook(`${rcv.url}/${ch.name}`, { request: { format: 'json', headers: { 'X-Who': 'from {{data.who}}' } }, retryPolicy: { maxRetries: 0 } });
+    const ev = await ch.publish({ who: 'Иван 🙂 café' });
+    await waitForDelivery(s, ev.deliveries[0].id, 'delivered');
+    const got = rcv.requests.find((r) => r.url.startsWith(`/${ch.name}`))!;
+    // Runs beyond Latin-1 are encoded; ASCII and Latin-1 (é) go as they are.
+    expect(got.headers['x-who']).toBe(`from ${encodeURIComponent('Иван')} ${encodeURIComponent('🙂')} caf\u00e9`);
+    expect(decodeURIComponent(got.headers['x-who'].slice(5, -5))).toBe('Иван 🙂');
+  });
 });
 
 describe('template validation and preview', () => {
@@ -146,6 +157,8 @@ describe('template validation and preview', () => {
       [{ params: [{ name: 'h', type: 'md5', value: '' }] }, /params\[0\]/],
       [{ params: [{ name: 'big', type: 'text', value: 'x'.repeat(70_000) }] }, /request/],
       [{ params: [{ name: 'o', type: 'object', params: [{ name: 'x', type: 'blob', value: '' }] }] }, /^request\.params\[0\]\.params\[0\]\.type$/],
+      // A literal no request can carry (what data fills in is encoded when sent).
+      [{ headers: { 'X-T': 'ключ {{data.k}}' } }, /^request\.headers\.X-T$/],
     ];
     for (const [request, field] of cases) {
       const r = await create(request);

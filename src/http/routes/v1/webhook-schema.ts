@@ -9,7 +9,7 @@ import { SECRET_MAX_LENGTH, SECRET_MIN_LENGTH, SIGNATURE_SCHEMES, ed25519PublicK
 import { maskSecret } from '../../../core/secretbox.js';
 import { checkUrlTarget } from '../../../delivery/ssrf.js';
 import { validateTemplate } from '../../../core/templates.js';
-import { HEADER_NAME, isHeaderName } from '../../../core/headers.js';
+import { HEADER_NAME, HEADER_VALUE_RULE, isHeaderName, isHeaderValue } from '../../../core/headers.js';
 import { DateTime, Nullable, checkedInCode, component, iso, readOnly, ref } from '../../schemas.js';
 import { RequestTemplate } from './template-schema.js';
 
@@ -101,7 +101,7 @@ export async function checkWebhook(ctx: AppContext, projectId: string, w: Partia
   for (const [name, value] of Object.entries(w.headers ?? {})) {
     if (!isHeaderName(name)) details.push({ field: `headers.${name}`, message: `${JSON.stringify(name)} is not a valid HTTP header name` });
     else if (RESERVED_HEADERS.has(name.toLowerCase())) details.push({ field: `headers.${name}`, message: `${name} is set by Hookbridge and cannot be overridden` });
-    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) details.push({ field: `headers.${name}`, message: 'header values must be strings without line breaks' });
+    if (typeof value !== 'string' || !isHeaderValue(value)) details.push({ field: `headers.${name}`, message: HEADER_VALUE_RULE });
   }
   if (w.request !== undefined && w.request !== null) {
     for (const issue of validateTemplate(w.request)) details.push({ ...issue });
