@@ -16,8 +16,10 @@ export interface SeriesPoint {
 }
 
 /**
- * Splits [from, to) into `count` equal buckets: deliveries by their creation time and
- * status, attempts by their time and duration.
+ * Splits [from, to) into `count` equal buckets of whole milliseconds (fewer when the window
+ * has fewer milliseconds, or when rounding up leaves the last ones past its end): deliveries
+ * by their creation time and status, attempts by their time and duration. Every point starts
+ * inside the window.
  */
 export function bucketSeries(
   from: number,
@@ -27,6 +29,7 @@ export function bucketSeries(
   attempts: ReadonlyArray<{ at: number; ms: number }>,
 ): { bucketMs: number; points: SeriesPoint[] } {
   const bucketMs = Math.max(1, Math.ceil((to - from) / count));
+  count = Math.min(count, Math.ceil((to - from) / bucketMs));
   const index = (at: number) => (at < from || at >= to ? -1 : Math.min(count - 1, Math.floor((at - from) / bucketMs)));
   const tally = Array.from({ length: count }, () => ({ total: 0, successful: 0, failed: 0, times: [] as number[] }));
   for (const d of deliveries) {

@@ -29,4 +29,15 @@ describe('bucketSeries', () => {
     expect(points[1]).toMatchObject({ total: 0, successRate: null, attempts: 0, responseTimes: null });
     expect(points[2]).toMatchObject({ total: 1, successful: 1, successRate: 1, responseTimes: null });
   });
+
+  it('never starts a point at or past the end: a window shorter than the buckets asked, or one that does not divide evenly, gets fewer', () => {
+    const from = Date.parse('2020-01-01T00:00:00Z');
+    const one = bucketSeries(from, from + 1, 500, [{ at: from, status: 'delivered' }], []);
+    expect(one.points.map((p) => p.start)).toEqual(['2020-01-01T00:00:00.000Z']);
+    expect(one.points[0]!.successful).toBe(1);
+    const ten = bucketSeries(from, from + 10, 6, [{ at: from + 9, status: 'failed' }], []);
+    expect(ten.bucketMs).toBe(2);
+    expect(ten.points.map((p) => Date.parse(p.start) - from)).toEqual([0, 2, 4, 6, 8]);
+    expect(ten.points[4]!.failed).toBe(1);
+  });
 });
