@@ -132,6 +132,17 @@ describe('CRUD', () => {
     expect(ev.deliveries.map((d: { webhookId: string }) => d.webhookId)).toEqual([hook.id]);
   });
 
+  it('an event type deleted while a webhook subscribes to it: the webhook read back goes through PUT as it is; a new unknown name is still refused', async () => {
+    expectOk(await s.api('POST', '/v1/event-types', { body: { name: 'parcel.sent' } }), 201);
+    const hook = expectOk(await s.api('POST', '/v1/webhooks', { body: { url: 'https://example.com/parcel', events: ['parcel.sent', 'message.created'] } }), 201);
+    expect((await s.api('DELETE', '/v1/event-types/parcel.sent')).status).toBe(204);
+    const read = expectOk(await s.api('GET', `/v1/webhooks/${hook.id}`), 200);
+    const back = expectOk(await s.api('PUT', `/v1/webhooks/${hook.id}`, { body: { ...read, name: 'renamed' } }), 200);
+    expect(back.events).toEqual(['parcel.sent', 'message.created']);
+    const added = expectError(await s.api('PUT', `/v1/webhooks/${hook.id}`, { body: { events: ['parcel.sent', 'parcel.lost'] } }), 422, 'VALIDATION_ERROR');
+    expect(added.details[0]).toMatchObject({ field: 'events', unknown: ['parcel.lost'] });
+  });
+
   it('event types are per project', async () => {
     const { token } = await createProject(s, 'OwnCatalog');
     expectOk(await s.api('POST', '/v1/event-types', { token, body: { name: 'only.in.b' } }), 201);

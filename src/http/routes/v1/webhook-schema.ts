@@ -84,7 +84,10 @@ export async function checkWebhook(ctx: AppContext, projectId: string, w: Partia
   }
   if (w.events !== undefined) {
     const catalog = await ctx.repos.eventTypes.names(projectId);
-    const unknown = unknownPatterns(w.events, catalog);
+    // Names the webhook already has stay: their event type may have been deleted since, and
+    // what a read returns must go back through PUT as it is. New names must be in the catalog.
+    const kept = new Set(existing?.events ?? []);
+    const unknown = unknownPatterns(w.events.filter((e) => !kept.has(e)), catalog);
     if (unknown.length) {
       details.push({
         field: 'events',
