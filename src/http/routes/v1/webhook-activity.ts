@@ -110,6 +110,8 @@ const webhookActivityRoutes: RouteModule = (app, ctx) => {
       while (!attempts.length && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 25));
         attempts = await log.attempts(delivery.id);
+        // Deleted meanwhile: nothing will send it, so there is nothing to wait for.
+        if (!attempts.length && !(await ctx.repos.webhooks.get(req.caller.projectId, w.id))) throw notFound('Webhook', w.id);
       }
       const d = found(await log.get(req.caller.projectId, delivery.id), 'Webhook', w.id);
       const a = attempts[0];
