@@ -258,6 +258,26 @@ describe('review findings', () => {
 });
 
 describe('NUL characters', () => {
+  it('in any text a management request stores: the same 422 naming the field on every database (PostgreSQL said 400, SQLite stored it)', async () => {
+    const cases: Array<[string, string, unknown, string]> = [
+      ['POST', '/v1/webhooks', { name: 'a\u0000b', url: 'https://example.com/h', events: ['message.created'] }, 'name'],
+      ['POST', '/v1/webhooks', { url: 'https://example.com/h?q=\u0000', events: ['message.created'] }, 'url'],
+      ['POST', '/v1/webhooks', { url: 'https://example.com/h', events: ['message.created'], channels: ['ok', 'c\u0000'] }, 'channels[1]'],
+      ['POST', '/v1/webhooks', { url: 'https://example.com/h', events: ['message.created'], filter: { 'room.id': 'r\u0000' } }, 'filter.room.id'],
+      ['PUT', `/v1/webhooks/${hookId}`, { description: '\u0000' }, 'description'],
+      ['POST', '/v1/event-types', { name: 'nul.test', description: 'd\u0000' }, 'description'],
+      ['POST', '/v1/projects', { name: 'p\u0000' }, 'name'],
+      ['POST', '/v1/sources', { name: 's\u0000', path: 'nul-src', verification: { type: 'none' }, action: { type: 'publish', eventType: 'message.created' } }, 'name'],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const r = expectError(await s.api(method, path, { body }), 422, 'VALIDATION_ERROR');
+      expect(r.details, `${method} ${path}`).toEqual([{ field, message: 'must not contain NUL characters' }]);
+    }
+    // Event data is stored as JSON, where a NUL is an escape: published and read back as sent.
+    const ev = expectOk(await s.api('POST', '/v1/events', { body: { type: 'message.created', data: { text: 'a\u0000b' } } }), 202);
+    expect(expectOk(await s.api('GET', `/v1/events/${ev.id}`)).data).toEqual({ text: 'a\u0000b' });
+  });
+
   it('a NUL in an event type or path id is a 4xx on every database, never a 500', async () => {
     const s = await startTestServer({ HOOKBRIDGE_ROLE: 'api' });
     try {
