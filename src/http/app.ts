@@ -10,7 +10,7 @@ import { makeAuthenticate } from './auth.js';
 import { swaggerOptions } from './openapi.js';
 import { addComponents } from './schemas.js';
 import { addJsonParsers } from './json-body.js';
-import { refuseNul } from './no-nul.js';
+import { refuseNulInBodies } from './no-nul.js';
 import opsRoutes from './routes/ops.js';
 import projectRoutes from './routes/v1/project.js';
 import projectsRoutes from './routes/v1/projects.js';
@@ -99,7 +99,7 @@ export async function buildApp(ctx: AppContext, logger: Logger, apps: { v1: Rout
   const authenticate = makeAuthenticate(ctx.repos, ctx.defaultProjectId);
   await app.register(async (v1) => {
     v1.addHook('onRequest', authenticate);
-    v1.addHook('preValidation', refuseNul);
+    refuseNulInBodies(v1);
     for (const mod of [...V1_ROUTES, ...apps.v1]) await mod(v1, ctx);
   });
   return app;

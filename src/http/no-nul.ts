@@ -4,7 +4,7 @@
  * answer the same 422 naming the field. Event data is exempt (it is stored as JSON, where a
  * NUL is the escape `\u0000`): the routes that carry it check their text fields themselves.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { invalid } from '../errors.js';
 
 /** Routes whose bodies carry event data. */
@@ -30,12 +30,25 @@ function nulAt(v: unknown, path: string): string | undefined {
   return undefined;
 }
 
-/** preValidation hook for /v1: a 422 naming the first field that holds a NUL. */
-export async function refuseNul(req: FastifyRequest): Promise<void> {
-  if (req.body === undefined || CARRY_EVENT_DATA.has(req.routeOptions.url ?? '')) return;
+/** A 422 naming the first field that holds a NUL. */
+async function refuseNul(req: FastifyRequest): Promise<void> {
+  if (req.body === undefined) return;
   const at = nulAt(req.body, '');
   if (at) {
     const field = at.replace(/\u0000/g, '\\u0000');
     throw invalid(`${field} must not contain NUL characters (\\u0000)`, [{ field, message: 'must not contain NUL characters' }]);
   }
+}
+
+/**
+ * Adds the check to every route of `scope` registered after this that takes a body, but the
+ * ones carrying event data — per route, so a publish does not even pass through it.
+ */
+export function refuseNulInBodies(scope: FastifyInstance): void {
+  scope.addHook('onRoute', (route: RouteOptions) => {
+    const methods = ([] as string[]).concat(route.method);
+    if (!methods.some((m) => m === 'POST' || m === 'PUT' || m === 'PATCH') || CARRY_EVENT_DATA.has(route.url)) return;
+    const own = route.preValidation;
+    route.preValidation = own === undefined ? [refuseNul] : [...(Array.isArray(own) ? own : [own]), refuseNul];
+  });
 }
