@@ -67,7 +67,8 @@ export function deliveryLogRepo(db: Kysely<DB>) {
     async retry(projectId: string, id: string, now = Date.now()): Promise<boolean> {
       const r = await db
         .updateTable('deliveries')
-        .set((eb) => ({ status: 'pending', attempt_base: eb.ref('attempts'), next_attempt_at: now, lease_until: null, updated_at: now }))
+        // Sent again: not delivered until it is (then at its new time).
+        .set((eb) => ({ status: 'pending', attempt_base: eb.ref('attempts'), next_attempt_at: now, lease_until: null, delivered_at: null, updated_at: now }))
         .where('project_id', '=', projectId)
         .where('id', '=', id)
         .where((eb) => eb.or([eb('status', '!=', 'pending'), eb('lease_until', 'is', null)]))
@@ -84,7 +85,8 @@ export function deliveryLogRepo(db: Kysely<DB>) {
     async replay(w: Webhook, since: number, until: number, statuses: DeliveryStatus[], now = Date.now()) {
       const reset = await db
         .updateTable('deliveries')
-        .set((eb) => ({ status: 'pending', attempt_base: eb.ref('attempts'), next_attempt_at: now, lease_until: null, updated_at: now }))
+        // Sent again: not delivered until it is (then at its new time).
+        .set((eb) => ({ status: 'pending', attempt_base: eb.ref('attempts'), next_attempt_at: now, lease_until: null, delivered_at: null, updated_at: now }))
         .where('webhook_id', '=', w.id)
         .where('created_at', '>=', since)
         .where('created_at', '<', until)

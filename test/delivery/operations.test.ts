@@ -116,6 +116,21 @@ describe('errors view, retry and replay', () => {
     await waitForDelivery(s, ev.deliveries[0].id, 'delivered');
   });
 
+  it('a delivered delivery sent again: deliveredAt is empty while it is pending, then the new time', async () => {
+    const rcv = await receiver((_req, i) => ({ status: 200, delayMs: i === 0 ? 0 : 1500 }));
+    const ch = channel(s);
+    await ch.webhook(rcv.url);
+    const ev = await ch.publish({ n: 1 });
+    const id = ev.deliveries[0].id;
+    const first = Date.parse((await waitForDelivery(s, id, 'delivered')).deliveredAt);
+    expect((await s.api('POST', `/v1/deliveries/${id}/retry`)).status).toBe(202);
+    await rcv.waitFor(2); // the second request arrived; its answer comes 1.5 s later
+    const pending = (await s.api('GET', `/v1/deliveries/${id}`)).body.data;
+    expect(pending).toMatchObject({ status: 'pending', deliveredAt: null });
+    const again = await waitForDelivery(s, id, 'delivered');
+    expect(Date.parse(again.deliveredAt)).toBeGreaterThan(first);
+  });
+
   it('a retry that comes due after its webhook was turned off fails without a request, and its log shows none', async () => {
     const rcv = await receiver(() => ({ status: 500 }));
     const ch = channel(s);
