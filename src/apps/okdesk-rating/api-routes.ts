@@ -4,11 +4,12 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../context.js';
-import { AppError, notFound } from '../../errors.js';
+import { AppError, found, notFound } from '../../errors.js';
 import { DateTime, NoContent, Nullable, Ok, PageQuery, Paged, component, errors, iso, ok, page, ref } from '../../http/schemas.js';
 import type { ContactRow, OkdeskStore, RatingRow } from './store.js';
 import { ratingStats } from './stats.js';
 import { ratingsCsv } from './csv.js';
+import { parseDate } from '../../core/stats.js';
 
 const ContactParams = Type.Object({ contactId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'Okdesk contact id' }) });
 const ContactBody = Type.Object(
@@ -103,8 +104,14 @@ const ratingView = (r: RatingRow): Static<typeof RatingView> => ({
 });
 
 function period(q: Static<typeof Period>): { from: number; to: number } {
-  const to = q.to ? Date.parse(q.to) : Date.now() + 1;
-  const from = q.from ? Date.parse(q.from) : to - 30 * 86400_000;
+  // The schema's date-time format takes what no Date holds (a leap second, year 0): a 400 here.
+  const at = (v: string, field: 'from' | 'to') => {
+    const t = parseDate(v);
+    if (t === undefined) throw new AppError('VALIDATION_ERROR', `\`${field}\` must be an ISO date-time from 1970 to 9999`, [{ field, message: 'is not a date this server can use' }], { status: 400 });
+    return t;
+  };
+  const to = q.to ? at(q.to, 'to') : Date.now() + 1;
+  const from = q.from ? at(q.from, 'from') : to - 30 * 86400_000;
   if (from >= to) throw new AppError('VALIDATION_ERROR', '`from` must be before `to`', [{ field: 'from', message: 'must be before to' }]);
   return { from, to };
 }
@@ -146,7 +153,8 @@ export const ratingApiRoutes =
           linked_by: 'api',
           linked_at: Date.now(),
         });
-        return ok(contactView((await store.contact(projectId, req.params.contactId))!));
+        // Unlinked by a DELETE at the same moment: that one came second.
+        return ok(contactView(found(await store.contact(projectId, req.params.contactId), 'Linked contact', req.params.contactId)));
       },
     );
 

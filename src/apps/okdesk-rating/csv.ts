@@ -7,9 +7,16 @@ export type CsvCell = string | number | null | undefined;
 
 const BOM = '\uFEFF';
 
+/**
+ * A text cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, or a tab or CR
+ * first) gets a leading `'`, as OWASP advises for CSV export: issue titles come from clients
+ * (the bot's /new), and the export is opened in Excel. Numbers are written as numbers.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 export function csvField(v: CsvCell): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v;
+  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : FORMULA_START.test(v) ? `'${v}` : v;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
