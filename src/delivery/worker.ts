@@ -186,14 +186,19 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
     }
   }
 
-  private async attempt(row: ClaimedDelivery, w: Webhook, project: ProjectSettings): Promise<void> {
+  private async attempt(row: ClaimedDelivery, queued: Webhook, project: ProjectSettings): Promise<void> {
     if (!this.running) return;
-    const holder = this.d.gate && (await this.takeSlot(w, row));
+    const holder = this.d.gate && (await this.takeSlot(queued, row));
     if (holder === null) return; // stopping while waiting: the row is released with the others
     try {
+      // The webhook as it is now, not as when the row joined its lane (a limited lane can hold
+      // rows for many seconds): deleted or turned off meanwhile, no request; a rotated secret
+      // or a new URL applies. A cache hit (changes in this process clear it; others' within 1 s).
+      const w = (await this.d.loadWebhooks([queued.id])).get(queued.id);
+      if (!w || !w.active) return this.finishWithout(row, !w ? 'webhook was deleted' : 'webhook is inactive');
       await this.send(row, w, project);
     } finally {
-      if (holder) await this.d.gate!.release(w.id, holder).catch((err) => this.d.logger.warn({ err, webhook_id: w.id }, 'releasing an endpoint slot failed (it expires with its lease)'));
+      if (holder) await this.d.gate!.release(queued.id, holder).catch((err) => this.d.logger.warn({ err, webhook_id: queued.id }, 'releasing an endpoint slot failed (it expires with its lease)'));
     }
   }
 

@@ -2,7 +2,7 @@
  * Read side of deliveries and attempts (logs, stats, errors view) plus the manual
  * retry and replay operations. Scoped to a project everywhere.
  */
-import { type Kysely, type Selectable } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import type { AttemptsTable, DB, DeliveriesTable, DeliveryStatus } from './schema.js';
 import { newDeliveryRow } from './queue.js';
 import { webhookMatches } from '../core/matching.js';
@@ -21,6 +21,74 @@ export interface DeliveryFilter {
 }
 
 export function deliveryLogRepo(db: Kysely<DB>) {
+  /** Replays running in this process, per webhook. */
+  const replaying = new Map<string, Promise<{ requeued: number; created: number }>>();
+
+  /** The replay itself, on `q` (the database, or a transaction holding the webhook's replay lock). */
+  async function replayOn(q: Kysely<DB>, w: Webhook, since: number, until: number, statuses: DeliveryStatus[], now: number) {
+    const reset = await q
+      .updateTable('deliveries')
+      // Sent again: not delivered until it is (then at its new time).
+      .set((eb) => ({ status: 'pending', attempt_base: eb.ref('attempts'), next_attempt_at: now, lease_until: null, delivered_at: null, updated_at: now }))
+      .where('webhook_id', '=', w.id)
+      .where('created_at', '>=', since)
+      .where('created_at', '<', until)
+      .where('status', 'in', statuses)
+      // A test send is not an event of the project: it is never replayed.
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('events')
+              .select('events.id')
+              .whereRef('events.project_id', '=', 'deliveries.project_id')
+              .whereRef('events.id', '=', 'deliveries.event_id')
+              .where('events.test', '=', 1),
+          ),
+        ),
+      )
+      .executeTakeFirst();
+    let created = 0;
+    let cursor = Math.max(since, w.createdAt) - 1;
+    let lastId = '\uffff';
+    for (let page = 0; page < 100; page++) {
+      const events = await q
+        .selectFrom('events')
+        .select(['id', 'type', 'payload', 'space', 'channels', 'created_at'])
+        .where('project_id', '=', w.projectId)
+        .where('test', '=', 0)
+        .where('created_at', '<', until)
+        .where((eb) => eb.or([eb('created_at', '>', cursor), eb.and([eb('created_at', '=', cursor), eb('id', '>', lastId)])]))
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('deliveries')
+                .select('deliveries.id')
+                .whereRef('deliveries.event_id', '=', 'events.id')
+                .where('deliveries.project_id', '=', w.projectId)
+                .where('deliveries.webhook_id', '=', w.id),
+            ),
+          ),
+        )
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(1000)
+        .execute();
+      if (!events.length) break;
+      const rows = events
+        .filter((e) => webhookMatches(w, { type: e.type, space: e.space, channels: JSON.parse(e.channels), data: JSON.parse(e.payload).data }))
+        .map((e) => newDeliveryRow(w.projectId, e.id, e.type, w.id, now, w.ordering === 'fifo'));
+      for (let i = 0; i < rows.length; i += 200) await q.insertInto('deliveries').values(rows.slice(i, i + 200)).execute();
+      created += rows.length;
+      const last = events[events.length - 1];
+      cursor = last.created_at;
+      lastId = last.id;
+      if (events.length < 1000) break;
+    }
+    return { requeued: Number(reset.numUpdatedRows), created };
+  }
+
   return {
     async list(projectId: string, f: DeliveryFilter) {
       let q = db.selectFrom('deliveries').where('project_id', '=', projectId);
@@ -83,67 +151,23 @@ export function deliveryLogRepo(db: Kysely<DB>) {
      * before the webhook existed, nor test sends (they are not events of the project).
      */
     async replay(w: Webhook, since: number, until: number, statuses: DeliveryStatus[], now = Date.now()) {
-      const reset = await db
-        .updateTable('deliveries')
-        // Sent again: not delivered until it is (then at its new time).
-        .set((eb) => ({ status: 'pending', attempt_base: eb.ref('attempts'), next_attempt_at: now, lease_until: null, delivered_at: null, updated_at: now }))
-        .where('webhook_id', '=', w.id)
-        .where('created_at', '>=', since)
-        .where('created_at', '<', until)
-        .where('status', 'in', statuses)
-        // A test send is not an event of the project: it is never replayed.
-        .where((eb) =>
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom('events')
-                .select('events.id')
-                .whereRef('events.project_id', '=', 'deliveries.project_id')
-                .whereRef('events.id', '=', 'deliveries.event_id')
-                .where('events.test', '=', 1),
-            ),
-          ),
-        )
-        .executeTakeFirst();
-      let created = 0;
-      let cursor = Math.max(since, w.createdAt) - 1;
-      let lastId = '\uffff';
-      for (let page = 0; page < 100; page++) {
-        const events = await db
-          .selectFrom('events')
-          .select(['id', 'type', 'payload', 'space', 'channels', 'created_at'])
-          .where('project_id', '=', w.projectId)
-          .where('test', '=', 0)
-          .where('created_at', '<', until)
-          .where((eb) => eb.or([eb('created_at', '>', cursor), eb.and([eb('created_at', '=', cursor), eb('id', '>', lastId)])]))
-          .where((eb) =>
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('deliveries')
-                  .select('deliveries.id')
-                  .whereRef('deliveries.event_id', '=', 'events.id')
-                  .where('deliveries.project_id', '=', w.projectId)
-                  .where('deliveries.webhook_id', '=', w.id),
-              ),
-            ),
-          )
-          .orderBy('created_at')
-          .orderBy('id')
-          .limit(1000)
-          .execute();
-        if (!events.length) break;
-        const rows = events
-          .filter((e) => webhookMatches(w, { type: e.type, space: e.space, channels: JSON.parse(e.channels), data: JSON.parse(e.payload).data }))
-          .map((e) => newDeliveryRow(w.projectId, e.id, e.type, w.id, now, w.ordering === 'fifo'));
-        for (let i = 0; i < rows.length; i += 200) await db.insertInto('deliveries').values(rows.slice(i, i + 200)).execute();
-        created += rows.length;
-        const last = events[events.length - 1];
-        cursor = last.created_at;
-        lastId = last.id;
-        if (events.length < 1000) break;
-      }
-      return { requeued: Number(reset.numUpdatedRows), created };
+      // One replay of a webhook at a time: two at once would each find the same missed events
+      // and give each its own delivery (sent twice, under two ids). In this process by a
+      // queue per webhook; across PostgreSQL processes by a transaction lock per webhook.
+      const before = replaying.get(w.id) ?? Promise.resolve();
+      const mine = before
+        .catch(() => undefined)
+        .then(() =>
+          db.getExecutor().adapter instanceof PostgresAdapter
+            ? db.transaction().execute(async (tx) => {
+                await sql`select pg_advisory_xact_lock(hashtext(${`hookbridge-replay:${w.id}`}))`.execute(tx);
+                return replayOn(tx, w, since, until, statuses, now);
+              })
+            : replayOn(db, w, since, until, statuses, now),
+        );
+      replaying.set(w.id, mine);
+      void mine.finally(() => replaying.get(w.id) === mine && replaying.delete(w.id)).catch(() => undefined);
+      return mine;
     },
   };
 }

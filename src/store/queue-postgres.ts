@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { DB } from './schema.js';
 import { ASYNC_COMMIT, leaseRows } from './leases.js';
 import { groupCommit } from './group-commit.js';
+import { AppError } from '../errors.js';
 import { preparedStatements } from './pg-prepared.js';
 import {
   FIFO_HEAD,
@@ -112,7 +113,9 @@ export function postgresQueue(db: Kysely<DB>, pool: pg.Pool): DeliveryQueue {
         if (out) return out;
         // Some project's webhooks changed since they were read: read them again (a
         // statement sees a committed snapshot, so this settles unless they keep changing).
-        if (tries >= 5) throw new Error('webhooks kept changing while events were published; try again');
+        if (tries >= 5) {
+          throw new AppError('SERVICE_UNAVAILABLE', 'The webhooks kept changing while these events were stored; nothing was stored: publish again', [], { retryable: true });
+        }
         for (const p of projects) await readTargets(p);
       }
     }),

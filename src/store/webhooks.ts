@@ -219,17 +219,21 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
       await db.updateTable('webhooks').set(set).where('project_id', '=', projectId).where('id', '=', id).execute();
       return this.get(projectId, id);
     },
-    /** New secret; the old one keeps signing until `graceUntil`. */
-    async rotateSecret(projectId: string, id: string, current: string, next: string, graceUntil: number, now = Date.now()) {
+    /**
+     * New secret; the one stored until now keeps signing until `graceUntil`. The old one is
+     * the row's own (one statement), so two rotations at once chain instead of one losing
+     * the other's secret.
+     */
+    async rotateSecret(projectId: string, id: string, next: string, graceUntil: number, now = Date.now()) {
       recent.delete(id);
       await db
         .updateTable('webhooks')
-        .set({
+        .set((eb) => ({
           secret_enc: box.seal(next),
-          old_secret_enc: graceUntil > now ? box.seal(current) : null,
+          old_secret_enc: graceUntil > now ? eb.ref('secret_enc') : null,
           old_secret_expires_at: graceUntil > now ? graceUntil : null,
           updated_at: now,
-        })
+        }))
         .where('project_id', '=', projectId)
         .where('id', '=', id)
         .execute();

@@ -122,7 +122,7 @@ const spaceRoutes: RouteModule = (app, ctx) => {
     async (req) => {
       const w = await load(req.caller.projectId, req.params.spaceId);
       const now = Date.now();
-      return bare(found(await ctx.repos.webhooks.rotateSecret(req.caller.projectId, w.id, w.secret, randomAlnum(32), now, now), 'Space webhook', req.params.spaceId), true);
+      return bare(found(await ctx.repos.webhooks.rotateSecret(req.caller.projectId, w.id, randomAlnum(32), now, now), 'Space webhook', req.params.spaceId), true);
     },
   );
 };

@@ -93,7 +93,7 @@ const webhookRoutes: RouteModule = (app, ctx) => {
       await checkWebhook(ctx, req.caller.projectId, { secret: next }, w);
       const graceMs = req.body?.gracePeriod !== undefined ? req.body.gracePeriod * 1000 : ctx.config.rotationGraceMs;
       const now = Date.now();
-      const rotated = await ctx.repos.webhooks.rotateSecret(req.caller.projectId, w.id, w.secret, next, now + graceMs, now);
+      const rotated = await ctx.repos.webhooks.rotateSecret(req.caller.projectId, w.id, next, now + graceMs, now);
       return ok(webhookView(found(rotated, 'Webhook', w.id), true));
     },
   );
