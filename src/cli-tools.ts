@@ -37,6 +37,8 @@ export function registerTools(program: Command): void {
       const { verifyRequest } = await import('./inbound/verify.js');
       const body = opts.bodyFile ? fs.readFileSync(opts.bodyFile) : Buffer.from(opts.body ?? '', 'utf8');
       const tolerance = Number(opts.tolerance);
+      // Not a number would turn the timestamp check off (every age compares false against NaN).
+      if (!Number.isFinite(tolerance) || tolerance < 0) throw new Error(`--tolerance ${opts.tolerance}: expected a number of seconds (0 or more)`);
       const schemes: Record<string, Verification> = {
         hookbridge: { type: 'hookbridge', secret: opts.secret, prefix: opts.prefix, tolerance } as Verification,
         standard: { type: 'standard', secret: opts.secret, tolerance } as Verification,

@@ -70,7 +70,8 @@ export function loadConfig(env: Env = process.env): Config {
   const { problems, str, int, bool, oneOf } = r;
 
   const databaseUrl = str('DATABASE_URL', 'sqlite:./data/hookbridge.db');
-  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+  // `sqlite:` with no path would open a throwaway database (and write secret.key into the working directory).
+  if (!/^(sqlite:\s*\S|postgres(ql)?:\/\/)/.test(databaseUrl)) {
     problems.push(`DATABASE_URL=${JSON.stringify(databaseUrl)}: expected sqlite:PATH, sqlite::memory: or postgres://…`);
   }
   const isPg = databaseUrl.startsWith('postgres');

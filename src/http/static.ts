@@ -40,6 +40,8 @@ export async function registerDashboard(app: FastifyInstance, ctx: AppContext, r
       preCompressed: true,
       setHeaders: (res, file) => {
         res.setHeader('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? IMMUTABLE : 'no-cache');
+        // The same URL answers br, gzip or plain by Accept-Encoding: a shared cache must key on it.
+        res.setHeader('vary', 'Accept-Encoding');
       },
     });
   }

@@ -43,6 +43,12 @@ describe('send-test and verify', () => {
     const bad = await run(['verify', '--secret', 'cli_secret_123', '--prefix', 'Katya', '--body', r.body.replace('Test', 'Fake'), ...headers]);
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/INVALID/);
+    // A tolerance that is not a number is refused, not read as "no timestamp check".
+    for (const t of ['abc', '1e999', '-5']) {
+      const odd = await run(['verify', '--secret', 'cli_secret_123', '--prefix', 'Katya', '--tolerance', t, '--body', r.body, ...headers]);
+      expect(odd.code, odd.out).not.toBe(0);
+      expect(odd.out).toMatch(/--tolerance/);
+    }
   });
 
   it('send-test with the standard scheme is accepted by verify --scheme standard', async () => {

@@ -171,6 +171,8 @@ describe('configuration errors stop start-up', SLOW, () => {
     ['HOOKBRIDGE_ROLE=boss', { HOOKBRIDGE_ROLE: 'boss' }, ['HOOKBRIDGE_ROLE']],
     ['several bad values at once', { PORT: '70000', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://localhost/x', HOOKBRIDGE_ALLOW_PRIVATE_TARGETS: 'maybe' }, ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'HOOKBRIDGE_ALLOW_PRIVATE_TARGETS']],
     ['PostgreSQL without a secret key', { DATABASE_URL: 'postgres://127.0.0.1:1/x', HOOKBRIDGE_SECRET_KEY: '', HOOKBRIDGE_ADMIN_TOKEN: 'short' }, ['HOOKBRIDGE_SECRET_KEY', 'HOOKBRIDGE_ADMIN_TOKEN']],
+    // No path: it used to serve a throwaway database and write secret.key into the working directory.
+    ['DATABASE_URL=sqlite: with no path', { DATABASE_URL: 'sqlite:' }, ['DATABASE_URL']],
   ];
   it.each(cases)('%s: a message naming the variable, exit code ≠ 0', async (_name, extra, vars) => {
     const d = db();

@@ -65,6 +65,8 @@ describe('the dashboard at /', () => {
     expect(gz.headers['content-encoding']).toBe('gzip');
     expect(gz.headers['content-type']).toMatch(/javascript/);
     expect(zlib.gunzipSync(gz.rawPayload).toString()).toBe(JS);
+    // One URL, several encodings: caches are told to key on Accept-Encoding (a year-long br copy to a client without br otherwise).
+    for (const r of [plain, gz]) expect(r.headers.vary).toMatch(/accept-encoding/i);
   });
 
   it('paths the gateway owns, other methods, non-page requests and missing files keep the JSON 404', async () => {
