@@ -10,7 +10,7 @@ import type { Config } from './config.js';
 import { isHookbridgeSqlite, openStore, sqliteFile, type Store } from './store/db.js';
 import { migrateStore } from './store/migrate.js';
 import { createRepos, type Repos } from './store/index.js';
-import { createSecretBox } from './core/secretbox.js';
+import { createSecretBox, type SecretBox } from './core/secretbox.js';
 import type { Migration } from 'kysely';
 import { BUILTIN_APPS } from './apps/index.js';
 import type { BuiltinApp } from './apps/app.js';
@@ -88,8 +88,30 @@ export async function openRepos(config: Config, logger: Logger, apps: BuiltinApp
     throw err;
   });
   if (applied.length) logger.info({ applied }, 'migrations applied');
-  const repos = createRepos(store, createSecretBox(resolveSecretKey(config)));
+  const box = createSecretBox(resolveSecretKey(config));
+  await checkSecretKey(store, box, config.databaseUrl).catch(async (err: unknown) => {
+    await store.close().catch(() => {});
+    throw err;
+  });
+  const repos = createRepos(store, box);
   return { store, repos };
+}
+
+/**
+ * The key must open the secrets already stored: with another one, the process would report
+ * ready and then answer 500 to every read of a webhook, and send nothing.
+ */
+async function checkSecretKey(store: Store, box: SecretBox, databaseUrl: string): Promise<void> {
+  const row = await store.db.selectFrom('webhooks').select('secret_enc').limit(1).executeTakeFirst();
+  if (!row) return;
+  try {
+    box.open(row.secret_enc);
+  } catch {
+    throw new Error(
+      `HOOKBRIDGE_SECRET_KEY does not open the webhook secrets stored in ${describeDatabase(databaseUrl)}: it is not the key they were saved with. ` +
+        'Start with the key the other processes use (for SQLite, the secret.key file beside the database).',
+    );
+  }
 }
 
 /**

@@ -234,6 +234,25 @@ describe('hookbridge serve', SLOW, () => {
   });
 });
 
+describe('a secret key that does not open the stored secrets', SLOW, () => {
+  it('stops start-up with a message naming HOOKBRIDGE_SECRET_KEY (it used to report ready, then answer 500 to every webhook read)', async () => {
+    const d = db();
+    const admin = 'hba_key_check_admin_token_0123456789';
+    const first = await serve(envFor(d, { HOOKBRIDGE_ADMIN_TOKEN: admin, HOOKBRIDGE_SECRET_KEY: 'the-first-key-0123456789abcdef' }));
+    const created = await call(first.base, admin, 'POST', '/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['message.created'] });
+    expect(created.status, created.text).toBe(201);
+    expect(await stop(first)).toBe(0);
+    const wrong = await run(['serve'], envFor(d, { HOOKBRIDGE_ADMIN_TOKEN: admin, HOOKBRIDGE_SECRET_KEY: 'another-key-0123456789abcdef' }), 20_000);
+    expect(wrong.code, wrong.stderr).not.toBe(0);
+    expect(wrong.stderr).toMatch(/HOOKBRIDGE_SECRET_KEY does not open the webhook secrets/);
+    expect(wrong.stdout).not.toContain('hookbridge listening');
+    // The right key still starts.
+    const again = await serve(envFor(d, { HOOKBRIDGE_ADMIN_TOKEN: admin, HOOKBRIDGE_SECRET_KEY: 'the-first-key-0123456789abcdef' }));
+    expect((await call(again.base, admin, 'GET', '/v1/webhooks')).status).toBe(200);
+    expect(await stop(again)).toBe(0);
+  });
+});
+
 describe('hookbridge migrate and token create', SLOW, () => {
   it('migrate prepares a fresh database; token create prints tokens that work against a running server on it', async () => {
     const d = db();
