@@ -13,12 +13,11 @@ import type { Sender } from './sender.js';
 import { Lanes, type LaneLimits } from './lanes.js';
 import { LeaseLoop, type LeaseLoopOptions } from './lease-loop.js';
 import { STALE_RATE_SLOT_MS, type EndpointGate } from './endpoint-gate.js';
+import { withoutNul } from '../core/text.js';
 
 /** Fresh rate slots taken at most per send when they keep coming back late. */
 const MAX_RATE_RETAKES = 3;
 
-/** PostgreSQL refuses NUL in text: a binary response body must not block recording. */
-const noNul = (s: string | null) => (s !== null && s.includes('\u0000') ? s.replace(/\u0000/g, '\uFFFD') : s);
 
 export interface WorkerDeps {
   queue: DeliveryQueue;
@@ -296,12 +295,12 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
           request_method: req.method,
           request_headers: hide(JSON.stringify(req.headers)),
           // null: the event's payload, as sent (not stored twice); '': no body was sent (a GET template).
-          request_body: req.body === undefined ? '' : req.body === row.payload ? null : noNul(hide(req.body)),
+          request_body: req.body === undefined ? '' : req.body === row.payload ? null : withoutNul(hide(req.body)),
           response_status: res.statusCode ?? null,
           response_headers: res.headers ? JSON.stringify(res.headers) : null,
-          response_body: noNul(res.body ?? null),
+          response_body: withoutNul(res.body ?? null),
           duration_ms: res.durationMs,
-          error: noNul(res.error ?? (outcome.ok ? null : `HTTP ${res.statusCode}`)),
+          error: withoutNul(res.error ?? (outcome.ok ? null : `HTTP ${res.statusCode}`)),
           retry_reason: outcome.reason ?? null,
           notes: req.missing?.length ? `template placeholders without a value (sent empty): ${req.missing.join(', ')}` : null,
         },

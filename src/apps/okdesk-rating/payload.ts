@@ -17,6 +17,7 @@
  *    taken from `event.new_status`, then `issue.status`, then `event.status`; the old one from
  *    `event.old_status`, then `issue.old_status`. Both places agree whenever both are present.
  */
+import { withoutNul } from '../../core/text.js';
 
 export type WebhookKind = 'status' | 'created' | 'comment' | 'ignored';
 
@@ -55,34 +56,31 @@ const KINDS: Partial<Record<string, Exclude<WebhookKind, 'ignored'>>> = {
 export const MAX_ID = 64;
 const MAX_EVENT_TYPE = 100;
 
-/** NUL as U+FFFD: PostgreSQL keeps no NUL in text, and SQLite must store what PostgreSQL does. */
-const noNul = (s: string) => (s.includes('\u0000') ? s.replace(/\u0000/g, '\uFFFD') : s);
-
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const obj = (v: unknown): Obj => (isObj(v) ? v : {});
 
 /** The trimmed text of a string (NUL replaced), undefined when blank or not a string. */
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? noNul(v.trim()) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? withoutNul(v.trim()) : undefined);
+
+/** `str`, and no longer than an id or a status code may be (a longer one is none). */
+const short = (v: unknown): string | undefined => {
+  const s = str(v);
+  return s !== undefined && s.length <= MAX_ID ? s : undefined;
+};
 
 /** A string or finite number id → trimmed string; anything else, or longer than MAX_ID, → undefined. */
 export function idOf(v: unknown): string | undefined {
-  const id = typeof v === 'number' && Number.isFinite(v) ? String(v) : str(v);
-  return id !== undefined && id.length <= MAX_ID ? id : undefined;
+  return typeof v === 'number' && Number.isFinite(v) ? String(v) : short(v);
 }
 
 /** `{code, name}` (or a bare code string) → its parts. */
 function status(v: unknown): { code?: string; name?: string } | undefined {
-  // A code longer than any status code is no status code.
-  const codeOf = (c: unknown) => {
-    const s = str(c);
-    return s !== undefined && s.length <= MAX_ID ? s : undefined;
-  };
   if (typeof v === 'string') {
-    const code = codeOf(v);
+    const code = short(v);
     return code ? { code } : undefined;
   }
   if (!isObj(v)) return undefined;
-  const code = codeOf(v.code);
+  const code = short(v.code);
   const name = str(v.name);
   return code || name ? { code, name } : undefined;
 }
