@@ -51,6 +51,8 @@
  *   BENCH_CPU_PROF=<dir>               --cpu-prof the Hookbridge children into <dir>/<case>
  *   BENCH_CPU_PROF_INTERVAL (1000)     their sampling interval, µs (200 shows what one stall of the
  *                                      event loop was made of)
+ *   BENCH_NODE_ARGS                    extra Node options for the Hookbridge children (space-separated),
+ *                                      e.g. --require=<preload> for a diagnostic
  *   BENCH_ROUNDS (3)                   interleaved rounds of the throughput, accept and meetings
  *                                      sections: each system's median run is its figure
  *   BENCH_CAP_SECONDS (2400)           the whole run is stopped past this
@@ -102,6 +104,7 @@ const CFG = {
   logLevel: process.env.BENCH_LOG_LEVEL || 'warn',
   cpuProfDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined,
   cpuProfIntervalUs: int('BENCH_CPU_PROF_INTERVAL', undefined),
+  nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
   rounds: int('BENCH_ROUNDS', 3),
   capSeconds: int('BENCH_CAP_SECONDS', 2400),
   /** graphile-worker pipeline: job concurrency, and the size of its pg pool and its undici pool. */
@@ -224,6 +227,7 @@ function hbOptions(tag, databaseUrl, cwd) {
     logLevel: CFG.logLevel,
     cpuProfDir: CFG.cpuProfDir && path.join(CFG.cpuProfDir, tag),
     cpuProfIntervalUs: CFG.cpuProfIntervalUs,
+    nodeArgs: CFG.nodeArgs,
   };
 }
 
