@@ -191,6 +191,7 @@ export async function startHookbridge({ cli, role, databaseUrl, port, adminToken
     if (tail.length > 40) tail.splice(0, tail.length - 40);
   };
   child.stdout.on('data', keep);
+  if (process.env.BENCH_CHILD_LOG) child.stdout.on('data', (c) => fs.appendFileSync(process.env.BENCH_CHILD_LOG, c));
   child.stderr.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;

@@ -53,6 +53,7 @@
  *                                      event loop was made of)
  *   BENCH_NODE_ARGS                    extra Node options for the Hookbridge children (space-separated),
  *                                      e.g. --require=<preload> for a diagnostic
+ *   BENCH_CHILD_LOG=<file>             append the Hookbridge children's stdout there (e.g. --trace-gc-nvp output)
  *   BENCH_ROUNDS (3)                   interleaved rounds of the throughput, accept and meetings
  *                                      sections: each system's median run is its figure
  *   BENCH_CAP_SECONDS (2400)           the whole run is stopped past this
