@@ -38,78 +38,97 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
   const { store, repos } = await openRepos(config, logger, apps);
   const defaultProjectId = await ensureDefaultProject(repos);
   const generatedAdminToken = await ensureAdminToken(repos, config);
-  const metrics = createMetrics();
-  registerQueueGauges(metrics, (now) => repos.deliveryStats.queueStats(now));
-  const runsWorker = config.role !== 'api';
-
   let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
-  const notifyTag = processTag();
-  const notify = coalescedNotify(store.caps.notify ? store.pool : undefined, notifyTag, logger);
-  const wake = () => {
-    worker?.worker.wake();
-    notify();
-  };
-  const wakeJobs = () => {
-    worker?.jobs.wake();
-    notify();
-  };
-  const publisher = createPublisher(repos.events, () => metrics.eventsPublished.inc(), wake, () => worker?.worker);
-  const ctx: AppContext = {
-    config,
-    repos,
-    metrics,
-    logger,
-    defaultProjectId: () => defaultProjectId,
-    wake,
-    publisher,
-    jobs: createJobQueue(repos.jobs, wakeJobs, { maxAttempts: config.jobMaxAttempts }),
-    actions: new Map([['publish', publish]]),
-    reservedPaths: new Map(),
-    migrations: appMigrations(apps),
-  };
-
-  // Each enabled app adds its routes, actions, job kinds and paths.
-  const instances: AppInstance[] = [];
-  const jobKinds = new Map<string, JobKind>();
-  const root: RouteModule[] = [];
-  const v1: RouteModule[] = [];
-  for (const app of apps) {
-    const settings = app.name in config.apps ? config.apps[app.name] : BUILTIN_APPS.includes(app) ? undefined : app.config(envReader({}));
-    if (settings === undefined) continue;
-    const inst = await app.create(ctx, settings);
-    instances.push(inst);
-    if (inst.root) root.push(inst.root);
-    if (inst.v1) v1.push(inst.v1);
-    for (const [type, spec] of Object.entries(inst.actions ?? {})) ctx.actions.set(type, spec);
-    for (const [kind, spec] of Object.entries(inst.jobs ?? {})) jobKinds.set(kind, spec);
-    for (const [path, owner] of Object.entries(inst.paths ?? {})) ctx.reservedPaths.set(path, owner);
+  let app: FastifyInstance | undefined;
+  try {
+    return await launch();
+  } catch (err) {
+    // The caller prints a generated admin token only once this start succeeds: a start that
+    // fails after making one (the port taken, an app that cannot start) takes it back, so
+    // the next start makes one and prints it, instead of leaving a database nobody can sign in to.
+    await app?.close().catch(() => undefined);
+    await worker?.stop().catch(() => undefined);
+    if (generatedAdminToken) {
+      const row = await repos.tokens.findByToken(generatedAdminToken).catch(() => undefined);
+      if (row) await repos.tokens.delete(row.id).catch((e: unknown) => logger.error({ err: e }, 'could not remove the admin token of a failed start'));
+    }
+    await store.close().catch(() => undefined);
+    throw err;
   }
 
-  if (runsWorker) worker = await startWorker({ config, repos, metrics, logger, publisher, jobKinds, notifyTag });
-  const app = await buildApp(ctx, logger, { root, v1 });
-  // Fastify writes the one "listening" line; ours carries the role and the database.
-  await app.listen({ port: config.port, host: config.host, listenTextResolver: (address) => `hookbridge listening at ${address} (role ${config.role}, ${store.caps.dialect})` });
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  for (const inst of instances) await inst.start?.({ runsWorker });
+  async function launch(): Promise<RunningServer> {
+    const metrics = createMetrics();
+    registerQueueGauges(metrics, (now) => repos.deliveryStats.queueStats(now));
+    const runsWorker = config.role !== 'api';
 
-  let closed = false;
-  return {
-    url,
-    app,
-    repos,
-    ctx,
-    generatedAdminToken,
-    async close() {
-      if (closed) return;
-      closed = true;
-      for (const inst of instances) await inst.stop?.();
-      await app.close();
-      await worker?.stop();
-      await store.close();
-    },
-  };
+    const notifyTag = processTag();
+    const notify = coalescedNotify(store.caps.notify ? store.pool : undefined, notifyTag, logger);
+    const wake = () => {
+      worker?.worker.wake();
+      notify();
+    };
+    const wakeJobs = () => {
+      worker?.jobs.wake();
+      notify();
+    };
+    const publisher = createPublisher(repos.events, () => metrics.eventsPublished.inc(), wake, () => worker?.worker);
+    const ctx: AppContext = {
+      config,
+      repos,
+      metrics,
+      logger,
+      defaultProjectId: () => defaultProjectId,
+      wake,
+      publisher,
+      jobs: createJobQueue(repos.jobs, wakeJobs, { maxAttempts: config.jobMaxAttempts }),
+      actions: new Map([['publish', publish]]),
+      reservedPaths: new Map(),
+      migrations: appMigrations(apps),
+    };
+
+    // Each enabled app adds its routes, actions, job kinds and paths.
+    const instances: AppInstance[] = [];
+    const jobKinds = new Map<string, JobKind>();
+    const root: RouteModule[] = [];
+    const v1: RouteModule[] = [];
+    for (const app of apps) {
+      const settings = app.name in config.apps ? config.apps[app.name] : BUILTIN_APPS.includes(app) ? undefined : app.config(envReader({}));
+      if (settings === undefined) continue;
+      const inst = await app.create(ctx, settings);
+      instances.push(inst);
+      if (inst.root) root.push(inst.root);
+      if (inst.v1) v1.push(inst.v1);
+      for (const [type, spec] of Object.entries(inst.actions ?? {})) ctx.actions.set(type, spec);
+      for (const [kind, spec] of Object.entries(inst.jobs ?? {})) jobKinds.set(kind, spec);
+      for (const [path, owner] of Object.entries(inst.paths ?? {})) ctx.reservedPaths.set(path, owner);
+    }
+
+    if (runsWorker) worker = await startWorker({ config, repos, metrics, logger, publisher, jobKinds, notifyTag });
+    const http = (app = await buildApp(ctx, logger, { root, v1 }));
+    // Fastify writes the one "listening" line; ours carries the role and the database.
+    await http.listen({ port: config.port, host: config.host, listenTextResolver: (address) => `hookbridge listening at ${address} (role ${config.role}, ${store.caps.dialect})` });
+    const addr = http.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    for (const inst of instances) await inst.start?.({ runsWorker });
+
+    let closed = false;
+    return {
+      url,
+      app: http,
+      repos,
+      ctx,
+      generatedAdminToken,
+      async close() {
+        if (closed) return;
+        closed = true;
+        for (const inst of instances) await inst.stop?.();
+        await http.close();
+        await worker?.stop();
+        await store.close();
+      },
+    };
+  }
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -231,6 +232,29 @@ describe('hookbridge serve', SLOW, () => {
     expect(second.stdout()).toContain('hookbridge listening');
     expect(second.stdout() + second.stderr()).not.toMatch(/hba_/);
     expect(second.stderr()).not.toMatch(/Admin token/);
+  });
+  it('a first start that cannot listen (the port taken) keeps no admin token: the next start generates one and prints it', async () => {
+    const d = db();
+    const env = envFor(d, { HOOKBRIDGE_ADMIN_TOKEN: undefined });
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const failed = start(['serve', '--port', String(port)], env);
+      expect(await failed.exited).not.toBe(0);
+      expect(failed.stderr() + failed.stdout()).toMatch(/EADDRINUSE/);
+      // It never printed a token, so none may be left in the database.
+      expect(failed.stderr()).not.toMatch(/hba_/);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+    const next = await serve(env);
+    const deadline = Date.now() + 5000;
+    while (!/hba_[A-Za-z0-9_-]{20,}/.test(next.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    const tokens = next.stderr().match(/hba_[A-Za-z0-9_-]{20,}/g) ?? [];
+    expect(tokens, next.stderr()).toHaveLength(1);
+    expect((await call(next.base, tokens[0] as string)).status).toBe(200);
+    expect(await stop(next)).toBe(0);
   });
 });
 
