@@ -57,6 +57,7 @@
  *   BENCH_ROUNDS (3)                   interleaved rounds of the throughput, accept and meetings
  *                                      sections: each system's median run is its figure
  *   BENCH_CAP_SECONDS (2400)           the whole run is stopped past this
+ *   BENCH_RESULTS_DIR (bench/results)  where the JSON goes
  *
  * This machine's speed drifts by a third within minutes, and a single run of a system can
  * land in a slow minute. So the throughput, accept and meetings sections run every system
@@ -108,6 +109,7 @@ const CFG = {
   nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
   rounds: int('BENCH_ROUNDS', 3),
   capSeconds: int('BENCH_CAP_SECONDS', 2400),
+  resultsDir: path.resolve(process.env.BENCH_RESULTS_DIR || path.join(ROOT, 'bench', 'results')),
   /** graphile-worker pipeline: job concurrency, and the size of its pg pool and its undici pool. */
   graphile: { concurrency: 32, pool: 40 },
 };
@@ -1031,7 +1033,7 @@ async function main() {
     void killAll(1000).finally(() => process.exit(3));
   }, CFG.capSeconds * 1000);
   watchdog.unref();
-  fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
+  fs.mkdirSync(CFG.resultsDir, { recursive: true });
   RUN.dist = snapshotDist();
   process.on('exit', RUN.dist.remove);
   const on = (s) => CFG.sections.includes(s);
@@ -1154,7 +1156,7 @@ async function main() {
     ...R,
     table: rows,
   };
-  const file = path.join(ROOT, 'bench', 'results', `${new Date().toISOString().replace(/:/g, '-')}.json`);
+  const file = path.join(CFG.resultsDir, `${new Date().toISOString().replace(/:/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   printTable(
     `Hookbridge bench (issues 11 and 12) — ${host.cpus} × ${host.model}, Node ${host.node}, load ${host.loadavg.join(' ')} → ${result.machine.loadavgEnd.join(' ')}`,

@@ -6,6 +6,7 @@ import dotenv from 'dotenv';
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { registerTools } from './cli-tools.js';
+import { registerBench } from './cli-bench.js';
 import { tuneHeap } from './heap.js';
 
 // The server and the store are imported inside each command, after the configuration
@@ -122,6 +123,7 @@ token
   });
 
 registerTools(program);
+registerBench(program);
 
 program.parseAsync().catch((err) => {
   console.error(err instanceof Error ? err.message : err);

@@ -1,5 +1,7 @@
 /** `hookbridge send-test` and `hookbridge verify`, run as a user would (node dist/cli.js). */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,13 +10,13 @@ import { verifyWebhookSignature } from '../helpers/seed001.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
 
-function run(args: string[]): Promise<{ code: number | null; out: string }> {
+function run(args: string[], env: Record<string, string> = {}, killAfterMs = 20_000): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     child.stdout.on('data', (b) => (out += b));
     child.stderr.on('data', (b) => (out += b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, out });
@@ -86,5 +88,41 @@ describe('send-test and verify', () => {
     const res = await run(['send-test', '--url', 'http://127.0.0.1:9/nothing', '--timeout', '2000']);
     expect(res.code).toBe(1);
     expect(res.out).toMatch(/failed after/);
+  });
+});
+
+describe('hookbridge bench', () => {
+  it('runs the benchmark on the build it comes from: a short accept-latency run on SQLite, its table and its JSON', { timeout: 120_000 }, async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-bench-'));
+    try {
+      const r = await run(['bench', '--only', 'accept', '--databases', 'sqlite', '--rounds', '1', '--out', out], {
+        BENCH_RATE: '100',
+        BENCH_RATE_SECONDS: '1',
+        BENCH_WARMUP_SECONDS: '1',
+      }, 110_000);
+      expect(r.code, r.out).toBe(0);
+      expect(r.out).toMatch(/publish accept p99 at 100 ev\/s, SQLite\s+[\d.]+ ms/);
+      const files = fs.readdirSync(out).filter((f) => f.endsWith('.json'));
+      expect(files).toHaveLength(1);
+      const result = JSON.parse(fs.readFileSync(path.join(out, files[0]!), 'utf8'));
+      // Every publish of the run was accepted and delivered, by a Hookbridge on SQLite and by the relay.
+      for (const sys of ['sqlite', 'relay']) {
+        const a = result.accept[sys];
+        expect(a.errors, sys).toBe(0);
+        expect(a.notReceived, sys).toBe(0);
+        expect(a.acceptMs.count, sys).toBe(100);
+      }
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an unknown section or a bad number, naming what it takes', async () => {
+    const bad = await run(['bench', '--only', 'throughput,speed']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.out).toMatch(/--only "throughput,speed": expected a comma list of raw, throughput, accept, meetings, backlog, workers/);
+    const rounds = await run(['bench', '--rounds', '0']);
+    expect(rounds.code).not.toBe(0);
+    expect(rounds.out).toMatch(/--rounds "0": expected a whole number/);
   });
 });
