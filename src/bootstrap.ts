@@ -7,10 +7,11 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { isHookbridgeSqlite, openStore, sqliteFile, type Store } from './store/db.js';
+import { isHookbridgeSqlite, openStore, postgresState, sqliteFile, type Store } from './store/db.js';
 import { migrateStore } from './store/migrate.js';
 import { createRepos, type Repos } from './store/index.js';
 import { createSecretBox, type SecretBox } from './core/secretbox.js';
+import { postgresTarget } from './core/database-url.js';
 import type { Migration } from 'kysely';
 import { BUILTIN_APPS } from './apps/index.js';
 import type { BuiltinApp } from './apps/app.js';
@@ -60,17 +61,30 @@ export function describeDatabase(databaseUrl: string): string {
 /**
  * For commands that must not create a database (all but `serve` and `migrate`): why
  * `databaseUrl` is not an existing Hookbridge database, or undefined when it is. A
- * token written into a database nothing else uses would work nowhere.
+ * token written into a database nothing else uses would work nowhere. Looks without
+ * creating anything (on PostgreSQL: no schema, no table).
  */
-export function notAnExistingDatabase(databaseUrl: string): string | undefined {
+export async function notAnExistingDatabase(databaseUrl: string): Promise<string | undefined> {
   if (databaseUrl === 'sqlite::memory:') {
     return 'sqlite::memory: is a new, empty database that vanishes when this command exits; point --database or DATABASE_URL at the database the server uses';
   }
   const file = sqliteFile(databaseUrl);
-  if (!file || isHookbridgeSqlite(file)) return undefined;
-  const what = fs.existsSync(file) ? `${file} is not a Hookbridge database` : `There is no database at ${file}`;
+  let what: string;
+  if (file) {
+    if (isHookbridgeSqlite(file)) return undefined;
+    what = `${fs.existsSync(file) ? `${file} is not a Hookbridge database` : `There is no database at ${file}`} (DATABASE_URL=${databaseUrl})`;
+  } else {
+    const state = await postgresState(databaseUrl);
+    if (state === 'ready') return undefined;
+    const target = postgresTarget(databaseUrl);
+    const schema = 'schema' in target ? target.schema : undefined;
+    what =
+      state === 'no-schema'
+        ? `There is no schema ${schema} in ${describeDatabase(databaseUrl)}`
+        : `There are no Hookbridge tables in ${describeDatabase(databaseUrl)}${schema ? '' : ' (its search_path)'}`;
+  }
   return (
-    `${what} (DATABASE_URL=${databaseUrl}). This command does not create one: point --database or DATABASE_URL ` +
+    `${what}. This command does not create one: point --database or DATABASE_URL ` +
     'at the database the server uses, or create it first with "hookbridge migrate" (or "hookbridge serve").'
   );
 }

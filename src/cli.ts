@@ -99,7 +99,7 @@ token
   .action(async (opts) => {
     const cfg = config({ DATABASE_URL: opts.database });
     const { ensureDefaultProject, notAnExistingDatabase, openRepos } = await import('./bootstrap.js');
-    const problem = notAnExistingDatabase(cfg.databaseUrl);
+    const problem = await notAnExistingDatabase(cfg.databaseUrl);
     if (problem) {
       console.error(problem);
       process.exitCode = 1;

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { envReader, type Env } from './core/env.js';
+import { postgresTarget } from './core/database-url.js';
 import { BUILTIN_APPS } from './apps/index.js';
 
 export type Role = 'api' | 'worker' | 'all';
@@ -75,6 +76,8 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`DATABASE_URL=${JSON.stringify(databaseUrl)}: expected sqlite:PATH, sqlite::memory: or postgres://…`);
   }
   const isPg = databaseUrl.startsWith('postgres');
+  const target = isPg ? postgresTarget(databaseUrl) : undefined;
+  if (target && 'problem' in target) problems.push(`DATABASE_URL: ${target.problem}`);
   const secretKey = env.HOOKBRIDGE_SECRET_KEY || undefined;
   if (secretKey !== undefined && secretKey.length < 16) {
     problems.push('HOOKBRIDGE_SECRET_KEY: must be at least 16 characters (32 random bytes, hex or base64, recommended)');

@@ -11,6 +11,7 @@ import type { DB } from './schema.js';
 import { startCheckpointer } from './checkpointer.js';
 import { isUniqueViolation } from './query.js';
 import { sqliteWriter, type SqliteWriter } from './group-commit.js';
+import { postgresTarget, type PostgresTarget } from '../core/database-url.js';
 
 export interface Capabilities {
   dialect: 'sqlite' | 'postgres';
@@ -149,18 +150,45 @@ function cachedStatements(sqlite: SQLite.Database, max = 500) {
   };
 }
 
+/** The URL's connection and schema; a URL the configuration check would refuse throws (see core/database-url.ts). */
+function postgresTargetOf(databaseUrl: string): PostgresTarget {
+  const target = postgresTarget(databaseUrl);
+  if ('problem' in target) throw new Error(`DATABASE_URL: ${target.problem}`);
+  return target;
+}
+
+/**
+ * Whether a PostgreSQL URL leads to a Hookbridge database (its schema, or the
+ * search_path's, holds the migration table); never creates or changes anything.
+ * `no-schema`: the `?schema=` named does not exist; `no-tables`: nothing Hookbridge made is there.
+ */
+export async function postgresState(databaseUrl: string): Promise<'ready' | 'no-schema' | 'no-tables'> {
+  const { connectionString, schema } = postgresTargetOf(databaseUrl);
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    if (schema) {
+      const { rows } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (!rows.length) return 'no-schema';
+    }
+    // to_regclass resolves an unqualified name through the search_path, as the migrator does.
+    const table = schema ? `${schema}.kysely_migration` : 'kysely_migration';
+    const { rows } = await client.query('SELECT to_regclass($1) IS NOT NULL AS found', [table]);
+    return rows[0].found ? 'ready' : 'no-tables';
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * `postgres://…?schema=name` puts every table in that schema (created if missing);
  * tests give each run its own schema this way.
  */
 async function openPostgres(opts: StoreOptions): Promise<Store> {
-  const url = new URL(opts.databaseUrl);
-  const schema = url.searchParams.get('schema');
-  url.searchParams.delete('schema');
-  const config: pg.PoolConfig = { connectionString: url.toString(), max: opts.poolSize ?? 10 };
+  const { connectionString, schema } = postgresTargetOf(opts.databaseUrl);
+  const config: pg.PoolConfig = { connectionString, max: opts.poolSize ?? 10 };
   if (schema) {
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`DATABASE_URL schema ${schema}: use lowercase letters, digits and _`);
-    const admin = new pg.Client({ connectionString: url.toString() });
+    const admin = new pg.Client({ connectionString });
     await admin.connect();
     try {
       await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -181,7 +209,7 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
   return {
     db,
     pool,
-    schema: schema ?? undefined,
+    schema,
     pgConnection: config,
     caps: { dialect: 'postgres', skipLocked: true, notify: true },
     async close() {

@@ -155,6 +155,22 @@ async function appliedMigrations(d: TestDb): Promise<string[]> {
   }
 }
 
+async function pgQuery(text: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The tables of a PostgreSQL schema, sorted; undefined when there is no such schema. */
+async function pgTables(schema: string): Promise<string[] | undefined> {
+  if (!(await pgQuery(`SELECT 1 FROM pg_namespace WHERE nspname = '${schema}'`)).rowCount) return undefined;
+  return (await pgQuery(`SELECT table_name FROM information_schema.tables WHERE table_schema = '${schema}' ORDER BY 1`)).rows.map((r) => r.table_name);
+}
+
 beforeAll(() => {
   // dist/ is built once per run by test/helpers/global-setup.ts.
   expect(fs.existsSync(CLI)).toBe(true);
@@ -191,6 +207,19 @@ describe('configuration errors stop start-up', SLOW, () => {
     const r = await run(['serve', '--port', 'abc'], envFor(db()));
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('PORT');
+  });
+
+  it('an empty ?schema= in a PostgreSQL URL is a configuration error for migrate and token create (it read as "no schema", and migrate failed on an internal error)', async () => {
+    // Nothing listens on port 1: the check comes before any connection.
+    const env = envFor(undefined, { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x?schema=', HOOKBRIDGE_SECRET_KEY: SECRET_KEY });
+    for (const args of [['migrate'], ['token', 'create', '--project', 'default']]) {
+      const r = await run(args, env);
+      expect(r.code, r.stderr).not.toBe(0);
+      expect(r.code).not.toBeNull();
+      expect(r.stderr).toMatch(/Invalid configuration/);
+      expect(r.stderr).toMatch(/DATABASE_URL: \?schema= is empty/);
+      expect(r.stdout.trim()).toBe('');
+    }
   });
 
   it('a bad value in ./.env stops start-up too', async () => {
@@ -365,6 +394,31 @@ describe('commands that touch the database say which, and only serve and migrate
     expect(notOurs.code).not.toBe(0);
     expect(notOurs.stderr).toContain(stray);
     expect(fs.statSync(stray).size).toBe(0);
+  });
+
+  it.runIf(!!PG_URL)('on PostgreSQL, token create with a ?schema= that does not exist or holds no Hookbridge tables refuses, and creates neither schema nor table', async () => {
+    const d = db(); // a fresh schema name: nothing made yet
+    const missing = await run(['token', 'create', '--project', 'default'], envFor(d));
+    expect(missing.code, missing.stderr).not.toBe(0);
+    expect(missing.code).not.toBeNull();
+    expect(missing.stderr).toContain(`no schema ${d.schema}`);
+    expect(missing.stderr).toMatch(/hookbridge migrate/);
+    expect(missing.stdout.trim()).toBe('');
+    expect(await pgTables(d.schema!)).toBeUndefined();
+
+    // A schema that exists but is another program's: no table is added to it.
+    await pgQuery(`CREATE SCHEMA ${d.schema}; CREATE TABLE ${d.schema}.theirs (id int)`);
+    const foreign = await run(['token', 'create', '--project', 'default'], envFor(d));
+    expect(foreign.code, foreign.stderr).not.toBe(0);
+    expect(foreign.stderr).toMatch(/no Hookbridge tables/);
+    expect(foreign.stdout.trim()).toBe('');
+    expect(await pgTables(d.schema!)).toEqual(['theirs']);
+
+    // Once migrated, it works.
+    expect((await run(['migrate'], envFor(d))).code).toBe(0);
+    const t = await run(['token', 'create', '--project', 'default'], envFor(d));
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout.trim()).toMatch(/^hb_/);
   });
 
   it('migrate and serve may create it; every command that opens it prints which database to stderr', async () => {
