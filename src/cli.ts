@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `hookbridge` command. `.env` is read when present; flags override the environment. */
 import fs from 'node:fs';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import dotenv from 'dotenv';
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config.js';
@@ -89,12 +89,19 @@ program
     console.log('migrations up to date');
   });
 
+/** A token's label, by the API's rule (1–200 characters), and never only spaces: it names the token in every list. */
+function tokenName(value: string): string {
+  if (!value.trim()) throw new InvalidArgumentError('A token name must not be empty or only spaces.');
+  if (value.length > 200) throw new InvalidArgumentError('A token name is at most 200 characters.');
+  return value;
+}
+
 const token = program.command('token').description('manage API tokens');
 token
   .command('create')
   .description('issue a token for a project and print it once')
   .requiredOption('--project <id>', 'project id (prj_…), or "default"')
-  .option('--name <name>', 'a label for the token', 'cli')
+  .option('--name <name>', 'a label for the token (1–200 characters)', tokenName, 'cli')
   .option('-d, --database <url>', 'database URL (DATABASE_URL)')
   .action(async (opts) => {
     const cfg = config({ DATABASE_URL: opts.database });

@@ -361,6 +361,26 @@ describe('hookbridge migrate and token create', SLOW, () => {
   });
 });
 
+describe('token create --name', SLOW, () => {
+  it('an empty, blank or over-long name is refused with a message naming --name, and no token is issued', async () => {
+    const d = db();
+    const env = envFor(d);
+    expect((await run(['migrate'], env)).code).toBe(0);
+    for (const name of ['', '   ', '\t', 'x'.repeat(201)]) {
+      const r = await run(['token', 'create', '--project', 'default', '--name', name], env);
+      expect(r.code, `${JSON.stringify(name)}: ${r.stderr}`).not.toBe(0);
+      expect(r.code).not.toBeNull();
+      expect(r.stderr).toMatch(/--name/);
+      expect(r.stderr).toMatch(/empty or only spaces|at most 200/);
+      expect(r.stdout.trim()).toBe('');
+    }
+    // A name with spaces inside (or around) is a name.
+    const ok = await run(['token', 'create', '--project', 'default', '--name', ' deploy bot '], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout.trim()).toMatch(/^hb_/);
+  });
+});
+
 describe('commands that touch the database say which, and only serve and migrate create one', SLOW, () => {
   it('token create with no database refuses, naming the path, and creates nothing', async () => {
     // The default DATABASE_URL, sqlite:./data/hookbridge.db, in a directory that has none.
