@@ -50,6 +50,36 @@ describe('ratings routes and dates', () => {
   });
 });
 
+describe('PUT /v1/okdesk/contacts/{id}: telegramChatId', () => {
+  it('anything but a non-zero safe integer is a 422 naming the field, and nothing is linked (1e21 was stored as "1e+21")', async () => {
+    for (const raw of ['1e21', '-1e21', '9007199254740992', '"9007199254740992"', '"99999999999999999999"', '0', '"-0"', '1.5', '"abc"']) {
+      const r = await s.api('PUT', '/v1/okdesk/contacts/601', { raw: `{"telegramChatId": ${raw}}`, headers: { 'content-type': 'application/json' } });
+      expect(r.status, `${raw}: ${r.text}`).toBe(422);
+      expect(r.body.success).toBe(false);
+      expect(r.body.error.code).toBe('VALIDATION_ERROR');
+      expect(r.body.error.details.map((d: { field: string }) => d.field)).toContain('telegramChatId');
+    }
+    expect((await s.api('GET', '/v1/okdesk/contacts/601')).status).toBe(404);
+  });
+
+  it('numbers and strings of digits up to ±(2^53 − 1) are linked, stored as Telegram writes the id', async () => {
+    const cases: Array<[unknown, string]> = [
+      [Number.MAX_SAFE_INTEGER, '9007199254740991'],
+      [-Number.MAX_SAFE_INTEGER, '-9007199254740991'],
+      [-1001234567890, '-1001234567890'],
+      ['-1001234567890', '-1001234567890'],
+      ['0042', '42'],
+      [777, '777'],
+    ];
+    for (const [telegramChatId, stored] of cases) {
+      const r = await s.api('PUT', '/v1/okdesk/contacts/602', { body: { telegramChatId } });
+      expect(r.status, `${JSON.stringify(telegramChatId)}: ${r.text}`).toBe(200);
+      expect(r.body.data.telegramChatId).toBe(stored);
+      expect((await s.api('GET', '/v1/okdesk/contacts/602')).body.data.telegramChatId).toBe(stored);
+    }
+  });
+});
+
 describe('a contact linked and unlinked at the same moment', () => {
   it('each answers as if it came first or second: 200/204 or 404, never a 500', async () => {
     for (let round = 0; round < 12; round++) {

@@ -4,7 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../context.js';
-import { AppError, found, notFound } from '../../errors.js';
+import { AppError, found, invalid, notFound } from '../../errors.js';
 import { DateTime, NoContent, Nullable, Ok, PageQuery, Paged, component, errors, iso, ok, page, ref } from '../../http/schemas.js';
 import type { ContactRow, OkdeskStore, RatingRow } from './store.js';
 import { ratingStats } from './stats.js';
@@ -13,9 +13,28 @@ import { parseDate } from '../../core/stats.js';
 
 const ContactParams = Type.Object({ contactId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'Okdesk contact id' }) });
 const ContactBody = Type.Object(
-  { telegramChatId: Type.Union([Type.String({ pattern: '^-?[0-9]{1,20}$' }), Type.Integer()], { description: 'Telegram chat id (the user\'s id for a private chat)' }) },
+  {
+    telegramChatId: Type.Union([Type.String({ pattern: '^-?[0-9]{1,20}$' }), Type.Integer()], {
+      description: "Telegram chat id (the user's id for a private chat, negative for a group): a non-zero integer within ±9007199254740991, as a number or a string of digits",
+    }),
+  },
   { additionalProperties: false },
 );
+
+/**
+ * The chat id as stored and compared with what Telegram reports (`String(chat.id)`): the
+ * decimal of a non-zero safe integer. Telegram's ids have at most 52 significant bits;
+ * anything else (`1e21` stored as "1e+21", 20 digits, a leading 0) names no chat.
+ */
+function chatIdOf(v: string | number): string {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n === 0) {
+    throw invalid(`\`telegramChatId\` must be a Telegram chat id: a non-zero integer within ±${Number.MAX_SAFE_INTEGER} (got ${JSON.stringify(v)})`, [
+      { field: 'telegramChatId', message: 'is not a Telegram chat id (a non-zero safe integer)' },
+    ]);
+  }
+  return String(n);
+}
 const Period = Type.Object({
   from: Type.Optional(Type.String({ format: 'date-time', description: 'ISO time; default: 30 days before `to`' })),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'ISO time; default: now' })),
@@ -139,7 +158,7 @@ export const ratingApiRoutes =
           summary: 'Link an Okdesk contact to a Telegram chat (replaces an earlier link)',
           params: ContactParams,
           body: ContactBody,
-          response: { 200: Ok(ref(ContactView)) },
+          response: { 200: Ok(ref(ContactView)), ...errors(404, 422) },
         },
       },
       async (req) => {
@@ -147,7 +166,7 @@ export const ratingApiRoutes =
         await store.linkContact({
           project_id: projectId,
           contact_id: req.params.contactId,
-          telegram_chat_id: String(req.body.telegramChatId),
+          telegram_chat_id: chatIdOf(req.body.telegramChatId),
           phone: null,
           name: null,
           linked_by: 'api',
