@@ -168,6 +168,10 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    // The file server (@fastify/static, the API docs' /docs/static/*) refuses a path that
+    // climbs out of its folder (`..`, `%2e%2e`) with a bare 403; our own refusals are all
+    // AppError('FORBIDDEN'). No file is served at such a path: answer as for any missing file.
+    if (err.statusCode === 403 && !(err instanceof AppError)) return reply.callNotFound();
     const e = toAppError(err);
     if (e.status >= 500) req.log.error({ err }, 'request failed');
     else req.log.debug({ code: e.code, msg: e.message }, 'request rejected');

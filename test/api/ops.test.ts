@@ -1,4 +1,5 @@
 /** SPEC §1 operations: /health, /ready, /metrics, /openapi.json, /docs — no token needed. */
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { API_ONLY, expectError, expectOk } from './_support.js';
@@ -107,6 +108,37 @@ describe('operations endpoints', () => {
     const html = await res.text();
     expect(html).toMatch(/<html/i);
     expect(html.toLowerCase()).toContain('swagger');
+  });
+
+  it('a path that climbs out of the docs\' static folder is a 404 NOT_FOUND, like any file not served (it was 403 VALIDATION_ERROR)', async () => {
+    // Sent as written: fetch() and a URL string would resolve the dot segments before sending.
+    const { hostname, port } = new URL(s.url);
+    const get = (path: string) =>
+      new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const req = http.get({ hostname, port, path, timeout: 10_000 }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => {
+            try {
+              resolve({ status: res.statusCode!, body: JSON.parse(text) });
+            } catch {
+              reject(new Error(`${path}: ${res.statusCode} ${text.slice(0, 200)}`));
+            }
+          });
+        });
+        req.on('timeout', () => req.destroy(new Error(`${path}: no answer`)));
+        req.on('error', reject);
+      });
+    const missing = await get('/docs/static/not-there.js');
+    expect(missing.status).toBe(404);
+    for (const path of ['/docs/static/../../package.json', '/docs/static/%2e%2e/%2e%2e/package.json', '/docs/static/..%5c..%5cpackage.json', '/docs/static/a/%2E%2E/%2e%2e/%2e%2e/package.json', '/docs/static/..']) {
+      const r = await get(path);
+      expect({ path, status: r.status, code: r.body.error?.code }).toEqual({ path, status: 404, code: 'NOT_FOUND' });
+      expect(r.body.success).toBe(false);
+      expect(r.body.error.message).toMatch(/not found/);
+    }
+    // The files it does serve are still there.
+    expect((await fetch(`${s.url}/docs/static/logo.svg`)).status).toBe(200);
   });
 
   it('an unknown route is a 404 with the envelope', async () => {
