@@ -27,10 +27,18 @@ const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /**
  * A date (`2024-01-01`, midnight UTC) or an ISO date-time; undefined when it is not one,
- * or lies outside 1970–9999 (so that a default window before it, 24 h earlier, is still a date).
+ * is not on the calendar (`2026-02-30`), or lies outside 1970–9999 (so that a default
+ * window before it, 24 h earlier, is still a date).
  */
 export function parseDate(v: string | undefined): number | undefined {
-  if (!v || !ISO_DATE.test(v)) return undefined;
+  if (!v || !ISO_DATE.test(v) || !onCalendar(v)) return undefined;
   const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
   return Number.isNaN(t) || t < 0 || t > LATEST ? undefined : t;
+}
+
+/** Whether the `YYYY-MM-DD` that starts `v` is a real day: Date.parse rolls 2026-02-30 over to March 2. */
+function onCalendar(v: string): boolean {
+  const [year, month, day] = [v.slice(0, 4), v.slice(5, 7), v.slice(8, 10)].map(Number);
+  // Day 0 of the next month is the last of this one. (Date.UTC reads years 0–99 as 19xx; they are refused as before 1970 anyway.)
+  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }

@@ -102,4 +102,23 @@ describe('dates at the edge of what JavaScript holds', () => {
       expect((await s.api('GET', `/v1/webhooks/${w.id}/stats?endDate=${encodeURIComponent(end)}`)).status, end).toBe(200);
     }
   });
+
+  it('a day that is not on the calendar (2026-02-30, 2025-02-29, 2026-04-31) is refused like any bad date, not read as early next month', async () => {
+    const w = await createWebhook(s);
+    for (const day of ['2026-02-30', '2025-02-29', '2026-04-31', '2026-02-30T10:00:00Z', '2026-06-31T00:00:00+03:00']) {
+      const q = encodeURIComponent(day);
+      for (const path of [`/v1/webhooks/${w.id}/stats?startDate=${q}&endDate=2026-12-01`, `/v1/webhooks/${w.id}/stats?endDate=${q}`, `/v1/stats/series?startDate=${q}&endDate=2026-12-01`, `/v1/stats/series?endDate=${q}`]) {
+        const r = await s.api('GET', path);
+        expect(r.status, `${path}: ${r.text}`).toBe(400);
+        expect(r.body.error.code).toBe('VALIDATION_ERROR');
+      }
+      expect((await s.api('POST', `/v1/webhooks/${w.id}/replay`, { body: { since: day } })).status, day).toBe(422);
+    }
+    // The last day of each month, a leap day in a leap year, still are dates.
+    for (const day of ['2024-02-29', '2026-02-28', '2026-04-30', '2026-12-31T23:59:59Z']) {
+      const r = await s.api('GET', `/v1/stats/series?startDate=${encodeURIComponent(day)}&endDate=2027-01-01`);
+      expect(r.status, `${day}: ${r.text}`).toBe(200);
+      expect(r.body.data.period.startDate.slice(0, 10)).toBe(day.slice(0, 10));
+    }
+  });
 });

@@ -40,7 +40,7 @@ describe('Telegram unreachable', () => {
 describe('ratings routes and dates', () => {
   it('a leap second or year 0 in from/to is a 400, never a 500 (the schema takes them; no Date holds them)', async () => {
     for (const path of ['/v1/ratings', '/v1/ratings/stats', '/v1/ratings/export.csv']) {
-      for (const q of ['to=2026-12-31T23:59:60Z', 'from=2026-12-31T23:59:60Z', 'to=0000-01-01T00:00:00Z']) {
+      for (const q of ['to=2026-12-31T23:59:60Z', 'from=2026-12-31T23:59:60Z', 'to=0000-01-01T00:00:00Z', 'from=2026-02-30T00:00:00Z']) {
         const r = await s.api('GET', `${path}?${q}`);
         expect(r.status, `${path}?${q}: ${r.text}`).toBe(400);
         expect(r.body.error.code).toBe('VALIDATION_ERROR');
