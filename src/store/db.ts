@@ -29,7 +29,7 @@ export interface Store {
   /** SQLite: the one writer that group-commits synchronous steps on `sqlite` (see group-commit.ts). */
   write?: SqliteWriter;
   pool?: pg.Pool;
-  /** PostgreSQL schema from `?schema=` (tables live there; default: search_path). */
+  /** PostgreSQL: the schema the tables live in — `?schema=`, else search_path's first (`current_schema()`). */
   schema?: string;
   /** The pg connection string (with search_path), for LISTEN clients. */
   pgConnection?: pg.PoolConfig;
@@ -205,11 +205,14 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
     /* an idle client lost its connection; the pool replaces it */
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  await sql`select 1`.execute(db);
+  // Without ?schema=, the schema our tables go to (search_path's first). Kysely's migrator
+  // looks for its bookkeeping tables in every schema unless told which: another program's
+  // kysely_migration elsewhere in the database was taken for ours, and migrating failed.
+  const current = (await sql<{ s: string | null }>`select current_schema() as s`.execute(db)).rows[0]?.s ?? undefined;
   return {
     db,
     pool,
-    schema,
+    schema: schema ?? current,
     pgConnection: config,
     caps: { dialect: 'postgres', skipLocked: true, notify: true },
     async close() {

@@ -441,6 +441,41 @@ describe('commands that touch the database say which, and only serve and migrate
     expect(t.stdout.trim()).toMatch(/^hb_/);
   });
 
+  it.runIf(!!PG_URL)('on PostgreSQL without ?schema=, another program\'s Kysely tables in another schema are not taken for ours: migrate makes ours in search_path\'s schema', async () => {
+    const name = `hb_cli_${Math.random().toString(36).slice(2, 10)}`;
+    await pgQuery(`CREATE DATABASE ${name}`);
+    try {
+      const url = new URL(PG_URL!);
+      url.pathname = `/${name}`;
+      url.search = '';
+      const other = new pg.Client({ connectionString: url.toString() });
+      await other.connect();
+      try {
+        await other.query('CREATE SCHEMA theirs; CREATE TABLE theirs.kysely_migration (name text); CREATE TABLE theirs.kysely_migration_lock (id text)');
+      } finally {
+        await other.end();
+      }
+      const env = envFor(undefined, { DATABASE_URL: url.toString(), HOOKBRIDGE_SECRET_KEY: SECRET_KEY });
+      const m = await run(['migrate'], env);
+      expect(m.code, m.stderr).toBe(0);
+      const t = await run(['token', 'create', '--project', 'default'], env);
+      expect(t.code, t.stderr).toBe(0);
+      expect(t.stdout.trim()).toMatch(/^hb_/);
+      const check = new pg.Client({ connectionString: url.toString() });
+      await check.connect();
+      try {
+        const ours = await check.query(`SELECT count(*)::int AS n FROM public.kysely_migration`);
+        expect(ours.rows[0].n).toBeGreaterThan(0);
+        const theirs = await check.query(`SELECT count(*)::int AS n FROM theirs.kysely_migration`);
+        expect(theirs.rows[0].n).toBe(0);
+      } finally {
+        await check.end();
+      }
+    } finally {
+      await pgQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
+  });
+
   it('migrate and serve may create it; every command that opens it prints which database to stderr', async () => {
     const d = db();
     const env = envFor(d, { HOOKBRIDGE_ADMIN_TOKEN: ADMIN });
