@@ -22,17 +22,20 @@ export function isoSeconds(ms: number): string {
 
 /** `2024-01-01`, or an ISO date-time (`2024-01-01T12:00:00Z`, with seconds, fractions or an offset optional). */
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+/** A date-time that names its zone (`Z`, `+05:00`, `-0300`). */
+const ZONED = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 /** The last moment of year 9999: later ones, and any before 1970, are no period of this server's data. */
 const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /**
- * A date (`2024-01-01`, midnight UTC) or an ISO date-time; undefined when it is not one,
+ * A date (`2024-01-01`, midnight UTC) or an ISO date-time (UTC when it names no zone); undefined when it is not one,
  * is not on the calendar (`2026-02-30`), or lies outside 1970–9999 (so that a default
  * window before it, 24 h earlier, is still a date).
  */
 export function parseDate(v: string | undefined): number | undefined {
   if (!v || !ISO_DATE.test(v) || !onCalendar(v)) return undefined;
-  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+  // A date-time without Z or an offset is UTC too, as a date is: not the server's local time.
+  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : ZONED.test(v) ? v : `${v}Z`);
   return Number.isNaN(t) || t < 0 || t > LATEST ? undefined : t;
 }
 
