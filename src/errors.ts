@@ -68,3 +68,10 @@ export function found<T>(v: T | undefined | null, what: string, id: string): T {
 }
 export const invalid = (message: string, details: ErrorDetail[] = []) =>
   new AppError('VALIDATION_ERROR', message, details);
+/** A name a person reads in lists (a project's, a token's): trimmed, and never blank (422). */
+export function label<T extends string | undefined>(v: T, field = 'name'): T {
+  if (v === undefined) return v;
+  const t = v.trim();
+  if (!t) throw invalid(`${field} must not be blank`, [{ field, message: `${field} must not be blank` }]);
+  return t as T;
+}

@@ -113,6 +113,25 @@ describe('project tokens', () => {
     expectError(await s.api('DELETE', `/v1/tokens/${issued.id}`), 404, 'NOT_FOUND');
   });
 
+  it('a blank project or token name is a 422 naming the field, and nothing is made; names are kept trimmed', async () => {
+    const before = expectOk(await s.api('GET', '/v1/projects?limit=100')).length;
+    for (const name of ['   ', '\t\n']) {
+      const err = expectError(await s.api('POST', '/v1/projects', { body: { name } }), 422, 'VALIDATION_ERROR');
+      expect(err.details).toEqual([{ field: 'name', message: 'name must not be blank' }]);
+    }
+    expect(expectOk(await s.api('GET', '/v1/projects?limit=100')).length).toBe(before);
+
+    const { id, token } = await createProject(s, 'Labels');
+    const tokensBefore = expectOk(await s.api('GET', `/v1/projects/${id}/tokens`));
+    expectError(await s.api('POST', `/v1/projects/${id}/tokens`, { body: { name: '   ' } }), 422, 'VALIDATION_ERROR');
+    expect(expectOk(await s.api('GET', `/v1/projects/${id}/tokens`))).toEqual(tokensBefore);
+    expect(expectOk(await s.api('POST', `/v1/projects/${id}/tokens`, { body: { name: '  ci bot  ' } }), 201).name).toBe('ci bot');
+
+    expectError(await s.api('PUT', '/v1/project', { token, body: { name: '  ' } }), 422, 'VALIDATION_ERROR');
+    expect(expectOk(await s.api('GET', '/v1/project', { token })).name).toBe('Labels');
+    expect(expectOk(await s.api('PUT', '/v1/project', { token, body: { name: ' Labels 2 ' } })).name).toBe('Labels 2');
+  });
+
   it('issuing a token for an unknown project is a 404', async () => {
     expectError(await s.api('POST', '/v1/projects/prj_nope/tokens', { body: { name: 'x' } }), 404, 'NOT_FOUND');
   });

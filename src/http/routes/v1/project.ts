@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
 import type { Project } from '../../../store/projects.js';
-import { found } from '../../../errors.js';
+import { found, label } from '../../../errors.js';
 import { DateTime, Ok, component, ok, readOnly, ref } from '../../schemas.js';
 
 const ProjectPatch = Type.Object({
@@ -49,7 +49,11 @@ const projectRoutes: RouteModule = (app, ctx) => {
   app.put<{ Body: Static<typeof ProjectPatch> }>(
     '/v1/project',
     { schema: { tags: ['projects'], summary: "Update the caller's project (partial)", body: ProjectPatch, response: { 200: Ok(ref(ProjectView)) } } },
-    async (req) => ok(projectView(found(await ctx.repos.projects.update(req.caller.projectId, req.body ?? {}), 'Project', req.caller.projectId))),
+    async (req) => {
+      const patch = req.body ?? {};
+      if (patch.name !== undefined) patch.name = label(patch.name);
+      return ok(projectView(found(await ctx.repos.projects.update(req.caller.projectId, patch), 'Project', req.caller.projectId)));
+    },
   );
 };
 export default projectRoutes;

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RouteModule } from '../../../context.js';
 import { requireAdmin } from '../../auth.js';
-import { notFound } from '../../../errors.js';
+import { label, notFound } from '../../../errors.js';
 import { DateTime, IdParams, NoContent, Nullable, Ok, PageQuery, Paged, component, errors, ok, page, ref } from '../../schemas.js';
 import { ProjectView, projectView } from './project.js';
 
@@ -62,12 +62,12 @@ const projectsRoutes: RouteModule = (app, ctx) => {
         tags,
         summary: 'Create a project and its first token (admin)',
         body: CreateProject,
-        response: { 201: Ok(NewProject, 'The project and its first token, shown this once'), ...errors(403) },
+        response: { 201: Ok(NewProject, 'The project and its first token, shown this once'), ...errors(403, 422) },
       },
     },
     async (req, reply) => {
       requireAdmin(req);
-      const project = await ctx.repos.projects.create({ name: req.body.name });
+      const project = await ctx.repos.projects.create({ name: label(req.body.name) });
       const { token, info } = await ctx.repos.tokens.create({ projectId: project.id, name: 'default' });
       return reply.status(201).send(ok({ ...projectView(project), token: { ...info, token } }));
     },
@@ -81,13 +81,13 @@ const projectsRoutes: RouteModule = (app, ctx) => {
         summary: 'Issue a project token (admin); shown once',
         params: IdParams,
         body: Type.Optional(CreateToken),
-        response: { 201: Ok(ref(NewToken)), ...errors(403, 404) },
+        response: { 201: Ok(ref(NewToken)), ...errors(403, 404, 422) },
       },
     },
     async (req, reply) => {
       requireAdmin(req);
       if (!(await ctx.repos.projects.get(req.params.id))) throw notFound('Project', req.params.id);
-      const { token, info } = await ctx.repos.tokens.create({ projectId: req.params.id, name: req.body?.name ?? 'api' });
+      const { token, info } = await ctx.repos.tokens.create({ projectId: req.params.id, name: label(req.body?.name) ?? 'api' });
       return reply.status(201).send(ok({ ...info, token }));
     },
   );
