@@ -89,11 +89,11 @@ program
     console.log('migrations up to date');
   });
 
-/** A token's label, by the API's rule (1–200 characters), and never only spaces: it names the token in every list. */
+/** A token's label, by the API's rule (1–200 characters, kept trimmed), and never only spaces: it names the token in every list. */
 function tokenName(value: string): string {
   if (!value.trim()) throw new InvalidArgumentError('A token name must not be empty or only spaces.');
   if (value.length > 200) throw new InvalidArgumentError('A token name is at most 200 characters.');
-  return value;
+  return value.trim();
 }
 
 const token = program.command('token').description('manage API tokens');

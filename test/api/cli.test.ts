@@ -374,10 +374,15 @@ describe('token create --name', SLOW, () => {
       expect(r.stderr).toMatch(/empty or only spaces|at most 200/);
       expect(r.stdout.trim()).toBe('');
     }
-    // A name with spaces inside (or around) is a name.
+    // A name with spaces inside (or around) is a name, kept trimmed as the API keeps it.
     const ok = await run(['token', 'create', '--project', 'default', '--name', ' deploy bot '], env);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout.trim()).toMatch(/^hb_/);
+    const srv = await serve(envFor(d, { HOOKBRIDGE_ADMIN_TOKEN: ADMIN }));
+    const listed = await call(srv.base, ADMIN, 'GET', '/v1/projects/prj_default/tokens');
+    expect(listed.status, listed.text).toBe(200);
+    expect(listed.body.data.map((t: { name: string }) => t.name)).toContain('deploy bot');
+    expect(await stop(srv)).toBe(0);
   });
 });
 
