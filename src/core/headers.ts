@@ -1,4 +1,5 @@
 /** HTTP header names and values as Hookbridge stores and checks them. Pure. */
+import { encodeUriText } from './text.js';
 
 /** An RFC 9110 header name (a `token`). As a string for JSON Schema `pattern`s: `HEADER_NAME.source`. */
 export const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -9,7 +10,6 @@ export const isHeaderName = (name: string) => HEADER_NAME.test(name);
 const NOT_IN_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 export const isHeaderValue = (value: string) => !NOT_IN_HEADER_VALUE.test(value);
 export const HEADER_VALUE_RULE = 'header values may hold only tab, ASCII and Latin-1 characters, no line breaks: percent-encode other text';
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * A value made from event data, made sendable: line breaks and NUL folded to a space (they
@@ -17,7 +17,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * UTF-8, as RFC 8187 does — rather than a request that cannot be sent at all.
  */
 export const sendableHeaderValue = (value: string) =>
-  value.replace(/[\r\n\0]+/g, ' ').replace(/[^\t\x20-\x7e\x80-\xff]+/g, (run) => encodeURIComponent(run.replace(LONE_SURROGATE, '\ufffd')));
+  value.replace(/[\r\n\0]+/g, ' ').replace(/[^\t\x20-\x7e\x80-\xff]+/g, encodeUriText);
 
 /** One string per header: a repeated header's values joined with ", " (as Node joins them). */
 export function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {

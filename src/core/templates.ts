@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { HEADER_VALUE_RULE, isHeaderName, isHeaderValue, sendableHeaderValue } from './headers.js';
 import { readPath } from './matching.js';
+import { encodeUriText } from './text.js';
 
 export type TemplateMethod = 'GET' | 'POST' | 'PUT';
 export type TemplateFormat = 'json' | 'raw' | 'json-rpc' | 'form';
@@ -470,19 +471,19 @@ function toJson(n: Node): string {
 /** `name=v`, `tags[0]=a`, `extra[nested][x]=1`: names and values encoded, brackets literal. */
 function flattenValue(prefix: string, v: unknown, out: string[]): void {
   if (Array.isArray(v)) v.forEach((x, i) => flattenValue(`${prefix}[${i}]`, x, out));
-  else if (isPlainObject(v)) for (const [k, x] of Object.entries(v)) flattenValue(`${prefix}[${encodeURIComponent(k)}]`, x, out);
-  else out.push(`${prefix}=${encodeURIComponent(toText(v))}`);
+  else if (isPlainObject(v)) for (const [k, x] of Object.entries(v)) flattenValue(`${prefix}[${encodeUriText(k)}]`, x, out);
+  else out.push(`${prefix}=${encodeUriText(toText(v))}`);
 }
 
 function flattenNode(prefix: string, n: Node, out: string[]): void {
-  if (n.kind === 'object') for (const [k, v] of n.entries) flattenNode(`${prefix}[${encodeURIComponent(k)}]`, v, out);
+  if (n.kind === 'object') for (const [k, v] of n.entries) flattenNode(`${prefix}[${encodeUriText(k)}]`, v, out);
   else if (n.kind === 'array') n.items.forEach((v, i) => flattenNode(`${prefix}[${i}]`, v, out));
   else flattenValue(prefix, n.value, out);
 }
 
 function toQuery(root: Node): string {
   const out: string[] = [];
-  if (root.kind === 'object') for (const [k, v] of root.entries) flattenNode(encodeURIComponent(k), v, out);
+  if (root.kind === 'object') for (const [k, v] of root.entries) flattenNode(encodeUriText(k), v, out);
   return out.join('&');
 }
 

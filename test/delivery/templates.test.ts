@@ -143,6 +143,33 @@ describe('request templates (seed 003) through the real pipeline', () => {
     expect(got.headers['x-who']).toBe(`from ${encodeURIComponent('Иван')} ${encodeURIComponent('🙂')} caf\u00e9`);
     expect(decodeURIComponent(String(got.headers['x-who']).slice(5, -5))).toBe('Иван 🙂');
   });
+
+  it('event data holding a lone surrogate ("\\ud800" is valid JSON) goes out as U+FFFD in a query and a form, and previews alike (it threw URIError: the preview answered 500 and the worker process crashed)', async () => {
+    const lone = { who: 'a\ud800b', tags: { 'k\udc00': 'v' } };
+    const tpl = [
+      { name: 'who', type: 'text', value: '{{data.who}}' },
+      { name: 'tags', type: 'text', value: '{{data.tags}}' },
+    ];
+    const expected = 'who=a%EF%BF%BDb&tags[k%EF%BF%BD]=v';
+    for (const request of [{ method: 'GET', params: tpl }, { method: 'POST', format: 'form', params: tpl }]) {
+      const ch = channel(s);
+      const preview = await s.api('POST', '/v1/webhooks/preview', {
+        body: { url: `${rcv.url}/${ch.name}`, request, secret: SECRET, event: { type: 'message.created', data: lone } },
+      });
+      expect(preview.status, preview.text).toBe(200);
+      await ch.webhook(`${rcv.url}/${ch.name}`, { request, secret: SECRET, retryPolicy: { maxRetries: 0 } });
+      const ev = await ch.publish(lone);
+      await waitForDelivery(s, ev.deliveries[0].id, 'delivered', 5000);
+      const got = rcv.requests.find((r) => r.url.startsWith(`/${ch.name}`))!;
+      if (request.method === 'GET') {
+        expect(got.url).toBe(`/${ch.name}?${expected}`);
+        expect(preview.body.data.url).toBe(`${rcv.url}/${ch.name}?${expected}`);
+      } else {
+        expect(got.body).toBe(expected);
+        expect(preview.body.data.body).toBe(expected);
+      }
+    }
+  });
 });
 
 describe('template validation and preview', () => {
