@@ -228,7 +228,14 @@ function redactHeaders(headers: Record<string, string>, source: Source): Record<
 
 function redactUrl(url: string, source: Source): string {
   if (source.verification.type !== 'token' || source.verification.header) return url;
-  return url.replace(/([?&]token=)[^&#]*/g, '$1[redacted]');
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  // Each pair's name decoded as queryOf decodes it: `%74oken=` is the token as much as `token=`.
+  const pairs = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => (new URLSearchParams(pair).has('token') ? `${pair.split('=')[0]}=[redacted]` : pair));
+  return `${url.slice(0, q + 1)}${pairs.join('&')}`;
 }
 
 /** CORS headers for the answer (errors included, so a browser can read the message); throws 403 for a refused origin. */

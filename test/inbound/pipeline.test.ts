@@ -197,6 +197,16 @@ describe('stored requests', () => {
     expect((await s.api('GET', `/v1/sources/${src.id}/requests/req_missing`)).status).toBe(404);
   });
 
+  it('a ?token= whose name is percent-encoded (%74oken, which the check decodes and accepts) is masked too; it was stored in plain text', async () => {
+    const src = await createSource(s, { verification: { type: 'token', token: 'encoded_token_123' } });
+    const ok = await send(s, `${src.url}?%74oken=encoded_token_123&x=1`, { body: '{"n":1}' });
+    const refused = await send(s, `${src.url}?x=2&tok%65n=encoded_token_12X`, { body: '{"n":2}' });
+    expect([ok.status, refused.status]).toEqual([202, 401]);
+    const list = await requestsOf(src.id);
+    expect(list.data.map((r) => r.url)).toEqual([`${src.url}?x=2&tok%65n=[redacted]`, `${src.url}?%74oken=[redacted]&x=1`]);
+    expect(JSON.stringify(list.data)).not.toContain('encoded_token_12');
+  });
+
   it('the action may answer the request itself', async () => {
     const src = await createSource(s, { action: { type: 'probe', answer: 200 } });
     const r = await send(s, src.url, { body: '{}' });
