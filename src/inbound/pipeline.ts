@@ -166,7 +166,8 @@ function queryOf(url: string): Record<string, string> {
   return q < 0 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1)));
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading byte order mark is kept, so the stored copy is the bytes that were signed.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** UTF-8 text when it is (and holds no NUL, which PostgreSQL text refuses), else base64. */
 function storedBody(raw: Buffer): { text: string; encoding: 'utf8' | 'base64' } {

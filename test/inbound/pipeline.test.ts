@@ -197,6 +197,16 @@ describe('stored requests', () => {
     expect((await s.api('GET', `/v1/sources/${src.id}/requests/req_missing`)).status).toBe(404);
   });
 
+  it('a body starting with a UTF-8 byte order mark is stored as sent, BOM included (the decoder dropped it: the stored copy no longer matched its signature)', async () => {
+    const src = await createSource(s, { verification: { type: 'github', secret: 'bom_secret' } });
+    const payload = '\ufeff{"n":1}';
+    const res = await send(s, src.url, { body: payload, headers: { 'x-hub-signature-256': githubSignature('bom_secret', payload) } });
+    expect(res.status, res.text).toBe(202);
+    const stored = (await requestsOf(src.id)).data[0];
+    expect(stored).toMatchObject({ body: payload, bodyEncoding: 'utf8' });
+    expect(githubSignature('bom_secret', stored.body)).toBe(githubSignature('bom_secret', payload));
+  });
+
   it('a ?token= whose name is percent-encoded (%74oken, which the check decodes and accepts) is masked too; it was stored in plain text', async () => {
     const src = await createSource(s, { verification: { type: 'token', token: 'encoded_token_123' } });
     const ok = await send(s, `${src.url}?%74oken=encoded_token_123&x=1`, { body: '{"n":1}' });
