@@ -184,10 +184,12 @@ function storedBody(raw: Buffer): { text: string; encoding: 'utf8' | 'base64' } 
  * The body as JSON when it is JSON, whatever the Content-Type says (senders often
  * mislabel it); a form body's `payload` field (GitHub's form mode) counts too.
  * `__proto__` keys are dropped so an action merging the body cannot change a prototype.
- * JSON nested more than MAX_JSON_DEPTH levels deep counts as not JSON.
+ * JSON nested more than MAX_JSON_DEPTH levels deep counts as not JSON; a leading BOM is skipped.
  */
 export function parseBodyJson(raw: Buffer, contentType: string | undefined): unknown {
-  let text = raw.toString('utf8');
+  // A leading byte order mark is not part of the JSON (RFC 8259 §8.1 lets a parser ignore it);
+  // the signature was checked over the bytes as sent, BOM included.
+  let text = raw.toString('utf8').replace(/^\ufeff/, '');
   if (/^application\/x-www-form-urlencoded/i.test(contentType ?? '')) text = new URLSearchParams(text).get('payload') ?? '';
   if (!text.trim()) return undefined;
   // Too deep to store as an event (see json-depth.ts): not usable as JSON, like a body that does not parse.

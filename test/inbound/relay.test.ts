@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { channel, waitForDelivery } from '../helpers/fixtures.js';
 import { publishAction } from '../../src/inbound/publish.js';
-import { createSource, githubSignature, probesFor, send } from './_support.js';
+import { createSource, githubSignature, probesFor, send, stripeSignature } from './_support.js';
 
 let a: TestServer;
 let b: TestServer;
@@ -61,6 +61,22 @@ describe('publish action', () => {
     expect(res.status).toBe(415);
     const list = await b.api('GET', `/v1/sources/${src.id}/requests`);
     expect(list.body.data[0]).toMatchObject({ status: 'failed', body: 'not json' });
+  });
+
+  it('a JSON body that starts with a UTF-8 byte order mark (as .NET senders write it) is relayed and deduplicated by its id; the signature covers the BOM too (it was refused 415 "send a JSON body")', async () => {
+    const src = await createSource(b, { verification: { type: 'stripe', secret: 'whsec_bom_test' }, action: { type: 'publish', eventType: 'github.push' } });
+    const payload = '\ufeff{"id":"evt_bom_1","object":"event","type":"charge.succeeded"}';
+    const first = await send(b, src.url, { body: payload, headers: { 'stripe-signature': stripeSignature('whsec_bom_test', payload) } });
+    expect(first.status, first.text).toBe(202);
+    const again = await send(b, src.url, { body: payload, headers: { 'stripe-signature': stripeSignature('whsec_bom_test', payload) } });
+    expect(again.body.data).toEqual({ id: first.body.data.id, received: true, duplicate: true });
+    const stored = await b.api('GET', `/v1/sources/${src.id}/requests/${first.body.data.id}`);
+    expect(stored.body.data).toMatchObject({ status: 'processed', body: payload, dedupeKey: 'evt_bom_1' });
+    const ev = await b.api('GET', `/v1/events/${stored.body.data.actionResult.result.eventId}`);
+    expect(ev.body.data.data).toEqual({ id: 'evt_bom_1', object: 'event', type: 'charge.succeeded' });
+    // Signed without the BOM, it is not what was sent: refused.
+    const unsigned = await send(b, src.url, { body: payload, headers: { 'stripe-signature': stripeSignature('whsec_bom_test', payload.slice(1)) } });
+    expect(unsigned.status).toBe(401);
   });
 
   it('running the action twice for one stored request publishes one event', async () => {
