@@ -12,6 +12,14 @@ export const isHeaderValue = (value: string) => !NOT_IN_HEADER_VALUE.test(value)
 export const HEADER_VALUE_RULE = 'header values may hold only tab, ASCII and Latin-1 characters, no line breaks: percent-encode other text';
 
 /**
+ * Headers a webhook's `headers` or a template's may not set (lower case): the HTTP client
+ * sets the framing and connection ones itself and refuses them (every attempt failed),
+ * and it cannot send `Expect: 100-continue`.
+ */
+export const RESERVED_HEADERS: ReadonlySet<string> = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect']);
+export const reservedHeaderMessage = (name: string) => `${name} is set by Hookbridge and cannot be overridden`;
+
+/**
  * A value made from event data, made sendable: line breaks and NUL folded to a space (they
  * would split the header), and text beyond Latin-1 (Cyrillic, emoji) percent-encoded as
  * UTF-8, as RFC 8187 does — rather than a request that cannot be sent at all.

@@ -19,7 +19,7 @@
 //   over the UTF-8 bytes of the rendered template.
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
-import { HEADER_VALUE_RULE, isHeaderName, isHeaderValue, sendableHeaderValue } from './headers.js';
+import { HEADER_VALUE_RULE, RESERVED_HEADERS, isHeaderName, isHeaderValue, reservedHeaderMessage, sendableHeaderValue } from './headers.js';
 import { readPath } from './matching.js';
 import { encodeUriText } from './text.js';
 
@@ -237,6 +237,7 @@ export function validateTemplate(t: unknown): TemplateIssue[] {
       for (const [name, value] of Object.entries(headers)) {
         const f = `request.headers.${name}`;
         if (!isHeaderName(name)) issues.push({ field: f, message: `invalid header name ${JSON.stringify(name)}` });
+        else if (RESERVED_HEADERS.has(name.toLowerCase())) issues.push({ field: f, message: reservedHeaderMessage(name) });
         const lower = name.toLowerCase();
         if (seen.has(lower)) issues.push({ field: f, message: `header "${name}" is given twice (also as "${seen.get(lower)}")` });
         else seen.set(lower, name);

@@ -196,6 +196,19 @@ describe('template validation and preview', () => {
     expect(ok.status).toBe(201);
   });
 
+  it('a header the HTTP client sets or cannot send (Transfer-Encoding, Content-Length, Upgrade, Expect, …) is a 422 in a template, as in a webhook\'s headers (templates took them, then every attempt failed)', async () => {
+    for (const [name, value] of [['Transfer-Encoding', 'chunked'], ['content-length', '3'], ['Upgrade', 'websocket'], ['Keep-Alive', 'timeout=5'], ['Connection', 'close'], ['Host', 'example.org'], ['Expect', '100-continue']]) {
+      const r = await create({ headers: { [name]: value } });
+      expect(r.status, name).toBe(422);
+      expect(r.body.error.details).toContainEqual({ field: `request.headers.${name}`, message: `${name} is set by Hookbridge and cannot be overridden` });
+      const preview = await s.api('POST', '/v1/webhooks/preview', { body: { url: 'https://example.com/h', request: { headers: { [name]: value } }, event: { type: 'message.created' } } });
+      expect(preview.status, name).toBe(422);
+    }
+    const plain = await s.api('POST', '/v1/webhooks', { body: { url: 'https://example.com/h', events: ['message.created'], headers: { Expect: '100-continue' } } });
+    expect(plain.status).toBe(422);
+    expect(plain.body.error.details).toContainEqual({ field: 'headers.Expect', message: 'Expect is set by Hookbridge and cannot be overridden' });
+  });
+
   it('preview renders the exact request without sending it', async () => {
     const before = rcv.requests.length;
     const r = await s.api('POST', '/v1/webhooks/preview', {

@@ -9,7 +9,7 @@ import { SECRET_MAX_LENGTH, SECRET_MIN_LENGTH, SIGNATURE_SCHEMES, ed25519PublicK
 import { maskSecret } from '../../../core/secretbox.js';
 import { checkUrlTarget } from '../../../delivery/ssrf.js';
 import { validateTemplate } from '../../../core/templates.js';
-import { HEADER_NAME, HEADER_VALUE_RULE, isHeaderName, isHeaderValue } from '../../../core/headers.js';
+import { HEADER_NAME, HEADER_VALUE_RULE, RESERVED_HEADERS, isHeaderName, isHeaderValue, reservedHeaderMessage } from '../../../core/headers.js';
 import { DateTime, Nullable, checkedInCode, component, iso, readOnly, ref } from '../../schemas.js';
 import { RequestTemplate } from './template-schema.js';
 
@@ -72,8 +72,6 @@ export const UpdateWebhook = Type.Partial(
 );
 export type UpdateWebhook = Static<typeof UpdateWebhook>;
 
-const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer']);
-
 /** Checks that need the catalog, the network or several fields at once. Throws a 422 listing every problem. */
 export async function checkWebhook(ctx: AppContext, projectId: string, w: Partial<WebhookInput>, existing?: Webhook) {
   const details: ErrorDetail[] = [];
@@ -103,7 +101,7 @@ export async function checkWebhook(ctx: AppContext, projectId: string, w: Partia
   }
   for (const [name, value] of Object.entries(w.headers ?? {})) {
     if (!isHeaderName(name)) details.push({ field: `headers.${name}`, message: `${JSON.stringify(name)} is not a valid HTTP header name` });
-    else if (RESERVED_HEADERS.has(name.toLowerCase())) details.push({ field: `headers.${name}`, message: `${name} is set by Hookbridge and cannot be overridden` });
+    else if (RESERVED_HEADERS.has(name.toLowerCase())) details.push({ field: `headers.${name}`, message: reservedHeaderMessage(name) });
     if (typeof value !== 'string' || !isHeaderValue(value)) details.push({ field: `headers.${name}`, message: HEADER_VALUE_RULE });
   }
   if (w.request !== undefined && w.request !== null) {
