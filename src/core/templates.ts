@@ -543,3 +543,16 @@ export function renderTemplate(
   }
   return { method, url, headers, body, missing: [...st.missing] };
 }
+
+/**
+ * `text` (an attempt's URL, headers as JSON, or body) with the webhook secret replaced by
+ * `****` in every spelling a template can give it: as is (raw, headers), percent-encoded
+ * (query strings and forms: a generated `whsec_` secret has `+`, `/` and `=`) and
+ * JSON-escaped (json bodies, and the headers' JSON).
+ */
+export function hideSecret(text: string, secret: string): string {
+  const spellings = new Set([secret, encodeUriText(secret), JSON.stringify(secret).slice(1, -1), sendableHeaderValue(secret)]);
+  // Longest first: one spelling may contain another.
+  for (const s of [...spellings].sort((a, b) => b.length - a.length)) if (s) text = text.split(s).join('****');
+  return text;
+}

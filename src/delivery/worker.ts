@@ -14,6 +14,7 @@ import { Lanes, type LaneLimits } from './lanes.js';
 import { LeaseLoop, type LeaseLoopOptions } from './lease-loop.js';
 import { STALE_RATE_SLOT_MS, type EndpointGate } from './endpoint-gate.js';
 import { withoutNul } from '../core/text.js';
+import { hideSecret } from '../core/templates.js';
 
 /** Fresh rate slots taken at most per send when they keep coming back late. */
 const MAX_RATE_RETAKES = 3;
@@ -253,7 +254,7 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
     const res = await this.d.sender.send(req, w.timeout);
     // A template may put {{webhook.secret}} into the URL, headers or body: the attempt log
     // (stored, and shown by the API) keeps "****" in its place.
-    const hide = <T extends string | null>(text: T): T => (w.request && text ? (text.split(w.secret).join('****') as T) : text);
+    const hide = <T extends string | null>(text: T): T => (w.request && text ? (hideSecret(text, w.secret) as T) : text);
     const outcome = classifyOutcome(res);
     this.d.onAttempt?.(outcome.ok ? 'success' : 'failure', res.durationMs);
     let status: AttemptRecord['status'] = 'pending';

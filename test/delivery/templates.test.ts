@@ -121,6 +121,28 @@ describe('request templates (seed 003) through the real pipeline', () => {
     expect(JSON.stringify(d.attemptLog)).not.toContain(SECRET);
   });
 
+  it('the secret is masked in the attempt log in every spelling it is sent in: percent-encoded in a query or form (a generated whsec_ secret has + / =), JSON-escaped in a body (it was stored readable)', async () => {
+    const param = [{ name: 'key', type: 'text', value: '{{webhook.secret}}' }];
+    const cases: Array<[Record<string, unknown>, string | undefined]> = [
+      [{ method: 'GET', params: param }, undefined],
+      [{ method: 'POST', format: 'form', params: param }, undefined],
+      [{ method: 'POST', format: 'form', params: param }, 'a secret+with/odd=chars'],
+      [{ method: 'POST', format: 'json', params: param, headers: { 'X-Key': '{{webhook.secret}}' } }, 'a "quoted" \\ secret'],
+    ];
+    for (const [request, secret] of cases) {
+      const ch = channel(s);
+      const hook = await ch.webhook(`${rcv.url}/${ch.name}`, { request, retryPolicy: { maxRetries: 0 }, ...(secret && { secret }) });
+      const ev = await ch.publish({ n: 1 });
+      const d = await waitForDelivery(s, ev.deliveries[0].id, 'delivered');
+      const got = rcv.requests.find((r) => r.url.startsWith(`/${ch.name}`))!;
+      const sent = request.method === 'GET' ? new URLSearchParams(got.url.split('?')[1]).get('key') : request.format === 'form' ? new URLSearchParams(got.body).get('key') : JSON.parse(got.body).key;
+      expect(sent).toBe(hook.secret);
+      const logged = JSON.stringify(d.attemptLog[0].request);
+      expect(logged).toContain('****');
+      for (const spelling of [hook.secret, encodeURIComponent(hook.secret), JSON.stringify(hook.secret).slice(1, -1)]) expect(logged).not.toContain(spelling);
+    }
+  });
+
   it('removes Content-Type when asked, and reports missing placeholders in the attempt log', async () => {
     const { got, ev } = await roundTrip({
       format: 'json',
