@@ -33,3 +33,23 @@ export function flattenHeaders(h: Record<string, string | string[] | undefined>)
   for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
+
+/**
+ * Header layers merged by name case-insensitively, a later layer's value (and spelling)
+ * winning: `content-type` from a webhook's own headers and Hookbridge's `Content-Type` are
+ * one header, never two on the wire.
+ */
+export function mergeHeaders(...layers: Record<string, string>[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const spelling = new Map<string, string>();
+  for (const layer of layers) {
+    for (const [name, value] of Object.entries(layer)) {
+      const lower = name.toLowerCase();
+      const before = spelling.get(lower);
+      if (before !== undefined && before !== name) delete out[before];
+      spelling.set(lower, name);
+      out[name] = value;
+    }
+  }
+  return out;
+}

@@ -4,6 +4,7 @@
  * re-serialised, so what is signed is what is sent.
  */
 import { bodySchemeWrap, signHeaders } from '../core/signing.js';
+import { mergeHeaders } from '../core/headers.js';
 import { livedigitalBody } from '../core/livedigital.js';
 import { renderTemplate, type RequestTemplate } from '../core/templates.js';
 import type { Webhook } from '../store/webhooks.js';
@@ -52,8 +53,7 @@ export function buildRequest(w: Webhook, project: ProjectSettings, a: AttemptInf
     : w.signature === 'body'
       ? bodySchemeWrap(w.secret, JSON.parse(a.payload))
       : a.payload;
-  const headers: Record<string, string> = {
-    ...w.headers,
+  const own: Record<string, string> = {
     'Content-Type': 'application/json',
     'User-Agent': project.userAgent,
     [`X-${P}-Event`]: a.eventType,
@@ -61,18 +61,17 @@ export function buildRequest(w: Webhook, project: ProjectSettings, a: AttemptInf
     [`X-${P}-Timestamp`]: String(timestampSec),
   };
   if (a.attemptNumber > 1) {
-    headers[`X-${P}-Retry-Count`] = String(a.attemptNumber - 1);
-    if (a.retryReason) headers[`X-${P}-Retry-Reason`] = a.retryReason;
+    own[`X-${P}-Retry-Count`] = String(a.attemptNumber - 1);
+    if (a.retryReason) own[`X-${P}-Retry-Reason`] = a.retryReason;
   }
-  if (a.attemptNumber > 1 && a.retryAfterSec !== undefined) headers[`X-${P}-Retry-After`] = String(a.retryAfterSec);
+  if (a.attemptNumber > 1 && a.retryAfterSec !== undefined) own[`X-${P}-Retry-After`] = String(a.retryAfterSec);
+  // The webhook's own headers first: what Hookbridge sets wins over them, whatever their case.
+  const headers = mergeHeaders(w.headers, own);
   let req: OutboundRequest = { method: 'POST', url: w.url, headers, body };
   if (w.request && !w.spaceId) req = renderRequest(w, a, headers);
   // Signatures are computed last, over the exact bytes that go out (GET: an empty body).
-  Object.assign(
-    req.headers,
-    signHeaders({ scheme: w.signature, secrets: signingSecrets(w, a.nowMs), body: req.body ?? '', msgId: a.deliveryId, timestampSec, prefix: P }),
-  );
-  return req;
+  const signature = signHeaders({ scheme: w.signature, secrets: signingSecrets(w, a.nowMs), body: req.body ?? '', msgId: a.deliveryId, timestampSec, prefix: P });
+  return { ...req, headers: mergeHeaders(req.headers, signature) };
 }
 
 /** Seed 003 request template: method, format, params and headers rendered from the event. */

@@ -143,6 +143,26 @@ describe('request templates (seed 003) through the real pipeline', () => {
     }
   });
 
+  it('a webhook header spelt in another case than one Hookbridge sets (content-type, x-hookbridge-event, x-hookbridge-signature) is one header, Hookbridge\'s, with or without a template (both went out, twice the same header)', async () => {
+    const own = { 'content-type': 'text/x', 'x-hookbridge-event': 'spoofed', 'x-hookbridge-signature': 'sha256=00', 'X-Extra': 'kept' };
+    for (const request of [undefined, { format: 'json', params: [{ name: 'n', type: 'text', value: '{{data.n}}' }] }]) {
+      const ch = channel(s);
+      await ch.webhook(`${rcv.url}/${ch.name}`, { headers: own, secret: SECRET, retryPolicy: { maxRetries: 0 }, ...(request && { request }) });
+      const ev = await ch.publish({ n: 1 });
+      const d = await waitForDelivery(s, ev.deliveries[0].id, 'delivered');
+      const got = rcv.requests.find((r) => r.url.startsWith(`/${ch.name}`))!;
+      expect(got.headers['x-hookbridge-event']).toBe('message.created');
+      expect(got.headers['x-hookbridge-signature']).toBe(`sha256=${crypto.createHmac('sha256', SECRET).update(got.body).digest('hex')}`);
+      expect(got.headers['content-type']).toBe('application/json');
+      expect(got.headers['x-extra']).toBe('kept');
+      const names = Object.keys(d.attemptLog[0].request.headers).map((n) => n.toLowerCase());
+      expect(names.length).toBe(new Set(names).size);
+      const preview = await s.api('POST', '/v1/webhooks/preview', { body: { url: `${rcv.url}/x`, headers: own, ...(request && { request }), event: { type: 'message.created', data: { n: 1 } } } });
+      const previewed = Object.keys(preview.body.data.headers).map((n) => n.toLowerCase());
+      expect(previewed.length).toBe(new Set(previewed).size);
+    }
+  });
+
   it('removes Content-Type when asked, and reports missing placeholders in the attempt log', async () => {
     const { got, ev } = await roundTrip({
       format: 'json',
