@@ -251,6 +251,16 @@ describe('template validation and preview', () => {
     expect(plain.body.error.details).toContainEqual({ field: 'headers.Expect', message: 'Expect is set by Hookbridge and cannot be overridden' });
   });
 
+  it('preview refuses the webhook headers a webhook cannot be saved with (a reserved name, text beyond Latin-1), with the same 422 (it rendered a request no webhook could send)', async () => {
+    for (const headers of [{ Host: 'example.org' }, { 'X-Name': 'Иван' }, { 'X-Line': 'a\r\nb' }]) {
+      const saved = await s.api('POST', '/v1/webhooks', { body: { url: 'https://example.com/h', events: ['message.created'], headers } });
+      const preview = await s.api('POST', '/v1/webhooks/preview', { body: { url: 'https://example.com/h', headers, event: { type: 'message.created' } } });
+      expect(saved.status, JSON.stringify(headers)).toBe(422);
+      expect(preview.status, JSON.stringify(headers)).toBe(422);
+      expect(preview.body.error.details).toEqual(saved.body.error.details);
+    }
+  });
+
   it('preview renders the exact request without sending it', async () => {
     const before = rcv.requests.length;
     const r = await s.api('POST', '/v1/webhooks/preview', {

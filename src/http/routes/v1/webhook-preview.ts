@@ -8,6 +8,7 @@ import { buildRequest } from '../../../delivery/request.js';
 import { unsavedWebhook } from '../../../store/webhooks.js';
 import { Nullable, Ok, checkedInCode, ok, ref } from '../../schemas.js';
 import { RequestTemplate } from './template-schema.js';
+import { checkHeaders } from './webhook-schema.js';
 
 const PreviewBody = Type.Object({
   url: Type.String({ minLength: 1, maxLength: 2048 }),
@@ -51,6 +52,7 @@ const webhookPreviewRoutes: RouteModule = (app, ctx) => {
       } catch {
         details.push({ field: 'url', message: 'url is not a valid URL' });
       }
+      details.push(...checkHeaders(b.headers));
       if (b.request != null) for (const issue of validateTemplate(b.request)) details.push({ ...issue });
       if (details.length) throw invalid(details.map((d) => d.message).join('; '), details);
 

@@ -72,6 +72,17 @@ export const UpdateWebhook = Type.Partial(
 );
 export type UpdateWebhook = Static<typeof UpdateWebhook>;
 
+/** A webhook's own `headers` (also the preview's): names, reserved names and sendable values. */
+export function checkHeaders(headers: Record<string, unknown> | undefined): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!isHeaderName(name)) details.push({ field: `headers.${name}`, message: `${JSON.stringify(name)} is not a valid HTTP header name` });
+    else if (RESERVED_HEADERS.has(name.toLowerCase())) details.push({ field: `headers.${name}`, message: reservedHeaderMessage(name) });
+    if (typeof value !== 'string' || !isHeaderValue(value)) details.push({ field: `headers.${name}`, message: HEADER_VALUE_RULE });
+  }
+  return details;
+}
+
 /** Checks that need the catalog, the network or several fields at once. Throws a 422 listing every problem. */
 export async function checkWebhook(ctx: AppContext, projectId: string, w: Partial<WebhookInput>, existing?: Webhook) {
   const details: ErrorDetail[] = [];
@@ -99,11 +110,7 @@ export async function checkWebhook(ctx: AppContext, projectId: string, w: Partia
   if (policy && policy.maxRetryDelay < policy.retryDelay) {
     details.push({ field: 'retryPolicy.maxRetryDelay', message: 'maxRetryDelay must be at least retryDelay' });
   }
-  for (const [name, value] of Object.entries(w.headers ?? {})) {
-    if (!isHeaderName(name)) details.push({ field: `headers.${name}`, message: `${JSON.stringify(name)} is not a valid HTTP header name` });
-    else if (RESERVED_HEADERS.has(name.toLowerCase())) details.push({ field: `headers.${name}`, message: reservedHeaderMessage(name) });
-    if (typeof value !== 'string' || !isHeaderValue(value)) details.push({ field: `headers.${name}`, message: HEADER_VALUE_RULE });
-  }
+  details.push(...checkHeaders(w.headers));
   if (w.request !== undefined && w.request !== null) {
     for (const issue of validateTemplate(w.request)) details.push({ ...issue });
   }
