@@ -182,7 +182,7 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
         this.finishWithout(row, !w ? 'webhook was deleted' : 'webhook is inactive');
         continue;
       }
-      this.lanes.push(w.id, { maxConcurrency: w.maxConcurrency, rateLimit: w.rateLimit }, () => this.attempt(row, w, project));
+      this.lanes.push(w.id, { maxConcurrency: w.maxConcurrency, rateLimit: w.rateLimit }, () => this.attempt(row, w, project).catch((err: unknown) => this.attemptBroke(row, w, err)));
     }
   }
 
@@ -305,6 +305,32 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
           retry_reason: outcome.reason ?? null,
           notes: req.missing?.length ? `template placeholders without a value (sent empty): ${req.missing.join(', ')}` : null,
         },
+      }),
+      fifo,
+    );
+  }
+
+  /**
+   * An attempt that threw instead of ending with a result: the database failing the webhook's
+   * re-read, a request that could not be built. Recorded as a failed attempt with the error,
+   * retried by the webhook's policy (failed once its budget is spent), rather than escaping the
+   * lane as an unhandled rejection, which ended the process — and a restart met the same row.
+   */
+  private attemptBroke(row: ClaimedDelivery, w: Webhook, err: unknown) {
+    if (!this.running) return void this.d.logger.warn({ err, delivery_id: row.id }, 'delivery attempt broke while stopping; the row is released'); // with the rest
+    const nowMs = this.now();
+    const budgetUsed = row.attempts + 1 - row.attempt_base;
+    const retry = shouldRetry(w.retryPolicy, budgetUsed);
+    const message = withoutNul(err instanceof Error ? err.message : String(err));
+    this.d.logger.error({ err, delivery_id: row.id, webhook_id: w.id, attempt: row.attempts + 1 }, retry ? 'delivery attempt broke inside Hookbridge; will retry' : 'delivery attempt broke inside Hookbridge');
+    const fifo = w.ordering === 'fifo';
+    if (fifo) this.fifoFinished.add(row.id);
+    this.finish(
+      attemptRecord(row, nowMs, {
+        status: retry ? 'pending' : 'failed',
+        nextAttemptAt: retry ? nowMs + retryDelayMs(w.retryPolicy, budgetUsed, this.random) : row.next_attempt_at,
+        webhookOutcome: null,
+        attempt: { error: `no request was made: ${message}` },
       }),
       fifo,
     );
