@@ -280,10 +280,8 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
         status === 'pending' ? 'delivery attempt failed; will retry' : 'delivery failed',
       );
     }
-    // A FIFO line waits for this result before its next delivery can be claimed: flushed at once.
-    const fifo = w.ordering === 'fifo';
-    if (fifo) this.fifoFinished.add(row.id);
-    this.finish(
+    this.finishAttempt(
+      w,
       attemptRecord(row, nowMs, {
         status,
         nextAttemptAt: status === 'pending' ? next : row.next_attempt_at,
@@ -306,8 +304,14 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
           notes: req.missing?.length ? `template placeholders without a value (sent empty): ${req.missing.join(', ')}` : null,
         },
       }),
-      fifo,
     );
+  }
+
+  /** Queues an attempt's result. A FIFO line waits for it before its next delivery can be claimed: flushed at once. */
+  private finishAttempt(w: Webhook, result: AttemptRecord) {
+    const fifo = w.ordering === 'fifo';
+    if (fifo) this.fifoFinished.add(result.deliveryId);
+    this.finish(result, fifo);
   }
 
   /**
@@ -323,16 +327,14 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
     const retry = shouldRetry(w.retryPolicy, budgetUsed);
     const message = withoutNul(err instanceof Error ? err.message : String(err));
     this.d.logger.error({ err, delivery_id: row.id, webhook_id: w.id, attempt: row.attempts + 1 }, retry ? 'delivery attempt broke inside Hookbridge; will retry' : 'delivery attempt broke inside Hookbridge');
-    const fifo = w.ordering === 'fifo';
-    if (fifo) this.fifoFinished.add(row.id);
-    this.finish(
+    this.finishAttempt(
+      w,
       attemptRecord(row, nowMs, {
         status: retry ? 'pending' : 'failed',
         nextAttemptAt: retry ? nowMs + retryDelayMs(w.retryPolicy, budgetUsed, this.random) : row.next_attempt_at,
         webhookOutcome: null,
         attempt: { error: `no request was made: ${message}` },
       }),
-      fifo,
     );
   }
 
