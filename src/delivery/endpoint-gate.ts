@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { Redis } from 'ioredis';
 import { processTag } from '../ids.js';
 import { ASYNC_COMMIT } from '../store/leases.js';
+import { RATE_WINDOW_MS } from './lanes.js';
 
 export interface GateLimits {
   id: string;
@@ -30,30 +31,15 @@ export interface EndpointGate {
   close(): Promise<void>;
 }
 
-/**
- * The rate window, a little over a second: a send is stamped before the request leaves,
- * and the receiver must not see N+1 of them in any second. On a busy process the request
- * arrived up to 113 ms after its stamp (PostgreSQL gate, cluster-limits test), which a
- * 100 ms margin did not cover. The price: a saturated endpoint gets N requests per 1.2 s.
- */
-export const RATE_WINDOW_MS = 1200;
-/**
- * A rate slot whose acquire began longer ago than this when it came back is not trusted:
- * the process stalled somewhere between the stamp and the send (a collection, a starved
- * CPU: 830 ms was seen in CI), and requests stamped before such a stall would reach the
- * receiver together with the next window's. The worker takes a fresh slot instead, so the
- * send is counted at its new time (on PostgreSQL the stale stamp also still counts: that
- * errs on the safe side). It leaves 50 ms of the window's 200 ms margin for the request
- * to travel.
- */
-export const STALE_RATE_SLOT_MS = 150;
 const LEASE_MARGIN_MS = 5000;
 /** How long to wait before asking again when every slot is taken. */
 const BUSY_WAIT_MS = 10;
 
 
-// Sorted sets per webhook: in-flight leases scored by expiry, sends scored by time.
-// The server's clock decides, so workers' clocks need not agree.
+// Sorted sets per webhook: in-flight leases scored by expiry, sends scored by when they stop
+// counting against the rate. A send in flight is scored as if it ended when its lease
+// does; RELEASE scores it by when it really ended, and it counts RATE_WINDOW_MS more
+// (see RATE_WINDOW_MS). The server's clock decides, so workers' clocks need not agree.
 const ACQUIRE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -64,19 +50,27 @@ if rate > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ${RATE_WINDOW_MS})
   if redis.call('ZCARD', KEYS[2]) >= rate then
     local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-    return math.max(1, tonumber(oldest[2]) + ${RATE_WINDOW_MS} - now)
+    return math.min(${RATE_WINDOW_MS}, math.max(1, tonumber(oldest[2]) + ${RATE_WINDOW_MS} - now))
   end
-  redis.call('ZADD', KEYS[2], now, ARGV[1])
-  redis.call('PEXPIRE', KEYS[2], ${RATE_WINDOW_MS * 2})
+  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[2]) + ${RATE_WINDOW_MS * 2})
 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + 1000)
+return 0`;
+
+const RELEASE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], 'XX', now, ARGV[1])
 return 0`;
 
 export function redisGate(url: string, logger: Logger): EndpointGate {
   const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: false });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis (endpoint limits) error'));
   redis.defineCommand('hbAcquire', { numberOfKeys: 2, lua: ACQUIRE });
+  redis.defineCommand('hbRelease', { numberOfKeys: 2, lua: RELEASE });
   const keys = (id: string) => [`hookbridge:ep:${id}:inflight`, `hookbridge:ep:${id}:sent`];
   return {
     async acquire(w, holder) {
@@ -92,7 +86,7 @@ export function redisGate(url: string, logger: Logger): EndpointGate {
       return Number(r);
     },
     async release(id, holder) {
-      await redis.zrem(keys(id)[0], holder);
+      await (redis as unknown as { hbRelease(...a: string[]): Promise<number> }).hbRelease(...keys(id), holder);
     },
     async close() {
       redis.disconnect();
@@ -107,8 +101,8 @@ export function redisGate(url: string, logger: Logger): EndpointGate {
  * 008): taking and giving back a slot is local while the block has room; the block grows
  * when the lane needs more, shrinks when it needs fewer, keeps no more than a fair share
  * while another process waits, and is a lease renewed while held. Rate-limited webhooks
- * take a slot per request (`hookbridge_endpoint_acquire`), since every send must be
- * counted in the shared window; their rate bounds those round trips anyway.
+ * take a slot per request (`hookbridge_endpoint_take`, migration 010), since every send
+ * must be counted in the shared window; their rate bounds those round trips anyway.
  *
  * Both functions commit without waiting for the WAL flush (ASYNC_COMMIT, as the queue's
  * lease statements do): they hold a per-webhook advisory lock until the commit,
@@ -167,7 +161,7 @@ export function postgresGate(db: Kysely<any>, opts: { tag?: string; refreshMs?: 
   return {
     async acquire(w, holder) {
       if (w.rateLimit) {
-        const r = await sql<{ wait: number }>`with ${ASYNC_COMMIT} select hookbridge_endpoint_acquire(${w.id}, ${holder}, ${w.timeout + LEASE_MARGIN_MS}, ${w.maxConcurrency}, ${w.rateLimit}, ${RATE_WINDOW_MS}) as wait from async`.execute(db);
+        const r = await sql<{ wait: number }>`with ${ASYNC_COMMIT} select hookbridge_endpoint_take(${w.id}, ${holder}, ${w.timeout + LEASE_MARGIN_MS}, ${w.maxConcurrency}, ${w.rateLimit}, ${RATE_WINDOW_MS}) as wait from async`.execute(db);
         const wait = Number(r.rows[0]!.wait);
         if (wait === 0) perRequest.add(holder);
         return wait;
@@ -191,7 +185,8 @@ export function postgresGate(db: Kysely<any>, opts: { tag?: string; refreshMs?: 
     },
     async release(id, holder) {
       if (perRequest.delete(holder)) {
-        await sql`with ${ASYNC_COMMIT} delete from endpoint_leases where webhook_id = ${id} and holder = ${holder} and exists (select 1 from async)`.execute(db);
+        // The send counts a window from now, when it really ended (migration 010).
+        await sql`with ${ASYNC_COMMIT}, sent as (update endpoint_sends set sent_at = (extract(epoch from clock_timestamp()) * 1000)::bigint where webhook_id = ${id} and holder = ${holder} and exists (select 1 from async)) delete from endpoint_leases where webhook_id = ${id} and holder = ${holder} and exists (select 1 from async)`.execute(db);
         return;
       }
       const b = blocks.get(id);

@@ -10,17 +10,25 @@ export interface LaneLimits {
 
 type Job = () => Promise<void>;
 
+/**
+ * How long a request to a rate-limited endpoint counts after its response (or failure):
+ * a second, plus 10 ms for stores that stamp whole milliseconds. A request reaches the
+ * receiver at some moment between leaving and its response coming back, so counting it
+ * from the moment it leaves until a second after it ended is the only count that keeps
+ * the receiver from seeing more than `rateLimit` requests in any one second however long
+ * a request was held up on the way (a starved sender, a busy receiver). The price: an
+ * endpoint kept busy gets `rateLimit` requests per (1 s + its response time).
+ */
+export const RATE_WINDOW_MS = 1010;
+
 class Lane {
   queue: Job[] = [];
   inFlight = 0;
-  private tokens: number;
-  private lastRefill: number;
+  /** When the requests that ended less than RATE_WINDOW_MS ago ended (performance.now), oldest first. */
+  private ended: number[] = [];
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(public limits: LaneLimits, private now: () => number) {
-    this.tokens = limits.rateLimit ?? 0;
-    this.lastRefill = now();
-  }
+  constructor(public limits: LaneLimits) {}
 
   get size() {
     return this.queue.length + this.inFlight;
@@ -34,30 +42,46 @@ class Lane {
   pump = () => {
     this.timer = undefined;
     while (this.queue.length && this.inFlight < this.limits.maxConcurrency) {
-      if (!this.takeToken()) {
-        const rate = this.limits.rateLimit!;
-        this.timer ??= setTimeout(this.pump, Math.max(1, Math.ceil(1000 / rate)));
+      const wait = this.rateWait();
+      if (wait > 0) {
+        // None of the counted requests ends its second before `wait`; one still in flight
+        // pumps again when it ends.
+        if (Number.isFinite(wait)) this.timer ??= setTimeout(this.pump, Math.ceil(wait));
         return;
       }
       const job = this.queue.shift()!;
       this.inFlight++;
       void job().finally(() => {
         this.inFlight--;
+        if (this.limits.rateLimit) this.ended.push(performance.now());
         this.pump();
       });
     }
   };
 
-  /** Token bucket holding up to one second of requests. */
-  private takeToken(): boolean {
+  /**
+   * 0 when one more request may leave under the rate limit; otherwise the ms until the
+   * oldest ended request stops counting (Infinity: all counted ones are still in flight).
+   */
+  private rateWait(): number {
     const rate = this.limits.rateLimit;
-    if (!rate) return true;
-    const t = this.now();
-    this.tokens = Math.min(rate, this.tokens + ((t - this.lastRefill) / 1000) * rate);
-    this.lastRefill = t;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
+    if (!rate) return 0;
+    const now = this.forgetEnded();
+    if (this.inFlight + this.ended.length < rate) return 0;
+    return this.ended.length ? this.ended[0]! + RATE_WINDOW_MS - now : Infinity;
+  }
+
+  /** Drops the ended requests that no longer count; returns the time it looked at. */
+  private forgetEnded(): number {
+    const now = performance.now();
+    while (this.ended.length && this.ended[0]! <= now - RATE_WINDOW_MS) this.ended.shift();
+    return now;
+  }
+
+  /** Nothing queued, in flight, or still counting against the rate: the lane may be forgotten. */
+  get idle(): boolean {
+    this.forgetEnded();
+    return this.size === 0 && this.ended.length === 0;
   }
 
   clearTimer() {
@@ -68,11 +92,10 @@ class Lane {
 
 export class Lanes {
   private lanes = new Map<string, Lane>();
-  constructor(private now: () => number = Date.now) {}
 
   push(key: string, limits: LaneLimits, job: Job) {
     let lane = this.lanes.get(key);
-    if (!lane) this.lanes.set(key, (lane = new Lane(limits, this.now)));
+    if (!lane) this.lanes.set(key, (lane = new Lane(limits)));
     lane.limits = limits;
     lane.push(job);
   }
@@ -88,7 +111,7 @@ export class Lanes {
     const out: string[] = [];
     for (const [key, lane] of this.lanes) {
       if (lane.size >= cap(lane.limits)) out.push(key);
-      else if (lane.size === 0) {
+      else if (lane.idle) {
         lane.clearTimer();
         this.lanes.delete(key);
       }

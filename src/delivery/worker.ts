@@ -12,12 +12,9 @@ import { buildRequest, type ProjectSettings } from './request.js';
 import type { Sender } from './sender.js';
 import { Lanes, type LaneLimits } from './lanes.js';
 import { LeaseLoop, type LeaseLoopOptions } from './lease-loop.js';
-import { STALE_RATE_SLOT_MS, type EndpointGate } from './endpoint-gate.js';
+import type { EndpointGate } from './endpoint-gate.js';
 import { withoutNul } from '../core/text.js';
 import { hideSecret } from '../core/templates.js';
-
-/** Fresh rate slots taken at most per send when they keep coming back late. */
-const MAX_RATE_RETAKES = 3;
 
 
 export interface WorkerDeps {
@@ -113,7 +110,7 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
     this.disableAfterMs = disableAfterMs;
     this.handOverCap = sharedQueue ? (l) => l.maxConcurrency : this.laneCap;
     this.random = d.random ?? Math.random;
-    this.lanes = new Lanes(this.now);
+    this.lanes = new Lanes();
   }
 
   override wake(): void {
@@ -209,11 +206,9 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
    */
   private async takeSlot(w: Webhook, row: ClaimedDelivery): Promise<string | null | undefined> {
     const holder = `${this.tag}:${row.id}:${row.attempts + 1}`;
-    let retakes = 0;
     for (;;) {
       if (!this.running) return null;
       let wait: number;
-      const asked = performance.now();
       try {
         wait = await this.d.gate!.acquire(w, holder);
       } catch (err) {
@@ -221,16 +216,7 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
         this.d.onLimitsFallback?.();
         return undefined;
       }
-      if (wait === 0) {
-        // A rate slot stamped before a stall of this process is retaken (see STALE_RATE_SLOT_MS);
-        // a few times at most, so a store that is merely slow to answer cannot starve the send.
-        const late = performance.now() - asked;
-        if (!w.rateLimit || late <= STALE_RATE_SLOT_MS || retakes === MAX_RATE_RETAKES) return holder;
-        retakes++;
-        this.d.logger.debug({ webhook_id: w.id, ms: Math.round(late) }, 'rate slot came back late; taking a fresh one');
-        await this.d.gate!.release(w.id, holder).catch(() => undefined);
-        continue;
-      }
+      if (wait === 0) return holder;
       await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
     }
   }

@@ -24,13 +24,13 @@ export function withReceiver(set: (r: Receiver) => void, respond?: Responder): v
 }
 
 /** Receivers made by tests as they need them, all closed after the file. */
-export function receiverPool(): (respond?: Responder) => Promise<Receiver> {
+export function receiverPool(): (respond?: Responder, hold?: (n: number) => number) => Promise<Receiver> {
   const all: Receiver[] = [];
   afterAll(async () => {
     await Promise.all(all.map((r) => r.close()));
   });
-  return async (respond) => {
-    const r = await startReceiver(respond);
+  return async (respond, hold) => {
+    const r = await startReceiver(respond, hold);
     all.push(r);
     return r;
   };

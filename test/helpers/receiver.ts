@@ -23,13 +23,23 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(respond: Responder = () => ({ status: 200, body: 'OK' })): Promise<Receiver> {
+/**
+ * `hold(n)`: ms to leave the n-th request (0-based, in the order they come in) unread, as
+ * if it were held up on the way; it is stamped (`at`) when it is read.
+ */
+export async function startReceiver(respond: Responder = () => ({ status: 200, body: 'OK' }), hold?: (n: number) => number): Promise<Receiver> {
   const requests: Received[] = [];
+  let started = 0;
   const waiters: Array<() => void> = [];
   const hanging = new Set<http.ServerResponse>();
   const rcv = { requests, respond } as Receiver;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
+    const held = hold?.(started++) ?? 0;
+    if (held > 0) {
+      req.pause();
+      setTimeout(() => req.resume(), held);
+    }
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const r: Received = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
@@ -116,4 +126,19 @@ export async function startOutsideReceiver(): Promise<OutsideReceiver> {
     },
     close: () => void child.kill(),
   };
+}
+
+/**
+ * The most arrivals in any one second of `at` (sorted), and the arrivals around that
+ * second in ms after the first — on a failure they tell a burst from a stall.
+ */
+export function worstSecond(at: number[]): { count: number; around: string } {
+  let count = 0;
+  let from = 0;
+  for (let i = 0, j = 0; i < at.length; i++) {
+    while (at[i]! - at[j]! >= 1000) j++;
+    if (i - j + 1 > count) [count, from] = [i - j + 1, j];
+  }
+  const around = at.slice(Math.max(0, from - 3), from + count + 3).map((t) => Math.round(t - at[0]!));
+  return { count, around: around.join(' ') };
 }
