@@ -59,6 +59,8 @@ export type TalkMode = 'ok' | 'hang' | number;
 
 export interface FakeTalk extends Receiver {
   mode: TalkMode;
+  /** How long a room takes to make (ms). Default: 0 */
+  delayMs: number;
   /** PUT requests that reached /api/Rooms/{roomName}. */
   rooms(): Received[];
 }
@@ -81,9 +83,10 @@ export async function startFakeTalk(): Promise<FakeTalk> {
     if (req.headers['x-auth-token'] !== API_KEY) return { status: 401, headers: { 'content-type': 'application/json' }, body: '{"errorMessage":"Unauthorized"}' };
     const params = JSON.parse(req.body) as { title?: string; description?: string };
     const room = { roomName: m[1], title: params.title, description: params.description, conferenceId: `conf-${m[1]}`, stageConferenceId: `stage-${m[1]}`, allowAnonymous: false };
-    return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(room) };
+    return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(room), delayMs: fake.delayMs };
   })) as FakeTalk;
   fake.mode = 'ok';
+  fake.delayMs = 0;
   fake.rooms = () => fake.requests.filter((r) => r.method === 'PUT' && r.url.startsWith('/api/Rooms/'));
   return fake;
 }

@@ -19,6 +19,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   fake.mode = 'ok';
+  fake.delayMs = 0;
   fake.requests.length = 0;
 });
 
@@ -55,6 +56,27 @@ describe('ktalk provider', () => {
     const b = expectRoom(await click(s, body));
     expect(b).toEqual(a);
     expect(fake.rooms()).toHaveLength(1);
+  });
+
+  it('while Talk is still making the room: a repeat click waits for it, another channel is 429 (one call to Talk)', async () => {
+    fake.delayMs = 800;
+    const body = seedBody({ channel_id: 'inflight' });
+    const first = click(s, body);
+    const deadline = Date.now() + 3000;
+    while (fake.rooms().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(fake.rooms(), 'the first click reached Talk').toHaveLength(1);
+    // The click in flight counts against the limit and holds its channel.
+    const repeat = click(s, body);
+    expect(expectMessage(await click(s, { ...body, channel_id: 'inflight2' }), 429)).toMatch(/one new meeting a minute/);
+    const [a, b] = [expectRoom(await first), expectRoom(await repeat)];
+    expect(b).toEqual(a);
+    expect(fake.rooms()).toHaveLength(1);
+    const rows = await history(s, `?userId=${body.user_id}`);
+    expect(rows.map((m: any) => [m.channelId, m.status, m.answerStatus]).sort()).toEqual([
+      ['inflight', 'created', 200],
+      ['inflight', 'reused', 200],
+      ['inflight2', 'refused', 429],
+    ]);
   });
 
   it('a second channel inside the minute → 429, and Talk is not asked', async () => {

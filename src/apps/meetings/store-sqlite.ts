@@ -1,8 +1,12 @@
 /**
  * The meetings history's writes on SQLite: prepared statements on the raw handle,
- * group-committed with the store's other writes. A click's reservation (ranked insert,
- * then the rate-limit window) is one synchronous step, and the clicks of a moment share
- * one commit — the commit, not the SQL, was most of a click's cost.
+ * group-committed with the store's other writes. SQLite runs one process per database,
+ * so a click's pending reservation need not be shared through the table: it is kept in
+ * memory (ranked against the user's stored rows and the other clicks in flight) and the
+ * row is written once, with its outcome — one insert and one commit per click instead of
+ * an insert, an update and two commits; the commit, not the SQL, was most of a click's
+ * cost. A request in flight is therefore not in the stored history yet, and one cut short
+ * by a crash leaves no row (it was never answered).
  */
 import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
@@ -23,22 +27,65 @@ export function sqliteMeetings(db: Kysely<any>, sqlite: SQLite.Database, step: S
     `select * from meetings where project_id = ? and user_id = ? and created_at >= ? and status in ('pending', 'created') and source_id is ?
      order by created_at, id`,
   );
-  const end = sqlite.prepare('update meetings set status = ?, answer_status = ?, error = ?, room_id = coalesce(?, room_id), room_name = coalesce(?, room_name), room_url = coalesce(?, room_url) where id = ?');
+  const insertRow = (row: MeetingRow) => step(() => void insert.run(COLUMNS.map((c) => row[c])));
 
-  const windowOf = (projectId: string, sourceId: string | null, userId: string, since: number) => window.all(projectId, userId, since, sourceId) as MeetingRow[];
+  /** Reserved rows not stored yet (pending, or ended with their insert not committed), per user. */
+  const unsaved = new Map<string, Map<string, MeetingRow>>();
+  /** The same rows' user maps, by row id. */
+  const userOf = new Map<string, Map<string, MeetingRow>>();
+  const userKey = (projectId: string, userId: string) => `${projectId}\u0000${userId}`;
+
+  /** The user's window: stored rows, and unsaved ones in their place (a row stored meanwhile shows once). */
+  const windowOf = (projectId: string, sourceId: string | null, userId: string, since: number): MeetingRow[] => {
+    const stored = window.all(projectId, userId, since, sourceId) as MeetingRow[];
+    const mine = unsaved.get(userKey(projectId, userId));
+    if (!mine) return stored;
+    const rows = new Map(stored.map((r) => [r.id, r]));
+    for (const r of mine.values()) {
+      if (r.source_id === sourceId && r.created_at >= since && (r.status === 'pending' || r.status === 'created')) rows.set(r.id, r);
+    }
+    return [...rows.values()];
+  };
 
   return {
     sharesCommits: true,
-    insert: (row: MeetingRow) => step(() => void insert.run(COLUMNS.map((c) => row[c]))),
-    /** Ranked after every row of the user already stored (one writer: the read and the insert are atomic). */
+    insert: insertRow,
+    /** Ranked after every row of the user stored or in flight (one process: the read and the reservation are atomic). */
     reserve: (row: MeetingRow, since: number) =>
-      step(() => {
-        const t = (newest.get(row.project_id, row.user_id) as { t: number | null }).t;
+      lend(() => {
+        const key = userKey(row.project_id, row.user_id);
+        let mine = unsaved.get(key);
+        let t = (newest.get(row.project_id, row.user_id) as { t: number | null }).t;
+        for (const r of mine?.values() ?? []) t = t === null ? r.created_at : Math.max(t, r.created_at);
         const ranked = t !== null && t >= row.created_at ? { ...row, created_at: t + 1 } : row;
-        insert.run(COLUMNS.map((c) => ranked[c]));
+        if (!mine) unsaved.set(key, (mine = new Map()));
+        mine.set(ranked.id, ranked);
+        userOf.set(ranked.id, mine);
         return { row: ranked, window: windowOf(ranked.project_id, ranked.source_id, ranked.user_id, since) };
       }),
-    end: (id, e) => step(() => void end.run(e.status, e.answer_status, e.error, e.room_id ?? null, e.room_name ?? null, e.room_url ?? null, id)),
+    async end(id, e) {
+      const mine = userOf.get(id);
+      const row = mine?.get(id);
+      if (!mine || !row) throw new Error(`meeting ${id} was not reserved in this process`);
+      const done: MeetingRow = {
+        ...row,
+        status: e.status,
+        answer_status: e.answer_status,
+        error: e.error,
+        room_id: e.room_id ?? row.room_id,
+        room_name: e.room_name ?? row.room_name,
+        room_url: e.room_url ?? row.room_url,
+      };
+      // Its outcome counts at once (a repeat click reuses the room before the commit).
+      mine.set(id, done);
+      try {
+        await insertRow(done);
+      } finally {
+        userOf.delete(id);
+        mine.delete(id);
+        if (!mine.size) unsaved.delete(userKey(row.project_id, row.user_id));
+      }
+    },
     window: (projectId: string, sourceId: string | null, userId: string, since: number) => lend(() => windowOf(projectId, sourceId, userId, since)),
   };
 }

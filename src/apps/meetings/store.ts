@@ -2,6 +2,8 @@
  * The meetings app's history (seed 000): one row per room asked of a provider.
  * A row is `pending` while the provider is asked, then `created` or `failed`; the
  * per-user rate limit reads the same rows, so it holds across restarts and processes.
+ * (On SQLite, one process per database, the pending row lives in memory until its
+ * outcome is stored: store-sqlite.ts.)
  */
 import type { Kysely, Selectable } from 'kysely';
 import { listPage } from '../../store/query.js';
@@ -25,7 +27,8 @@ export interface MeetingsTable {
   room_name: string | null;
   room_url: string | null;
   /**
-   * `pending` while the provider is asked (it reserves the user's slot across processes);
+   * `pending` while the provider is asked (it reserves the user's slot across processes;
+   * stored on PostgreSQL only);
    * then `created`, `reused` (a repeat click got the room already made), `failed` (the
    * provider failed, or another request still held the channel) or `refused` (400, 401,
    * 403, 429: nothing was asked of the provider).
