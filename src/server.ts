@@ -40,12 +40,15 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
   const generatedAdminToken = await ensureAdminToken(repos, config);
   let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
   let app: FastifyInstance | undefined;
+  /** Apps whose start() was called: a start that fails stops them, newest first. */
+  const started: AppInstance[] = [];
   try {
     return await launch();
   } catch (err) {
     // The caller prints a generated admin token only once this start succeeds: a start that
     // fails after making one (the port taken, an app that cannot start) takes it back, so
     // the next start makes one and prints it, instead of leaving a database nobody can sign in to.
+    for (const inst of started.reverse()) await inst.stop?.().catch((e: unknown) => logger.error({ err: e }, 'an app did not stop after a failed start'));
     await app?.close().catch(() => undefined);
     await worker?.stop().catch(() => undefined);
     if (generatedAdminToken) {
@@ -110,7 +113,10 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
     const addr = http.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    for (const inst of instances) await inst.start?.({ runsWorker });
+    for (const inst of instances) {
+      started.push(inst); // one that fails half-way is stopped too
+      await inst.start?.({ runsWorker });
+    }
 
     let closed = false;
     return {
