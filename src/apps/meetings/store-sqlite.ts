@@ -55,6 +55,8 @@ export function sqliteMeetings(db: Kysely<any>, sqlite: SQLite.Database, step: S
       lend(() => {
         const key = userKey(row.project_id, row.user_id);
         let mine = unsaved.get(key);
+        // A reservation whose request broke off without an outcome (a failed read) ages out with the window.
+        for (const [id, r] of mine ?? []) if (r.status === 'pending' && r.created_at < since) (mine!.delete(id), userOf.delete(id));
         let t = (newest.get(row.project_id, row.user_id) as { t: number | null }).t;
         for (const r of mine?.values() ?? []) t = t === null ? r.created_at : Math.max(t, r.created_at);
         const ranked = t !== null && t >= row.created_at ? { ...row, created_at: t + 1 } : row;
