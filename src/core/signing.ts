@@ -1,6 +1,6 @@
 // Signature schemes for outbound deliveries (SPEC §4.2). Pure: no clock, no I/O —
 // the caller passes the timestamp and the exact body bytes it will send.
-import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign as edSign, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign as edSign, verify as edVerify, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 export type SignatureScheme = 'hmac-sha256' | 'standard' | 'body' | 'none';
 
@@ -85,6 +85,30 @@ export function generateEd25519Secret(): string {
   const seed = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_ED25519.length);
   const pub = publicKey.export({ format: 'der', type: 'spki' }).subarray(SPKI_ED25519.length);
   return ED_SECRET_PREFIX + Buffer.concat([seed, pub]).toString('base64');
+}
+
+/** `whpk_` + base64 of a 32-byte ed25519 public key (what `ed25519PublicKey` gives). */
+export function isEd25519PublicKey(key: string): boolean {
+  if (!key.startsWith(ED_PUBLIC_PREFIX)) return false;
+  const b64 = key.slice(ED_PUBLIC_PREFIX.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) return false;
+  const bytes = Buffer.from(b64, 'base64');
+  return bytes.length === 32 && bytes.toString('base64') === b64;
+}
+
+const edPublicKeys = new Map<string, KeyObject>();
+/** Whether `signatureB64` is `publicKey`'s (`whpk_…`) ed25519 signature of `data`. */
+export function ed25519Verifies(publicKey: string, data: Buffer, signatureB64: string): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(signatureB64)) return false;
+  const sig = Buffer.from(signatureB64, 'base64');
+  if (sig.length !== 64) return false;
+  let key = edPublicKeys.get(publicKey);
+  if (!key) {
+    key = createPublicKey({ key: Buffer.concat([SPKI_ED25519, Buffer.from(publicKey.slice(ED_PUBLIC_PREFIX.length), 'base64')]), format: 'der', type: 'spki' });
+    if (edPublicKeys.size > 1000) edPublicKeys.clear();
+    edPublicKeys.set(publicKey, key);
+  }
+  return edVerify(null, data, key, sig);
 }
 
 /** Base64 `v1a` signature: ed25519 over `id.timestamp.body`. */

@@ -4,7 +4,7 @@
  * or which check failed, in words a sender's operator can act on.
  */
 import { createHmac } from 'node:crypto';
-import { safeEqual, standardKey } from '../core/signing.js';
+import { ed25519Verifies, isEd25519PublicKey, safeEqual, standardKey } from '../core/signing.js';
 import type { DedupeRule, Verification } from '../store/sources.js';
 
 export interface VerifyInput {
@@ -189,8 +189,9 @@ function verifyStripe(v: Extract<Verification, { type: 'stripe' }>, req: VerifyI
 
 /**
  * Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<b64> …`
- * over `id.timestamp.body` with the base64 key after `whsec_`. Svix sends the same
- * scheme under `svix-*` names, so those are read when the standard ones are absent.
+ * over `id.timestamp.body` with the base64 key after `whsec_` — or, when the source holds
+ * the sender's `whpk_` public key, `v1a,<b64>` ed25519 signatures of the same bytes. Svix
+ * sends the scheme under `svix-*` names, so those are read when the standard ones are absent.
  */
 function verifyStandard(v: Extract<Verification, { type: 'standard' }>, req: VerifyInput, nowSec: number): VerifyResult {
   const h = (name: string) => req.headers[`webhook-${name}`] ?? req.headers[`svix-${name}`];
@@ -200,16 +201,19 @@ function verifyStandard(v: Extract<Verification, { type: 'standard' }>, req: Ver
   const ts = h('timestamp');
   const bad = checkTimestamp('standard', ts, 'the webhook-timestamp header', v.tolerance ?? DEFAULT_TOLERANCE_SEC, nowSec);
   if (bad) return bad;
-  const expected = createHmac('sha256', standardKey(v.secret))
-    .update(Buffer.concat([Buffer.from(`${id}.${ts!.trim()}.`, 'utf8'), req.body]))
-    .digest();
+  const signed = Buffer.concat([Buffer.from(`${id}.${ts!.trim()}.`, 'utf8'), req.body]);
+  const asymmetric = isEd25519PublicKey(v.secret);
+  const expected = asymmetric ? undefined : createHmac('sha256', standardKey(v.secret)).update(signed).digest();
   const matched = sig
     .split(' ')
     .filter(Boolean)
     .some((entry) => {
       const [version, b64] = entry.split(',', 2);
-      return version === 'v1' && !!b64 && digestMatches(expected, b64, 'base64');
+      if (!b64) return false;
+      return asymmetric ? version === 'v1a' && ed25519Verifies(v.secret, signed, b64) : version === 'v1' && digestMatches(expected!, b64, 'base64');
     });
-  if (!matched) return fail('standard', 'signature', 'No v1 signature in webhook-signature matches (check the whsec_ secret)');
+  if (!matched) {
+    return fail('standard', 'signature', asymmetric ? 'No v1a signature in webhook-signature matches (check the whpk_ public key)' : 'No v1 signature in webhook-signature matches (check the whsec_ secret)');
+  }
   return { ok: true, type: 'standard' };
 }

@@ -138,3 +138,37 @@ describe('one Hookbridge receives another\'s deliveries', () => {
     expect(JSON.parse(got!.body).data).toMatchObject({ type: 'message.created', data: { text: 'relayed' } });
   });
 });
+
+describe('one Hookbridge receives another\'s ed25519-signed deliveries', () => {
+  it('A signs with a whsk_ key (v1a); B verifies with the standard preset holding A\'s whpk_ public key', async () => {
+    const ch = channel(a);
+    // The source needs the key first, the webhook needs the source's URL: make the webhook
+    // inactive, read its public key, then point it at the source and turn it on.
+    const w = await ch.webhook(`${rcv.url}/placeholder`, { keyType: 'ed25519', active: false });
+    expect(w.publicKey).toMatch(/^whpk_/);
+    const src = await createSource(b, { verification: { type: 'standard', secret: w.publicKey }, action: { type: 'probe' } });
+    const on = await a.api('PUT', `/v1/webhooks/${w.id}`, { body: { url: b.url + src.url, active: true } });
+    expect(on.status, on.text).toBe(200);
+
+    const published = await ch.publish({ text: 'signed with ed25519' });
+    await waitForDelivery(a, published.deliveries[0].id, 'delivered');
+    const received = probesFor(src.id);
+    expect(received).toHaveLength(1);
+    expect(received[0].headers['webhook-signature']).toMatch(/^v1a,/);
+    expect(received[0].json).toMatchObject({ id: published.id, data: { text: 'signed with ed25519' } });
+
+    // Another key pair's signature is refused; so is an HMAC (v1) one made with the public key's bytes.
+    const other = channel(a);
+    const ow = await other.webhook(b.url + src.url, { keyType: 'ed25519', retryPolicy: { maxRetries: 0 } });
+    expect(ow.publicKey).not.toBe(w.publicKey);
+    const forged = await other.publish({ text: 'forged' });
+    await waitForDelivery(a, forged.deliveries[0].id, 'failed');
+    const log = await a.api('GET', `/v1/webhooks/${ow.id}/logs/${forged.deliveries[0].id}`);
+    expect(JSON.stringify(log.body)).toMatch(/No v1a signature in webhook-signature matches/);
+    expect(probesFor(src.id)).toHaveLength(1);
+
+    const bad = await b.api('POST', '/v1/sources', { body: { path: 'std-bad-key', action: { type: 'probe' }, verification: { type: 'standard', secret: 'whpk_notakey' } } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details[0].message).toMatch(/whpk_ public key/);
+  });
+});

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../../../context.js';
 import { AppError, invalid, type ErrorDetail } from '../../../errors.js';
 import { randomAlnum } from '../../../ids.js';
-import { isStandardSecret } from '../../../core/signing.js';
+import { isEd25519PublicKey, isStandardSecret } from '../../../core/signing.js';
 import { maskSecret } from '../../../core/secretbox.js';
 import { HEADER_NAME } from '../../../core/headers.js';
 import type { Source, SourceInput, StoredRequest, Verification } from '../../../store/sources.js';
@@ -184,7 +184,9 @@ export function checkVerification(body: VerificationBody, existing?: Verificatio
       break;
     case 'standard': {
       const secret = need<string>('secret', keep('secret'));
-      if (secret && !isStandardSecret(secret)) details.push({ field: 'verification.secret', message: 'a Standard Webhooks secret looks like whsec_<base64 of 16+ bytes>' });
+      if (secret && !isStandardSecret(secret) && !isEd25519PublicKey(secret)) {
+        details.push({ field: 'verification.secret', message: "a Standard Webhooks secret looks like whsec_<base64 of 16+ bytes>, or is the sender's whpk_ public key (ed25519, v1a signatures)" });
+      }
       v = { type: 'standard', secret, ...tolerance };
       break;
     }
