@@ -26,7 +26,7 @@ export function registerTools(program: Command): void {
   program
     .command('verify')
     .description('verify a received webhook signature offline (exit 0: valid, 1: invalid)')
-    .requiredOption('--secret <secret>', "the webhook's secret")
+    .requiredOption('--secret <secret>', "the webhook's secret (standard: whsec_…, or the whpk_ public key for v1a signatures)")
     .option('--scheme <scheme>', 'hookbridge (X-{prefix}-Signature), standard, github or stripe', 'hookbridge')
     .option('--prefix <prefix>', 'header prefix of the hookbridge scheme', 'Hookbridge')
     .option('--header <line>', 'a received header, "Name: value" (repeat)', collect, [])

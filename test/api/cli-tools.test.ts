@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { verifyWebhookSignature } from '../helpers/seed001.js';
+import { ed25519PublicKey, generateEd25519Secret } from '../../src/core/signing.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
 
@@ -63,6 +64,22 @@ describe('send-test and verify', () => {
     const headers = ['webhook-id', 'webhook-timestamp', 'webhook-signature'].flatMap((h) => ['--header', `${h}: ${r.headers[h]}`]);
     const ok = await run(['verify', '--scheme', 'standard', '--secret', secret, '--body', r.body, ...headers]);
     expect(ok.code, ok.out).toBe(0);
+  });
+
+  it('an ed25519 (v1a) delivery: verify --scheme standard takes the whpk_ public key, and refuses another key', async () => {
+    const secret = generateEd25519Secret();
+    const before = rcv.requests.length;
+    const sent = await run(['send-test', '--url', `${rcv.url}/ed`, '--secret', secret, '--signature', 'standard']);
+    expect(sent.code, sent.out).toBe(0);
+    await rcv.waitFor(before + 1);
+    const r = rcv.requests[before];
+    expect(r.headers['webhook-signature']).toMatch(/^v1a,/);
+    const headers = ['webhook-id', 'webhook-timestamp', 'webhook-signature'].flatMap((h) => ['--header', `${h}: ${r.headers[h]}`]);
+    const ok = await run(['verify', '--scheme', 'standard', '--secret', ed25519PublicKey(secret), '--body', r.body, ...headers]);
+    expect(ok.code, ok.out).toBe(0);
+    const other = await run(['verify', '--scheme', 'standard', '--secret', ed25519PublicKey(generateEd25519Secret()), '--body', r.body, ...headers]);
+    expect(other.code, other.out).toBe(1);
+    expect(other.out).toMatch(/No v1a signature/);
   });
 
   it('send-test checks the secret for the scheme as the API does, and sends nothing when it is wrong', async () => {
