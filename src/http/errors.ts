@@ -94,7 +94,8 @@ function nearest(name: string, known: string[]): string | undefined {
 /**
  * Ajv's errors as one detail per problem: an unknown field names the field and what was
  * probably meant; a value outside a union of literals (`signature: "hmac"`) is one
- * detail listing the allowed values, not one "must be equal to constant" per branch.
+ * detail listing the allowed values, not one "must be equal to constant" per branch, and
+ * a value no branch of another union takes is one detail naming what each wanted.
  */
 function validationDetails(errors: AjvError[], where: string): ErrorDetail[] {
   const consumed = new Set<AjvError>();
@@ -102,9 +103,14 @@ function validationDetails(errors: AjvError[], where: string): ErrorDetail[] {
   for (const e of errors) {
     if (e.keyword !== 'anyOf') continue;
     const branches = errors.filter((b) => b !== e && b.schemaPath.startsWith(`${e.schemaPath}/`));
-    if (!branches.length || !branches.every((b) => b.instancePath === e.instancePath && ALTERNATIVE.has(b.keyword))) continue;
+    if (!branches.length || !branches.every((b) => b.instancePath === e.instancePath)) continue;
     branches.forEach((b) => consumed.add(b));
-    collapsed.set(e, { field: fieldOf(e, where), message: oneOf(branches.flatMap(alternatives), e) });
+    // Every branch refused the value itself (`"abc"` for a digits string or an integer): one
+    // detail saying what each would have taken.
+    const message = branches.every((b) => ALTERNATIVE.has(b.keyword))
+      ? oneOf(branches.flatMap(alternatives), e)
+      : `${[...new Set(branches.map((b) => b.message ?? 'is invalid'))].join(', or ')}${'data' in e ? ` (got ${shown(e.data)})` : ''}`;
+    collapsed.set(e, { field: fieldOf(e, where), message });
   }
   const details: ErrorDetail[] = [];
   for (const e of errors) {

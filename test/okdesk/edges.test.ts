@@ -62,6 +62,20 @@ describe('PUT /v1/okdesk/contacts/{id}: telegramChatId', () => {
     expect((await s.api('GET', '/v1/okdesk/contacts/601')).status).toBe(404);
   });
 
+  it('a value neither form takes ("abc", true) is one detail saying what each form wants', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['"abc"', /^must match pattern .*, or must be integer \(got "abc"\)$/],
+      ['true', /^must be one of: string, integer \(got true\)$/],
+    ];
+    for (const [raw, message] of cases) {
+      const r = await s.api('PUT', '/v1/okdesk/contacts/603', { raw: `{"telegramChatId": ${raw}}`, headers: { 'content-type': 'application/json' } });
+      expect(r.status, r.text).toBe(422);
+      expect(r.body.error.details, r.text).toHaveLength(1);
+      expect(r.body.error.details[0].field).toBe('telegramChatId');
+      expect(r.body.error.details[0].message).toMatch(message);
+    }
+  });
+
   it('numbers and strings of digits up to ±(2^53 − 1) are linked, stored as Telegram writes the id', async () => {
     const cases: Array<[unknown, string]> = [
       [Number.MAX_SAFE_INTEGER, '9007199254740991'],
