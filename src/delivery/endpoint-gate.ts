@@ -36,10 +36,20 @@ const LEASE_MARGIN_MS = 5000;
 const BUSY_WAIT_MS = 10;
 
 
+/**
+ * Marks the sends counted until a window after they ended (the holder follows it). An
+ * unmarked send is one stamped by a process not yet upgraded (a rolling upgrade): it counts
+ * OLD_RATE_WINDOW_MS from its stamp, as that process expects (migration 011).
+ */
+const SENT_MARK = '~';
+/** The window the previous version counted a send over, from its stamp. */
+const OLD_RATE_WINDOW_MS = 1200;
+
 // Sorted sets per webhook: in-flight leases scored by expiry, sends scored by when they stop
 // counting against the rate. A send in flight is scored as if it ended when its lease
 // does; RELEASE scores it by when it really ended, and it counts RATE_WINDOW_MS more
-// (see RATE_WINDOW_MS). The server's clock decides, so workers' clocks need not agree.
+// (see RATE_WINDOW_MS); an unmarked send (SENT_MARK) counts OLD_RATE_WINDOW_MS from its
+// stamp. The server's clock decides, so workers' clocks need not agree.
 const ACQUIRE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -47,12 +57,17 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return ${BUSY_WAIT_MS} end
 local rate = tonumber(ARGV[4])
 if rate > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ${RATE_WINDOW_MS})
-  if redis.call('ZCARD', KEYS[2]) >= rate then
-    local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-    return math.min(${RATE_WINDOW_MS}, math.max(1, tonumber(oldest[2]) + ${RATE_WINDOW_MS} - now))
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ${OLD_RATE_WINDOW_MS})
+  local free = now + ${RATE_WINDOW_MS}
+  local ended = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'WITHSCORES')
+  for i = 1, #ended, 2 do
+    local till = tonumber(ended[i + 1]) + (string.sub(ended[i], 1, 1) == '${SENT_MARK}' and ${RATE_WINDOW_MS} or ${OLD_RATE_WINDOW_MS})
+    if till <= now then redis.call('ZREM', KEYS[2], ended[i]) elseif till < free then free = till end
   end
-  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
+  if redis.call('ZCARD', KEYS[2]) >= rate then
+    return math.min(${RATE_WINDOW_MS}, math.max(1, free - now))
+  end
+  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), '${SENT_MARK}' .. ARGV[1])
   redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[2]) + ${RATE_WINDOW_MS * 2})
 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
@@ -63,7 +78,7 @@ const RELEASE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZADD', KEYS[2], 'XX', now, ARGV[1])
+redis.call('ZADD', KEYS[2], 'XX', now, '${SENT_MARK}' .. ARGV[1])
 return 0`;
 
 export function redisGate(url: string, logger: Logger): EndpointGate {
@@ -185,8 +200,8 @@ export function postgresGate(db: Kysely<any>, opts: { tag?: string; refreshMs?: 
     },
     async release(id, holder) {
       if (perRequest.delete(holder)) {
-        // The send counts a window from now, when it really ended (migration 010).
-        await sql`with ${ASYNC_COMMIT}, sent as (update endpoint_sends set sent_at = (extract(epoch from clock_timestamp()) * 1000)::bigint where webhook_id = ${id} and holder = ${holder} and exists (select 1 from async)) delete from endpoint_leases where webhook_id = ${id} and holder = ${holder} and exists (select 1 from async)`.execute(db);
+        // The send counts a window from now, when it really ended (migrations 010, 011: its row is the marked holder).
+        await sql`with ${ASYNC_COMMIT}, sent as (update endpoint_sends set sent_at = (extract(epoch from clock_timestamp()) * 1000)::bigint where webhook_id = ${id} and holder = ${SENT_MARK + holder} and exists (select 1 from async)) delete from endpoint_leases where webhook_id = ${id} and holder = ${holder} and exists (select 1 from async)`.execute(db);
         return;
       }
       const b = blocks.get(id);
