@@ -4,7 +4,8 @@
  * how each Talk failure reaches the plugin (502/503/504, never 200, within 5 s).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import SQLite from 'better-sqlite3';
+import { PG_URL, startTestServer, type TestServer } from '../helpers/server.js';
 import { API_KEY, SPACE, click, expectMessage, expectRoom, history, ktalkEnv, seedBody, startFakeTalk, type FakeTalk } from './_support.js';
 
 let fake: FakeTalk;
@@ -77,6 +78,32 @@ describe('ktalk provider', () => {
       ['inflight', 'reused', 200],
       ['inflight2', 'refused', 429],
     ]);
+  });
+
+  // SQLite keeps a click's reservation in memory and stores its row once, with the outcome.
+  // If that write fails, the user gets an error, but the room exists: the repeat click must
+  // get it (not a second room), as it would had the row been stored.
+  it.skipIf(!!PG_URL)('a click whose outcome could not be stored: the repeat click still gets its room, Talk is asked once', async () => {
+    fake.delayMs = 400;
+    const body = seedBody({ channel_id: 'unstored' });
+    const first = click(s, body);
+    const deadline = Date.now() + 3000;
+    while (fake.rooms().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // While Talk makes the room, the history table goes away (another connection to the file).
+    const other = new SQLite(s.db.file!);
+    other.pragma('busy_timeout = 5000');
+    try {
+      other.exec('alter table meetings rename to meetings_away');
+      const failed = await first;
+      expect(failed.status, failed.text).toBeGreaterThanOrEqual(500);
+      other.exec('alter table meetings_away rename to meetings');
+    } finally {
+      other.close();
+    }
+    fake.delayMs = 0;
+    const again = expectRoom(await click(s, body));
+    expect(again.room_url).toMatch(/^https:\/\//);
+    expect(fake.rooms(), 'Talk was asked once').toHaveLength(1);
   });
 
   it('a second channel inside the minute → 429, and Talk is not asked', async () => {

@@ -55,8 +55,8 @@ export function sqliteMeetings(db: Kysely<any>, sqlite: SQLite.Database, step: S
       lend(() => {
         const key = userKey(row.project_id, row.user_id);
         let mine = unsaved.get(key);
-        // A reservation whose request broke off without an outcome (a failed read) ages out with the window.
-        for (const [id, r] of mine ?? []) if (r.status === 'pending' && r.created_at < since) (mine!.delete(id), userOf.delete(id));
+        // Rows left here by a request that broke off (a failed read, a failed insert) age out with the window.
+        for (const [id, r] of mine ?? []) if (r.created_at < since) (mine!.delete(id), userOf.delete(id));
         let t = (newest.get(row.project_id, row.user_id) as { t: number | null }).t;
         for (const r of mine?.values() ?? []) t = t === null ? r.created_at : Math.max(t, r.created_at);
         const ranked = t !== null && t >= row.created_at ? { ...row, created_at: t + 1 } : row;
@@ -78,15 +78,13 @@ export function sqliteMeetings(db: Kysely<any>, sqlite: SQLite.Database, step: S
         room_name: e.room_name ?? row.room_name,
         room_url: e.room_url ?? row.room_url,
       };
-      // Its outcome counts at once (a repeat click reuses the room before the commit).
+      // Its outcome counts at once (a repeat click reuses the room before the commit). If the
+      // insert fails it stays here until it ages out, so a repeat click still gets its room.
       mine.set(id, done);
-      try {
-        await insertRow(done);
-      } finally {
-        userOf.delete(id);
-        mine.delete(id);
-        if (!mine.size) unsaved.delete(userKey(row.project_id, row.user_id));
-      }
+      await insertRow(done);
+      userOf.delete(id);
+      mine.delete(id);
+      if (!mine.size) unsaved.delete(userKey(row.project_id, row.user_id));
     },
     window: (projectId: string, sourceId: string | null, userId: string, since: number) => lend(() => windowOf(projectId, sourceId, userId, since)),
   };
