@@ -39,7 +39,7 @@ const BUSY_WAIT_MS = 10;
 /**
  * Marks the sends counted until a window after they ended (the holder follows it). An
  * unmarked send is one stamped by a process not yet upgraded (a rolling upgrade): it counts
- * OLD_RATE_WINDOW_MS from its stamp, as that process expects (migration 011).
+ * OLD_RATE_WINDOW_MS from its stamp, as that process expects (migration 010).
  */
 const SENT_MARK = '~';
 /** The window the previous version counted a send over, from its stamp. */
@@ -58,14 +58,18 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return ${BUSY_WAIT_MS}
 local rate = tonumber(ARGV[4])
 if rate > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ${OLD_RATE_WINDOW_MS})
-  local free = now + ${RATE_WINDOW_MS}
-  local ended = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'WITHSCORES')
-  for i = 1, #ended, 2 do
-    local till = tonumber(ended[i + 1]) + (string.sub(ended[i], 1, 1) == '${SENT_MARK}' and ${RATE_WINDOW_MS} or ${OLD_RATE_WINDOW_MS})
-    if till <= now then redis.call('ZREM', KEYS[2], ended[i]) elseif till < free then free = till end
+  -- Ended more than a window ago: only an old process's stamp (unmarked) still counts.
+  -- (Only this band is read, so an acquire stays cheap at high rates.)
+  local band = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - ${RATE_WINDOW_MS})
+  for i = 1, #band do
+    if string.sub(band[i], 1, 1) == '${SENT_MARK}' then redis.call('ZREM', KEYS[2], band[i]) end
   end
   if redis.call('ZCARD', KEYS[2]) >= rate then
-    return math.min(${RATE_WINDOW_MS}, math.max(1, free - now))
+    -- When the oldest stops counting (mid-upgrade a marked send behind an old stamp may free
+    -- up to 190 ms sooner: the worker asks again then, no later than a window).
+    local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+    local till = tonumber(oldest[2]) + (string.sub(oldest[1], 1, 1) == '${SENT_MARK}' and ${RATE_WINDOW_MS} or ${OLD_RATE_WINDOW_MS})
+    return math.min(${RATE_WINDOW_MS}, math.max(1, till - now))
   end
   redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), '${SENT_MARK}' .. ARGV[1])
   redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[2]) + ${RATE_WINDOW_MS * 2})
@@ -200,7 +204,7 @@ export function postgresGate(db: Kysely<any>, opts: { tag?: string; refreshMs?: 
     },
     async release(id, holder) {
       if (perRequest.delete(holder)) {
-        // The send counts a window from now, when it really ended (migrations 010, 011: its row is the marked holder).
+        // The send counts a window from now, when it really ended (migration 010: its row is the marked holder).
         await sql`with ${ASYNC_COMMIT}, sent as (update endpoint_sends set sent_at = (extract(epoch from clock_timestamp()) * 1000)::bigint where webhook_id = ${id} and holder = ${SENT_MARK + holder} and exists (select 1 from async)) delete from endpoint_leases where webhook_id = ${id} and holder = ${holder} and exists (select 1 from async)`.execute(db);
         return;
       }
