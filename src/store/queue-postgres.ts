@@ -10,7 +10,6 @@ import { ASYNC_COMMIT, leaseRows } from './leases.js';
 import { groupCommit } from './group-commit.js';
 import { AppError } from '../errors.js';
 import { preparedStatements } from './pg-prepared.js';
-import { pgArray } from './pg-array.js';
 import {
   FIFO_HEAD,
   byCreation,
@@ -37,9 +36,6 @@ const fingerprint = (p: ReturnType<typeof sql>) => sql`(select md5(coalesce(stri
   from webhooks w where w.project_id = ${p} and w.active = 1)`;
 /** The fingerprint of a project without active webhooks. */
 const EMPTY = 'd41d8cd98f00b204e9800998ecf8427e';
-
-/** One element of a hot statement's array parameter. */
-type Element = string | number | null | undefined;
 
 export function postgresQueue(db: Kysely<DB>, pool: pg.Pool): DeliveryQueue {
   const prepared = preparedStatements(db, pool);
@@ -79,8 +75,8 @@ export function postgresQueue(db: Kysely<DB>, pool: pg.Pool): DeliveryQueue {
       deliveries.push(...rows);
       out.push({ refs, handed });
     }
-    const ev = (f: (r: PublishItem['row']) => Element) => pgArray(items.map((i) => f(i.row)));
-    const dl = (f: (r: ReturnType<typeof deliveriesFor>['rows'][number]) => Element) => pgArray(deliveries.map(f));
+    const ev = <T>(f: (r: PublishItem['row']) => T) => items.map((i) => f(i.row));
+    const dl = <T>(f: (r: ReturnType<typeof deliveriesFor>['rows'][number]) => T) => deliveries.map(f);
     const r = await prepared(sql<{ ok: boolean }>`with g as (
         select coalesce(bool_and(p.fp = ${fingerprint(sql`p.pid`)}), true) as ok from unnest(${[...checked.keys()]}::text[], ${[...checked.values()]}::text[]) as p(pid, fp)
       ), e as (
@@ -171,8 +167,8 @@ export function postgresQueue(db: Kysely<DB>, pool: pg.Pool): DeliveryQueue {
 
 /** A batch's attempt rows, as one statement. */
 function insertAttempts(results: AttemptRecord[]) {
-  const col = (f: (r: AttemptRecord) => Element) => pgArray(results.map(f));
-  const a = (f: (a: AttemptRecord['attempt']) => Element) => pgArray(results.map((r) => f(r.attempt)));
+  const col = <T>(f: (r: AttemptRecord) => T) => results.map(f);
+  const a = <T>(f: (a: AttemptRecord['attempt']) => T) => results.map((r) => f(r.attempt));
   return sql`insert into attempts (id, delivery_id, project_id, webhook_id, attempt, status, request_url, request_method, request_headers,
       request_body, response_status, response_headers, response_body, duration_ms, error, retry_reason, notes, created_at)
     select * from unnest(${a((x) => x.id)}::text[], ${col((r) => r.deliveryId)}::text[], ${col((r) => r.projectId)}::text[], ${col((r) => r.webhookId)}::text[],
@@ -184,7 +180,7 @@ function insertAttempts(results: AttemptRecord[]) {
 
 /** The state of a whole batch of deliveries, as one statement. */
 function updateDeliveries(results: AttemptRecord[], now: number) {
-  const col = (f: (r: AttemptRecord) => Element) => pgArray(results.map(f));
+  const col = <T>(f: (r: AttemptRecord) => T) => results.map(f);
   return sql`update deliveries d set status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at, lease_until = null,
       last_status_code = v.code, last_error = v.error, last_reason = v.reason, last_response_ms = v.ms, last_response_body = v.body,
       delivered_at = v.delivered_at, updated_at = ${now}
