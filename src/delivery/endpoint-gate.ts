@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { processTag } from '../ids.js';
 import { ASYNC_COMMIT } from '../store/leases.js';
 import { RATE_WINDOW_MS } from './lanes.js';
+import { CONNECT_TIMEOUT_MS } from './sender.js';
 
 export interface GateLimits {
   id: string;
@@ -31,7 +32,12 @@ export interface EndpointGate {
   close(): Promise<void>;
 }
 
-const LEASE_MARGIN_MS = 5000;
+/**
+ * A slot's lease outlives the request's deadline by this: the connection's own limit (the
+ * webhook's timeout starts only once connected) and 5 s more. A shorter lease ran out while
+ * a request still waited for its handshake, freeing its slot and rate count mid-send.
+ */
+const LEASE_MARGIN_MS = CONNECT_TIMEOUT_MS + 5000;
 /** How long to wait before asking again when every slot is taken. */
 const BUSY_WAIT_MS = 10;
 

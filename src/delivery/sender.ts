@@ -26,9 +26,15 @@ export interface Sender {
   close(graceMs?: number): Promise<void>;
 }
 
+/**
+ * How long a new connection may take (DNS, TCP, TLS). A webhook's `timeout` starts once the
+ * request is on a connection, so an attempt lasts at most this plus the timeout.
+ */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
 export function createSender(opts: { allowPrivate: boolean; connectTimeoutMs?: number }): Sender {
   const agent = new Agent({
-    connect: guardedConnector(opts.allowPrivate, { timeout: opts.connectTimeoutMs ?? 10_000 }),
+    connect: guardedConnector(opts.allowPrivate, { timeout: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS }),
     keepAliveTimeout: 30_000,
     pipelining: 1,
   });

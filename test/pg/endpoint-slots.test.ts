@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { postgresGate, type EndpointGate, type GateLimits } from '../../src/delivery/endpoint-gate.js';
+import { CONNECT_TIMEOUT_MS } from '../../src/delivery/sender.js';
 import { PG_URL, freshDatabase, type TestDb } from '../helpers/server.js';
 
 if (!PG_URL) console.log('[endpoint-slots test] skipped: needs PostgreSQL (set DATABASE_URL=postgres://…)');
@@ -189,4 +190,17 @@ describePg('endpoint slots in blocks (PostgreSQL)', () => {
     for (const h of ['b1', 'b2', 'b3']) expect(await take(b, w, h, 2000)).toBe(true);
     expect((await rows(w.id)).reduce((n, r) => n + r.slots, 0)).toBe(3);
   }, 30_000);
+
+  // A request's timeout starts once it is on a connection, and connecting may take up to
+  // the sender's own limit: a slot must still be held while a handshake is pending.
+  it('a slot is leased past the longest a request can take: connecting, then the timeout', async () => {
+    const g = gate('proc-lease');
+    for (const w of [{ ...limits('wh-lease-block', 2) }, { ...limits('wh-lease-rate', 2), rateLimit: 5 }]) {
+      const before = Date.now();
+      expect(await take(g, w, `lease-${w.id}`, 2000)).toBe(true);
+      const lease = (await store.db.selectFrom('endpoint_leases' as never).select('expires_at' as never).where('webhook_id' as never, '=', w.id as never).executeTakeFirstOrThrow()) as { expires_at: number };
+      expect(Number(lease.expires_at) - before, w.id).toBeGreaterThanOrEqual(w.timeout + CONNECT_TIMEOUT_MS);
+      await g.release(w.id, `lease-${w.id}`);
+    }
+  });
 });
