@@ -5,20 +5,14 @@
  * through PostgreSQL itself. Each instance has its own pool, lanes and sender, as
  * separate processes would.
  */
-import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_URL, freshDatabase, startTestServer, type TestDb, type TestServer } from '../helpers/server.js';
 import { startOutsideReceiver, startReceiver, worstSecond, type Receiver } from '../helpers/receiver.js';
 import { freePort } from '../helpers/wait.js';
+import { REDIS, redisAnswers } from '../helpers/redis.js';
 
-const REDIS = process.env.HOOKBRIDGE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const redisUp = await new Promise<boolean>((resolve) => {
-  const u = new URL(REDIS);
-  const sock = net.connect(Number(u.port || 6379), u.hostname, () => (sock.end(), resolve(true)));
-  sock.on('error', () => resolve(false));
-  sock.setTimeout(1000, () => (sock.destroy(), resolve(false)));
-});
+const redisUp = await redisAnswers();
 if (!PG_URL) console.log('[cluster-limits test] skipped: needs PostgreSQL (set DATABASE_URL=postgres://…)');
 if (PG_URL && !redisUp) {
   if (process.env.CI === 'true') throw new Error(`CI=true: Redis is required at ${REDIS}`);
