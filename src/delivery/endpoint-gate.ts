@@ -57,6 +57,11 @@ const OLD_RATE_WINDOW_MS = 1200;
 // (see RATE_WINDOW_MS); an unmarked send (SENT_MARK) counts OLD_RATE_WINDOW_MS from its
 // stamp. The server's clock decides, so workers' clocks need not agree.
 const ACQUIRE = `
+-- A key lives as long as its longest entry: a shorter lease (a webhook's timeout lowered
+-- while an older send is out) never cuts it short.
+local function extend(key, ms)
+  if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, ms) end
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -78,10 +83,10 @@ if rate > 0 then
     return math.min(${RATE_WINDOW_MS}, math.max(1, till - now))
   end
   redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), '${SENT_MARK}' .. ARGV[1])
-  redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[2]) + ${RATE_WINDOW_MS * 2})
+  extend(KEYS[2], tonumber(ARGV[2]) + ${RATE_WINDOW_MS * 2})
 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + 1000)
+extend(KEYS[1], tonumber(ARGV[2]) + 1000)
 return 0`;
 
 const RELEASE = `
