@@ -40,13 +40,14 @@ class Lane {
   }
 
   pump = () => {
-    this.timer = undefined;
+    // Whatever woke it, a timer still pending would only pump again for nothing.
+    this.clearTimer();
     while (this.queue.length && this.inFlight < this.limits.maxConcurrency) {
       const wait = this.rateWait();
       if (wait > 0) {
         // None of the counted requests ends its second before `wait`; one still in flight
         // pumps again when it ends.
-        if (Number.isFinite(wait)) this.timer ??= setTimeout(this.pump, Math.ceil(wait));
+        if (Number.isFinite(wait)) this.timer = setTimeout(this.pump, Math.ceil(wait));
         return;
       }
       const job = this.queue.shift()!;
