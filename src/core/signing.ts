@@ -54,11 +54,8 @@ const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
 
 /** `whsk_` + base64 of the 32-byte seed, or of seed‖public key (64 bytes, libsodium's form). */
 export function isEd25519Secret(secret: string): boolean {
-  if (!secret.startsWith(ED_SECRET_PREFIX)) return false;
-  const b64 = secret.slice(ED_SECRET_PREFIX.length);
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) return false;
-  const bytes = Buffer.from(b64, 'base64');
-  return (bytes.length === 32 || bytes.length === 64) && bytes.toString('base64') === b64;
+  const bytes = prefixedBytes(secret, ED_SECRET_PREFIX);
+  return bytes?.length === 32 || bytes?.length === 64;
 }
 
 const edKeys = new Map<string, KeyObject>();
@@ -89,11 +86,7 @@ export function generateEd25519Secret(): string {
 
 /** `whpk_` + base64 of a 32-byte ed25519 public key (what `ed25519PublicKey` gives). */
 export function isEd25519PublicKey(key: string): boolean {
-  if (!key.startsWith(ED_PUBLIC_PREFIX)) return false;
-  const b64 = key.slice(ED_PUBLIC_PREFIX.length);
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) return false;
-  const bytes = Buffer.from(b64, 'base64');
-  return bytes.length === 32 && bytes.toString('base64') === b64;
+  return prefixedBytes(key, ED_PUBLIC_PREFIX)?.length === 32;
 }
 
 const edPublicKeys = new Map<string, KeyObject>();
@@ -190,12 +183,20 @@ export function generateSecret(): string {
 
 /** True for `whsec_` + canonical (padded) base64 that decodes to at least 16 bytes. */
 export function isStandardSecret(secret: string): boolean {
-  if (!secret.startsWith(STANDARD_PREFIX)) return false;
-  const b64 = secret.slice(STANDARD_PREFIX.length);
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) return false;
+  return (prefixedBytes(secret, STANDARD_PREFIX)?.length ?? 0) >= 16;
+}
+
+/**
+ * The bytes after `prefix` when `s` is `prefix` + canonical base64 (the key forms
+ * `whsec_`, `whsk_`, `whpk_`); undefined otherwise. The round trip rejects non-canonical
+ * encodings Node would silently accept.
+ */
+function prefixedBytes(s: string, prefix: string): Buffer | undefined {
+  if (!s.startsWith(prefix)) return undefined;
+  const b64 = s.slice(prefix.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) return undefined;
   const bytes = Buffer.from(b64, 'base64');
-  // Round-trip rejects non-canonical encodings Node would silently accept.
-  return bytes.length >= 16 && bytes.toString('base64') === b64;
+  return bytes.toString('base64') === b64 ? bytes : undefined;
 }
 
 /** Length bounds of a webhook secret (the API's schema and `send-test` use the same). */
