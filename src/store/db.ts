@@ -80,13 +80,20 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   return opts.databaseUrl.startsWith('sqlite:') ? openSqlite(opts) : openPostgres(opts);
 }
 
-function openSqlite(opts: StoreOptions): Store {
+/** How long opening a SQLite file waits for another process to let it switch the file to WAL. */
+const OPEN_BUSY_MS = 5000;
+
+async function openSqlite(opts: StoreOptions): Promise<Store> {
   const file = opts.databaseUrl.slice('sqlite:'.length);
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const sqlite = new SQLite(file);
-  sqlite.pragma('journal_mode = WAL');
+  const sqlite = new SQLite(file, { timeout: OPEN_BUSY_MS });
+  try {
+    await switchToWal(sqlite);
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
   sqlite.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'NORMAL'}`);
-  sqlite.pragma('busy_timeout = 5000');
   // A WAL only restarts from its beginning once a checkpoint copied all of it, so a burst
   // of writes (a backlog draining, a click storm) grows it — 500 MB in 6 s of meeting
   // clicks — and SQLite keeps the file at that size for as long as the server runs. With
@@ -111,6 +118,27 @@ function openSqlite(opts: StoreOptions): Store {
       await db.destroy();
     },
   };
+}
+
+/**
+ * `journal_mode = WAL` on a new, empty file reads the header inside a read transaction
+ * and then writes it: when two processes start on one new file at the same moment, the
+ * second one's upgrade from reading to writing fails at once with "database is locked"
+ * (SQLite cannot wait there without risking a deadlock, so the busy timeout does not
+ * apply). The first one's switch takes microseconds: wait a little and ask again.
+ */
+async function switchToWal(sqlite: SQLite.Database): Promise<void> {
+  const deadline = Date.now() + OPEN_BUSY_MS;
+  for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+    try {
+      sqlite.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      const busy = String((err as { code?: unknown }).code ?? '').startsWith('SQLITE_BUSY');
+      if (!busy || Date.now() + wait > deadline) throw err;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }
 
 /** SQLite's raw handle and its writer, always together; undefined on PostgreSQL. */
