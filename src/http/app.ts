@@ -62,7 +62,7 @@ export async function buildApp(ctx: AppContext, logger: Logger, apps: { v1: Rout
     ajv: { customOptions: { coerceTypes: false } },
     // Ids reach 200 characters (client-chosen event ids), more once percent-encoded;
     // the router's default of 100 would refuse ids the API itself accepted.
-    routerOptions: { maxParamLength: 1000 },
+    routerOptions: { maxParamLength: 1000, ignoreTrailingSlash: true },
     frameworkErrors,
     clientErrorHandler,
   }) as unknown as FastifyInstance;

@@ -28,8 +28,9 @@ const pipelineFor = (ctx: AppContext) => {
 /** Every spelling of the source path a URL path may belong to. */
 export function pathCandidates(urlPath: string): string[] {
   if (!urlPath.startsWith(WEBHOOK_PREFIX)) return [urlPath];
-  const rest = urlPath.slice(WEBHOOK_PREFIX.length);
-  return rest ? [rest, urlPath] : [];
+  // A trailing slash does not change the route, as everywhere else (no source path ends with one).
+  const rest = urlPath.slice(WEBHOOK_PREFIX.length).replace(/\/$/, '');
+  return rest ? [rest, WEBHOOK_PREFIX + rest] : [];
 }
 
 /** A source's URL path: a relative path lives under /webhook/. */

@@ -255,6 +255,13 @@ describe('review findings', () => {
       await s.stop();
     }
   });
+
+  it('a trailing slash reaches the same route (GET /v1/webhooks/ was a 400 "id must NOT have fewer than 1 characters")', async () => {
+    const list = expectOk(await s.api('GET', '/v1/webhooks/'));
+    expect(list.map((w: { id: string }) => w.id)).toContain(hookId);
+    expect(expectOk(await s.api('GET', `/v1/webhooks/${hookId}/`)).id).toBe(hookId);
+    expect(expectOk(await s.api('GET', '/v1/project/')).id).toBe(expectOk(await s.api('GET', '/v1/project')).id);
+  });
 });
 
 describe('NUL characters', () => {

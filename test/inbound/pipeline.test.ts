@@ -168,6 +168,14 @@ describe('limits', () => {
     expect((await send(s, off.url, { body })).status).toBe(404);
     expect(probesFor(off.id)).toHaveLength(0);
   });
+
+  it('a trailing slash reaches the same source, as it reaches the same API route (it was a 404)', async () => {
+    const src = await createSource(s, { path: `acme/t${Math.random().toString(36).slice(2, 8)}` });
+    const r = await send(s, `${src.url}/`, { body: '{"n":1}' });
+    expect(r.status, r.text).toBe(202);
+    expect(probesFor(src.id)).toHaveLength(1);
+    expect((await send(s, `${src.url}//`, { body: '{"n":2}' })).status).toBe(404); // one slash, not any number
+  });
 });
 
 describe('stored requests', () => {
