@@ -1,4 +1,6 @@
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { CONNECT_TIMEOUT_MS } from '../../src/delivery/sender.js';
 import type { TestServer } from '../helpers/server.js';
 import { channel, receiverPool, waitForDelivery, withServer } from '../helpers/fixtures.js';
 import { worstSecond } from '../helpers/receiver.js';
@@ -25,6 +27,28 @@ describe('test send, logs and stats', () => {
     const bad = await s.api('POST', `/v1/webhooks/${w.id}/test`, { body: { eventType: 'no.such.event' } });
     expect(bad.status).toBe(422);
   });
+
+  it('POST /test to a host whose handshake hangs answers with the failed attempt once the connection gives up, whatever the webhook timeout', async () => {
+    // Accepts TCP connections and never says a word: the TLS handshake of https:// never ends.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const sockets = new Set<net.Socket>();
+    silent.on('connection', (c) => sockets.add(c));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const w = await channel(s).webhook(`https://127.0.0.1:${port}/hook`, { timeout: 100, retryPolicy: { maxRetries: 0 } });
+      const started = Date.now();
+      const r = await s.api('POST', `/v1/webhooks/${w.id}/test`, { body: { eventType: 'message.created', data: { n: 1 } } });
+      expect(r.status, r.text).toBe(200);
+      // It was "attempt": null after 5.1 s (timeout + 5 s), while the attempt was still connecting.
+      expect(r.body.data).toMatchObject({ status: 'failed', success: false, attempt: { statusCode: null } });
+      expect(r.body.data.attempt.error).toMatch(/connect/i);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(CONNECT_TIMEOUT_MS - 500);
+    } finally {
+      for (const c of sockets) c.destroy();
+      silent.close();
+    }
+  }, 30_000);
 
   it('POST /test to an inactive webhook is a 409 saying so, and records no delivery', async () => {
     const rcv = await receiver();

@@ -6,6 +6,7 @@ import { IdParams, Ok, PageQuery, Paged, errors, ok, page, ref } from '../../sch
 import { DeliveryDetail, DeliveryStatus, DeliveryView, attemptView, logView } from './deliveries.js';
 import { ReplayResult, TestSendResult, WebhookStats } from './activity-schema.js';
 import type { DeliveryStatus as StoredStatus } from '../../../store/schema.js';
+import { CONNECT_TIMEOUT_MS } from '../../../delivery/sender.js';
 
 const LogsQuery = Type.Composite([PageQuery, Type.Object({ status: Type.Optional(DeliveryStatus) })]);
 const LogParams = Type.Object({ id: Type.String(), logId: Type.String() });
@@ -104,8 +105,10 @@ const webhookActivityRoutes: RouteModule = (app, ctx) => {
       ctx.wake();
       // None when the webhook was deleted meanwhile (the test send goes to it alone).
       const delivery = found(event.deliveries[0], 'Webhook', w.id);
-      // Wait for the first attempt: the webhook's timeout plus room for the queue.
-      const deadline = Date.now() + w.timeout + 5000;
+      // Wait for the first attempt: making the connection (its own limit), the webhook's
+      // timeout, and room for the queue. Without the connection's part, a test to a host
+      // whose handshake hangs answered "no attempt" before the attempt failed.
+      const deadline = Date.now() + CONNECT_TIMEOUT_MS + w.timeout + 5000;
       let attempts = await log.attempts(delivery.id);
       while (!attempts.length && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 25));
