@@ -36,6 +36,19 @@ const SeriesQuery = Type.Object({
 });
 
 /**
+ * A statistics period from `startDate` and `endDate` (dates or date-times): by default the
+ * 24 hours up to now, or up to `endDate`. Shared by the per-webhook stats and the series.
+ */
+export function statsPeriod(q: { startDate?: string; endDate?: string }): { start: number; end: number } {
+  const end = q.endDate ? parseDate(q.endDate) : Date.now();
+  const start = q.startDate ? parseDate(q.startDate) : end !== undefined ? end - 86400_000 : undefined;
+  if (start === undefined || end === undefined || start >= end) {
+    throw new AppError('VALIDATION_ERROR', 'startDate and endDate must be dates (YYYY-MM-DD or ISO) with startDate before endDate', [], { status: 400 });
+  }
+  return { start, end };
+}
+
+/**
  * Delivery statistics over time, for the dashboard's charts: per bucket, deliveries by
  * status (by creation time), the success rate of the finished ones, and response-time
  * percentiles of the attempts that got a response. Per webhook, per event type, or both.
@@ -46,11 +59,7 @@ const statsSeriesRoutes: RouteModule = (app, ctx) => {
     { schema: { tags: ['webhooks'], summary: 'Success rate and latency percentiles over time', querystring: SeriesQuery, response: { 200: Ok(ref(StatsSeries)), ...errors(400) } } },
     async (req) => {
       const q = req.query;
-      const end = q.endDate ? parseDate(q.endDate) : Date.now();
-      const start = q.startDate ? parseDate(q.startDate) : end !== undefined ? end - 86400_000 : undefined;
-      if (start === undefined || end === undefined || start >= end) {
-        throw new AppError('VALIDATION_ERROR', 'startDate and endDate must be dates (YYYY-MM-DD or ISO) with startDate before endDate', [], { status: 400 });
-      }
+      const { start, end } = statsPeriod(q);
       const { projectId } = req.caller;
       if (q.webhookId && !(await ctx.repos.webhooks.get(projectId, q.webhookId))) throw notFound('Webhook', q.webhookId);
       const rows = await ctx.repos.statsSeries.rows(projectId, { from: start, to: end, webhookId: q.webhookId, eventType: q.eventType });

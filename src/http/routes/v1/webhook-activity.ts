@@ -5,6 +5,7 @@ import { isoSeconds, parseDate, summarize } from '../../../core/stats.js';
 import { IdParams, Ok, PageQuery, Paged, errors, ok, page, ref } from '../../schemas.js';
 import { DeliveryDetail, DeliveryStatus, DeliveryView, attemptView, logView } from './deliveries.js';
 import { ReplayResult, TestSendResult, WebhookStats } from './activity-schema.js';
+import { statsPeriod } from './stats-series.js';
 import type { DeliveryStatus as StoredStatus } from '../../../store/schema.js';
 import { CONNECT_TIMEOUT_MS } from '../../../delivery/sender.js';
 
@@ -63,11 +64,7 @@ const webhookActivityRoutes: RouteModule = (app, ctx) => {
     { schema: { tags, summary: 'Delivery statistics for a period', params: IdParams, querystring: StatsQuery, response: { 200: Ok(ref(WebhookStats)), ...errors(404) } } },
     async (req) => {
       const w = await load(req.caller.projectId, req.params.id);
-      const end = req.query.endDate ? parseDate(req.query.endDate) : Date.now();
-      const start = req.query.startDate ? parseDate(req.query.startDate) : end !== undefined ? end - 86400_000 : undefined;
-      if (start === undefined || end === undefined || start >= end) {
-        throw new AppError('VALIDATION_ERROR', 'startDate and endDate must be dates (YYYY-MM-DD or ISO) with startDate before endDate', [], { status: 400 });
-      }
+      const { start, end } = statsPeriod(req.query);
       const { counts, durations } = await log.stats(w.id, start, end);
       const total = counts.reduce((a, c) => a + c.n, 0);
       const successful = counts.filter((c) => c.status === 'delivered').reduce((a, c) => a + c.n, 0);
