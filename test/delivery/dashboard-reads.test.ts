@@ -27,13 +27,14 @@ describe('GET /v1/stats/series', () => {
     expect(all.bucketSeconds * 4 * 1000).toBeGreaterThanOrEqual(Date.parse(end) - Date.parse(start));
     const sum = (k: 'total' | 'successful' | 'failed' | 'attempts') => all.points.reduce((a: number, p: any) => a + p[k], 0);
     expect({ total: sum('total'), successful: sum('successful'), failed: sum('failed'), attempts: sum('attempts') }).toEqual({ total: 4, successful: 3, failed: 1, attempts: 4 });
-    const busy = all.points.filter((p: any) => p.total > 0);
-    for (const p of busy) {
-      expect(p.successRate).toBeCloseTo(p.successful / (p.successful + p.failed), 3);
-      expect(p.responseTimes.p99).toBeGreaterThanOrEqual(p.responseTimes.p50);
-    }
-    expect(Math.max(...busy.map((p: any) => p.responseTimes.p99))).toBeGreaterThanOrEqual(20);
-    for (const p of all.points.filter((p: any) => p.total === 0 && p.attempts === 0)) expect(p).toMatchObject({ successRate: null, responseTimes: null });
+    for (const p of all.points.filter((p: any) => p.total > 0)) expect(p.successRate).toBeCloseTo(p.successful / (p.successful + p.failed), 3);
+    // Attempts count in the bucket of their own time, deliveries in that of their creation: a
+    // delivery made just before a bucket's end has its attempt in the next one (PostgreSQL CI).
+    const timed = all.points.filter((p: any) => p.attempts > 0);
+    for (const p of timed) expect(p.responseTimes.p99).toBeGreaterThanOrEqual(p.responseTimes.p50);
+    expect(Math.max(...timed.map((p: any) => p.responseTimes.p99))).toBeGreaterThanOrEqual(20);
+    for (const p of all.points.filter((p: any) => p.attempts === 0)) expect(p.responseTimes).toBeNull();
+    for (const p of all.points.filter((p: any) => p.total === 0)) expect(p.successRate).toBeNull();
 
     const deleted = expectOk(await s.api('GET', `/v1/stats/series?webhookId=${w.id}&eventType=message.deleted&startDate=${start}&endDate=${end}&buckets=1`));
     expect(deleted.points[0]).toMatchObject({ total: 1, successful: 1, failed: 0, successRate: 1, attempts: 1 });
