@@ -86,7 +86,7 @@ const OPEN_BUSY_MS = 5000;
 async function openSqlite(opts: StoreOptions): Promise<Store> {
   const file = opts.databaseUrl.slice('sqlite:'.length);
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const sqlite = new SQLite(file, { timeout: OPEN_BUSY_MS });
+  const sqlite = openFile(file);
   try {
     await switchToWal(sqlite);
   } catch (err) {
@@ -118,6 +118,20 @@ async function openSqlite(opts: StoreOptions): Promise<Store> {
       await db.destroy();
     },
   };
+}
+
+/** The connection, or an error that names the file (SQLite's own says only "unable to open database file"). */
+function openFile(file: string): SQLite.Database {
+  try {
+    return new SQLite(file, { timeout: OPEN_BUSY_MS });
+  } catch (err) {
+    if (file === ':memory:') throw err;
+    const where = path.resolve(file);
+    const why = fs.statSync(where, { throwIfNoEntry: false })?.isDirectory()
+      ? 'it is a directory: DATABASE_URL takes the path of a file in it, such as sqlite:' + path.join(where, 'hookbridge.db')
+      : `${(err as Error).message} (check that the directory is writable by this user)`;
+    throw new Error(`cannot open the SQLite database ${where}: ${why}`, { cause: err });
+  }
 }
 
 /**

@@ -387,6 +387,19 @@ describe('token create --name', SLOW, () => {
 });
 
 describe('commands that touch the database say which, and only serve and migrate create one', SLOW, () => {
+  it('a SQLite URL naming a directory stops serve and migrate with a message saying so and what to give instead', async () => {
+    const dir = fs.mkdtempSync(path.join(cwd, 'a-dir-'));
+    for (const args of [['serve', '--port', '0'], ['migrate']]) {
+      const r = await run(args, envFor(undefined, { DATABASE_URL: `sqlite:${dir}` }), 20_000);
+      expect(r.code, r.stderr).toBe(1);
+      // It was SQLite's bare "unable to open database file".
+      expect(r.stderr).toContain(`cannot open the SQLite database ${dir}: it is a directory`);
+      expect(r.stderr).toContain(`sqlite:${path.join(dir, 'hookbridge.db')}`);
+      expect(r.stdout).not.toContain('hookbridge listening');
+    }
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
   it('token create with no database refuses, naming the path, and creates nothing', async () => {
     // The default DATABASE_URL, sqlite:./data/hookbridge.db, in a directory that has none.
     const dir = fs.mkdtempSync(path.join(cwd, 'empty-'));
