@@ -45,7 +45,7 @@ const BUSY_WAIT_MS = 10;
 /**
  * Marks the sends counted until a window after they ended (the holder follows it). An
  * unmarked send is one stamped by a process not yet upgraded (a rolling upgrade): it counts
- * OLD_RATE_WINDOW_MS from its stamp, as that process expects (migration 010).
+ * OLD_RATE_WINDOW_MS from its stamp, as that process expects (migration 011).
  */
 const SENT_MARK = '~';
 /** The window the previous version counted a send over, from its stamp. */
@@ -131,7 +131,7 @@ export function redisGate(url: string, logger: Logger): EndpointGate {
  * 008): taking and giving back a slot is local while the block has room; the block grows
  * when the lane needs more, shrinks when it needs fewer, keeps no more than a fair share
  * while another process waits, and is a lease renewed while held. Rate-limited webhooks
- * take a slot per request (`hookbridge_endpoint_take`, migration 010), since every send
+ * take a slot per request (`hookbridge_endpoint_take_marked`, migration 011), since every send
  * must be counted in the shared window; their rate bounds those round trips anyway.
  *
  * Both functions commit without waiting for the WAL flush (ASYNC_COMMIT, as the queue's
@@ -191,7 +191,7 @@ export function postgresGate(db: Kysely<any>, opts: { tag?: string; refreshMs?: 
   return {
     async acquire(w, holder) {
       if (w.rateLimit) {
-        const r = await sql<{ wait: number }>`with ${ASYNC_COMMIT} select hookbridge_endpoint_take(${w.id}, ${holder}, ${w.timeout + LEASE_MARGIN_MS}, ${w.maxConcurrency}, ${w.rateLimit}, ${RATE_WINDOW_MS}) as wait from async`.execute(db);
+        const r = await sql<{ wait: number }>`with ${ASYNC_COMMIT} select hookbridge_endpoint_take_marked(${w.id}, ${holder}, ${w.timeout + LEASE_MARGIN_MS}, ${w.maxConcurrency}, ${w.rateLimit}, ${RATE_WINDOW_MS}) as wait from async`.execute(db);
         const wait = Number(r.rows[0]!.wait);
         if (wait === 0) perRequest.add(holder);
         return wait;
@@ -215,7 +215,7 @@ export function postgresGate(db: Kysely<any>, opts: { tag?: string; refreshMs?: 
     },
     async release(id, holder) {
       if (perRequest.delete(holder)) {
-        // The send counts a window from now, when it really ended (migration 010: its row is the marked holder).
+        // The send counts a window from now, when it really ended (migration 011: its row is the marked holder).
         await sql`with ${ASYNC_COMMIT}, sent as (update endpoint_sends set sent_at = (extract(epoch from clock_timestamp()) * 1000)::bigint where webhook_id = ${id} and holder = ${SENT_MARK + holder} and exists (select 1 from async)) delete from endpoint_leases where webhook_id = ${id} and holder = ${holder} and exists (select 1 from async)`.execute(db);
         return;
       }

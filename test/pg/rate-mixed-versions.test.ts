@@ -5,7 +5,8 @@
  * 1200 ms that process relies on: the new gate dropped it after 1010 ms, so a new send
  * could land in the same second as the old one (two requests in a second for a limit of 1).
  * The old process is played by exactly what it runs: 009's SQL function, the old Redis
- * script, and its release statements.
+ * script, and its release statements. So is a process of the release before this one (010's
+ * SQL function and release).
  */
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
@@ -83,6 +84,43 @@ async function oldSendStillCounts(gate: EndpointGate, w: GateLimits, stampOld: (
         expect(Number(r.rows[0]!.wait)).toBe(0);
         await sql`delete from endpoint_leases where webhook_id = ${w.id} and holder = ${'old:1'}`.execute(store.db);
       });
+    } finally {
+      await gate.close();
+    }
+  });
+});
+
+(PG_URL ? describe : describe.skip)('rate limit beside processes of the previous release, 010 (PostgreSQL)', () => {
+  let db: TestDb;
+  let store: Store;
+  beforeAll(async () => {
+    db = freshDatabase();
+    store = await openStore({ databaseUrl: db.url, poolSize: 4 });
+    await migrateToLatest(store.db, store.schema);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+
+  it("010's take and release still work: its send counts from when it ended, then frees the limit", async () => {
+    // 010's worker, exactly: take (stamped at its lease's end), send, release (re-stamps its row).
+    // When 010's function was rewritten in place to mark rows, a database that had applied 010
+    // kept the old body, and the reverse held here: the release found no row, and the send
+    // counted until its lease ran out (6 s) — an endpoint with rateLimit 5 got 5 requests in 6 s.
+    const w = limits('wh_mixed_010');
+    const gate = postgresGate(store.db, { tag: 'new' });
+    try {
+      const r = await sql<{ wait: number }>`select hookbridge_endpoint_take(${w.id}, ${'old10:1'}, ${6000}, ${10}, ${1}, ${1010}) as wait`.execute(store.db);
+      expect(Number(r.rows[0]!.wait)).toBe(0);
+      await sleep(100); // the request
+      await sql`update endpoint_sends set sent_at = (extract(epoch from clock_timestamp()) * 1000)::bigint where webhook_id = ${w.id} and holder = ${'old10:1'}`.execute(store.db);
+      await sql`delete from endpoint_leases where webhook_id = ${w.id} and holder = ${'old10:1'}`.execute(store.db);
+      const ended = Date.now();
+      expect(await gate.acquire(w, 'new:1'), 'the old send stopped counting as it ended').toBeGreaterThan(0);
+      await sleep(ended + 1300 - Date.now());
+      expect(await gate.acquire(w, 'new:2'), 'the old send still counted 1.3 s after it ended').toBe(0);
+      await gate.release(w.id, 'new:2');
     } finally {
       await gate.close();
     }
