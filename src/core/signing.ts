@@ -58,17 +58,22 @@ export function isEd25519Secret(secret: string): boolean {
   return bytes?.length === 32 || bytes?.length === 64;
 }
 
-const edKeys = new Map<string, KeyObject>();
-function edPrivateKey(secret: string): KeyObject {
-  let key = edKeys.get(secret);
-  if (!key) {
-    const seed = Buffer.from(secret.slice(ED_SECRET_PREFIX.length), 'base64').subarray(0, 32);
-    key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, seed]), format: 'der', type: 'pkcs8' });
-    if (edKeys.size > 1000) edKeys.clear();
-    edKeys.set(secret, key);
+/** Key objects built once per key string (parsing DER costs more than signing); emptied past 1000 keys. */
+function keyObject(cache: Map<string, KeyObject>, key: string, build: () => KeyObject): KeyObject {
+  let k = cache.get(key);
+  if (!k) {
+    if (cache.size > 1000) cache.clear();
+    cache.set(key, (k = build()));
   }
-  return key;
+  return k;
 }
+
+const edKeys = new Map<string, KeyObject>();
+const edPrivateKey = (secret: string): KeyObject =>
+  keyObject(edKeys, secret, () => {
+    const seed = Buffer.from(secret.slice(ED_SECRET_PREFIX.length), 'base64').subarray(0, 32);
+    return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, seed]), format: 'der', type: 'pkcs8' });
+  });
 
 /** The `whpk_` public key a receiver verifies `v1a` signatures with. */
 export function ed25519PublicKey(secret: string): string {
@@ -95,12 +100,9 @@ export function ed25519Verifies(publicKey: string, data: Buffer, signatureB64: s
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(signatureB64)) return false;
   const sig = Buffer.from(signatureB64, 'base64');
   if (sig.length !== 64) return false;
-  let key = edPublicKeys.get(publicKey);
-  if (!key) {
-    key = createPublicKey({ key: Buffer.concat([SPKI_ED25519, Buffer.from(publicKey.slice(ED_PUBLIC_PREFIX.length), 'base64')]), format: 'der', type: 'spki' });
-    if (edPublicKeys.size > 1000) edPublicKeys.clear();
-    edPublicKeys.set(publicKey, key);
-  }
+  const key = keyObject(edPublicKeys, publicKey, () =>
+    createPublicKey({ key: Buffer.concat([SPKI_ED25519, Buffer.from(publicKey.slice(ED_PUBLIC_PREFIX.length), 'base64')]), format: 'der', type: 'spki' }),
+  );
   return edVerify(null, data, key, sig);
 }
 
