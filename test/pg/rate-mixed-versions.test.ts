@@ -88,20 +88,6 @@ async function oldSendStillCounts(gate: EndpointGate, w: GateLimits, stampOld: (
       await gate.close();
     }
   });
-});
-
-(PG_URL ? describe : describe.skip)('rate limit beside processes of the previous release, 010 (PostgreSQL)', () => {
-  let db: TestDb;
-  let store: Store;
-  beforeAll(async () => {
-    db = freshDatabase();
-    store = await openStore({ databaseUrl: db.url, poolSize: 4 });
-    await migrateToLatest(store.db, store.schema);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await db?.drop();
-  });
 
   it("010's take and release still work: its send counts from when it ended, then frees the limit", async () => {
     // 010's worker, exactly: take (stamped at its lease's end), send, release (re-stamps its row).
