@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { ConnectionGate, GatedSqliteDialect } from './sqlite-gate.js';
 import type { DB } from './schema.js';
 import { startCheckpointer } from './checkpointer.js';
 import { isUniqueViolation } from './query.js';
@@ -105,7 +106,9 @@ async function openSqlite(opts: StoreOptions): Promise<Store> {
   // in the OS file cache. Measured on a 1,000,000-delivery backlog: 10 MB less peak
   // memory, the same drain and publish rates.
   sqlite.pragma(`cache_size = ${-Math.round((opts.sqliteCacheMb ?? 4) * 1024)}`);
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });
+  const gate = new ConnectionGate();
+  const db = new Kysely<DB>({ dialect: new GatedSqliteDialect({ database: cachedStatements(sqlite) }, gate) });
+  gates.set(db, gate);
   const checkpointer =
     file === ':memory:' ? undefined : startCheckpointer(sqlite, path.resolve(file), (msg) => opts.onWarning?.(msg));
   return {
@@ -162,14 +165,19 @@ export function sqliteParts(store: Store): { sqlite: SQLite.Database; write: Sql
   return { sqlite: store.sqlite, write: store.write };
 }
 
+/** The gate of each SQLite store's connection (sqlite-gate.ts). */
+const gates = new WeakMap<Kysely<any>, ConnectionGate>();
+
 /**
  * Runs a synchronous step on the raw SQLite handle while Kysely lends its one connection,
- * so raw statements never interleave with an open Kysely transaction.
+ * so raw statements never interleave with an open Kysely transaction: at once when
+ * Kysely does not hold it.
  */
-export const lendConnection =
-  (db: Kysely<any>) =>
-  <T>(fn: () => T): Promise<T> =>
-    db.connection().execute(async () => fn());
+export const lendConnection = (db: Kysely<any>) => {
+  const gate = gates.get(db);
+  if (!gate) throw new Error('lendConnection needs the Kysely instance of a SQLite store (openStore)');
+  return <T>(fn: () => T): Promise<T> => gate.lend(fn);
+};
 
 /**
  * Kysely's SQLite driver calls `prepare(sql)` for every query (30–70 µs each, often
