@@ -5,6 +5,16 @@
  * connection runs PASSIVE checkpoints (they never block writers) once a second, and
  * the main connection's automatic checkpoints are turned off. If the thread dies, the
  * main connection checkpoints for itself again.
+ *
+ * A PASSIVE checkpoint copies the frames that were in the WAL when it began; the WAL
+ * only starts over from its beginning when a write begins with every frame copied. Under
+ * steady writes that moment never comes (a commit lands during every checkpoint), and
+ * the WAL grew by the size of every commit: 13 MB a second at 300 publishes a second,
+ * for as long as the load lasted. So once the WAL holds more than `maxWalBytes`, the
+ * thread asks the main thread for a quiet moment: the main thread takes its connection
+ * (`quiet`: no write of its own starts meanwhile, the event loop keeps running), the
+ * thread copies what is left and restarts the WAL (RESTART), and the connection is given
+ * back: the writes of those few milliseconds wait, none is refused.
  */
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -18,37 +28,98 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 1000');
 db.pragma('cache_size = -512');
+const pageSize = db.pragma('page_size', { simple: true });
+let waiting = false;
+let skip = 0;
+let failures = 0;
 const timer = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (err) { parentPort.postMessage(String(err && err.message || err)); }
+  if (waiting) return;
+  try {
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (skip > 0) skip--;
+    else if (r.log * pageSize > workerData.maxWalBytes) { waiting = true; parentPort.postMessage({ type: 'quiet?' }); }
+  } catch (err) { parentPort.postMessage({ type: 'error', message: String(err && err.message || err) }); }
 }, workerData.everyMs);
-parentPort.on('message', (m) => { if (m === 'stop') { clearInterval(timer); try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} db.close(); process.exit(0); } });
+parentPort.on('message', (m) => {
+  if (m === 'quiet') {
+    let restarted = false;
+    try {
+      // Short: only another process's reader or writer could hold us up here.
+      db.pragma('busy_timeout = 100');
+      const [r] = db.pragma('wal_checkpoint(RESTART)');
+      restarted = r.busy === 0;
+    } catch (err) {
+      parentPort.postMessage({ type: 'error', message: String(err && err.message || err) });
+    } finally {
+      db.pragma('busy_timeout = 1000');
+    }
+    // Another process kept the WAL busy: back off (ticks) before asking for quiet again.
+    failures = restarted ? 0 : failures + 1;
+    skip = restarted ? 0 : Math.min(60, 2 ** failures);
+    waiting = false;
+    parentPort.postMessage({ type: 'done', restarted });
+  } else if (m === 'stop') { clearInterval(timer); try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} db.close(); process.exit(0); }
+});
 `;
 
 export interface Checkpointer {
   stop(): Promise<void>;
 }
 
-export function startCheckpointer(sqlite: SQLite.Database, file: string, onError: (msg: string) => void, everyMs = 1000): Checkpointer {
+export interface CheckpointerOptions {
+  /** How often the thread checkpoints. */
+  everyMs?: number;
+  /** Past this, the WAL is copied and restarted in a quiet moment. */
+  maxWalBytes: number;
+  /** Holds the main connection (no write of this process starts) until the returned function is called. */
+  quiet(): Promise<() => void>;
+}
+
+/** How long the main connection is held for a restart at most, whatever the thread does. */
+const QUIET_MAX_MS = 2000;
+
+export function startCheckpointer(sqlite: SQLite.Database, file: string, onError: (msg: string) => void, opts: CheckpointerOptions): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const workerData = { driver, file, everyMs: opts.everyMs ?? 1000, maxWalBytes: opts.maxWalBytes };
   // The thread only runs a pragma once a second: a small heap of its own (its default
   // young generation alone could grow to tens of MB of resident memory).
-  const worker = new Worker(WORKER, { eval: true, workerData: { driver, file, everyMs }, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 24 } });
+  const worker = new Worker(WORKER, { eval: true, workerData, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 24 } });
   worker.unref();
   sqlite.pragma('wal_autocheckpoint = 0');
   let stopped = false;
+  /** Gives the main connection back after a restart (or when the thread is gone). */
+  let giveBack: (() => void) | undefined;
+  const release = () => {
+    const give = giveBack;
+    giveBack = undefined;
+    give?.();
+  };
   const fallback = (why: string) => {
+    release();
     if (stopped) return;
     onError(why);
     // Without the thread, the WAL must not grow without bound: checkpoint inline again.
     sqlite.pragma('wal_autocheckpoint = 1000');
   };
-  worker.on('message', (m) => onError(`WAL checkpoint: ${m}`));
+  worker.on('message', (m: { type: string; message?: string }) => {
+    if (m.type === 'error') onError(`WAL checkpoint: ${m.message}`);
+    else if (m.type === 'done') release();
+    else if (m.type === 'quiet?' && !stopped) {
+      void opts.quiet().then((give) => {
+        if (stopped) return give();
+        const timer = setTimeout(release, QUIET_MAX_MS);
+        giveBack = () => (clearTimeout(timer), give());
+        worker.postMessage('quiet');
+      });
+    }
+  });
   worker.on('error', (err) => fallback(`WAL checkpoint thread failed: ${err.message}`));
-  worker.on('exit', (code) => code !== 0 && fallback(`WAL checkpoint thread exited with ${code}`));
+  worker.on('exit', (code) => (code !== 0 ? fallback(`WAL checkpoint thread exited with ${code}`) : release()));
   return {
     async stop() {
       if (stopped) return;
       stopped = true;
+      release();
       const exited = new Promise<void>((r) => worker.once('exit', () => r()));
       worker.postMessage('stop');
       await waitAtMost(2000, exited);

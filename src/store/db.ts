@@ -46,6 +46,10 @@ export interface StoreOptions {
   /** SQLite page cache of the main connection, MiB (default 4; see openSqlite). */
   sqliteCacheMb?: number;
   poolSize?: number;
+  /** How often the SQLite checkpoint thread runs (ms; default 1000). */
+  sqliteCheckpointMs?: number;
+  /** Past this size the SQLite WAL is copied and restarted in a quiet moment (default WAL_KEEP_BYTES; see checkpointer.ts). */
+  sqliteMaxWalBytes?: number;
   /** Problems worth a log line that do not stop the store (e.g. the checkpoint thread). */
   onWarning?: (msg: string) => void;
 }
@@ -97,9 +101,10 @@ async function openSqlite(opts: StoreOptions): Promise<Store> {
   sqlite.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'NORMAL'}`);
   // A WAL only restarts from its beginning once a checkpoint copied all of it, so a burst
   // of writes (a backlog draining, a click storm) grows it — 500 MB in 6 s of meeting
-  // clicks — and SQLite keeps the file at that size for as long as the server runs. With
-  // a limit, the restart after the burst truncates it back.
-  sqlite.pragma(`journal_size_limit = ${WAL_KEEP_BYTES}`);
+  // clicks — until the checkpoint thread restarts it (checkpointer.ts), and SQLite keeps
+  // the file at its largest size for as long as the server runs. With a limit, each
+  // restart truncates it back.
+  sqlite.pragma(`journal_size_limit = ${opts.sqliteMaxWalBytes ?? WAL_KEEP_BYTES}`);
   sqlite.pragma('foreign_keys = ON');
   // better-sqlite3 builds SQLite with a 16 MiB page cache; 4 MiB holds what the queue
   // touches (the pending index and the newest rows), and every page it does not hold is
@@ -110,7 +115,16 @@ async function openSqlite(opts: StoreOptions): Promise<Store> {
   const db = new Kysely<DB>({ dialect: new GatedSqliteDialect({ database: cachedStatements(sqlite) }, gate) });
   gates.set(db, gate);
   const checkpointer =
-    file === ':memory:' ? undefined : startCheckpointer(sqlite, path.resolve(file), (msg) => opts.onWarning?.(msg));
+    file === ':memory:'
+      ? undefined
+      : startCheckpointer(sqlite, path.resolve(file), (msg) => opts.onWarning?.(msg), {
+          everyMs: opts.sqliteCheckpointMs,
+          maxWalBytes: opts.sqliteMaxWalBytes ?? WAL_KEEP_BYTES,
+          quiet: async () => {
+            await gate.take();
+            return () => gate.give();
+          },
+        });
   return {
     db,
     sqlite,
