@@ -4,36 +4,24 @@
  * open across awaits; it waits for the transaction to end, and the transaction's work is
  * what it sees (nothing of a rolled-back one). On a real SQLite file, through openStore.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lendConnection, openStore, type Store } from '../../src/store/db.js';
+import { describe, expect, it } from 'vitest';
+import { lendConnection } from '../../src/store/db.js';
+import { withSqliteStore } from '../helpers/sqlite-store.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('the SQLite connection gate', () => {
-  let dir: string;
-  let store: Store;
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-gate-'));
-    store = await openStore({ databaseUrl: `sqlite:${path.join(dir, 'g.db')}` });
-    store.sqlite!.exec('create table t (k text primary key)');
-  });
-  afterEach(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const f = withSqliteStore('gate', 'create table t (k text primary key)');
 
-  const keys = () => (store.sqlite!.prepare('select k from t order by k').all() as Array<{ k: string }>).map((r) => r.k);
+  const keys = () => (f.store.sqlite!.prepare('select k from t order by k').all() as Array<{ k: string }>).map((r) => r.k);
 
   it('a step waits for an open Kysely transaction: it sees a rolled-back row never, a committed one after the commit', async () => {
-    const lend = lendConnection(store.db);
+    const lend = lendConnection(f.store.db);
     const seen: string[][] = [];
     let inside!: () => void;
     const opened = new Promise<void>((r) => (inside = r));
-    const rolledBack = store.db.transaction().execute(async (tx) => {
+    const rolledBack = f.store.db.transaction().execute(async (tx) => {
       await sql`insert into t (k) values ('rolled-back')`.execute(tx);
       inside();
       await sleep(50);
@@ -45,7 +33,7 @@ describe('the SQLite connection gate', () => {
     expect(await during).toBe('ran');
     expect(seen).toEqual([[]]);
 
-    const committed = store.db.transaction().execute(async (tx) => {
+    const committed = f.store.db.transaction().execute(async (tx) => {
       await sql`insert into t (k) values ('committed')`.execute(tx);
       await sleep(20);
     });
@@ -56,32 +44,32 @@ describe('the SQLite connection gate', () => {
   });
 
   it('a step that throws rejects its caller and gives the connection back', async () => {
-    const lend = lendConnection(store.db);
-    const insert = store.sqlite!.prepare('insert into t (k) values (?)');
+    const lend = lendConnection(f.store.db);
+    const insert = f.store.sqlite!.prepare('insert into t (k) values (?)');
     await lend(() => insert.run('once'));
     await expect(lend(() => insert.run('once'))).rejects.toThrow(/UNIQUE/);
     await expect(lend(() => { throw new Error('step failed'); })).rejects.toThrow('step failed');
     // Kysely and the writer still get the connection.
-    await store.db.insertInto('t' as never).values({ k: 'kysely' } as never).execute();
-    await store.write!(() => insert.run('writer'));
+    await f.store.db.insertInto('t' as never).values({ k: 'kysely' } as never).execute();
+    await f.store.write!(() => insert.run('writer'));
     expect(keys()).toEqual(['kysely', 'once', 'writer']);
   });
 
   it('Kysely queries, transactions and steps mixed at once all finish, each transaction whole', async () => {
-    const lend = lendConnection(store.db);
-    const insert = store.sqlite!.prepare('insert into t (k) values (?)');
+    const lend = lendConnection(f.store.db);
+    const insert = f.store.sqlite!.prepare('insert into t (k) values (?)');
     const work: Array<Promise<unknown>> = [];
     for (let i = 0; i < 60; i++) {
       if (i % 3 === 0)
         work.push(
-          store.db.transaction().execute(async (tx) => {
+          f.store.db.transaction().execute(async (tx) => {
             await sql`insert into t (k) values (${`tx${i}a`})`.execute(tx);
             await sleep(1);
             await sql`insert into t (k) values (${`tx${i}b`})`.execute(tx);
           }),
         );
       else if (i % 3 === 1) work.push(lend(() => insert.run(`step${i}`)));
-      else work.push(store.write!(() => insert.run(`write${i}`)));
+      else work.push(f.store.write!(() => insert.run(`write${i}`)));
     }
     await Promise.all(work);
     const all = keys();
