@@ -75,3 +75,43 @@ it('writes that never pause keep the WAL bounded, and every write is kept', asyn
     await store.close();
   }
 });
+
+it('a reader in another connection holding the WAL only delays the restart: writes go on, and the WAL restarts once it lets go', async () => {
+  const file = path.join(dir, 'held.db');
+  const maxWal = 1024 * 1024;
+  const store = await openStore({ databaseUrl: `sqlite:${file}`, sqliteCheckpointMs: 50, sqliteMaxWalBytes: maxWal });
+  const SQLite = (await import('better-sqlite3')).default;
+  const reader = new SQLite(file);
+  try {
+    const db = store.sqlite!;
+    db.exec('create table blobs (id integer primary key, body blob not null)');
+    const insert = db.prepare('insert into blobs (body) values (?)');
+    const body = Buffer.alloc(200, 7);
+    const wal = () => fs.statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+    let written = 0;
+    let slowest = 0;
+    const writeFor = async (ms: number) => {
+      const started = Date.now();
+      while (Date.now() - started < ms) {
+        const t0 = Date.now();
+        await Promise.all(Array.from({ length: 8 }, () => store.write!(() => insert.run(body))));
+        slowest = Math.max(slowest, Date.now() - t0);
+        written += 8;
+      }
+    };
+    // A snapshot held open (a backup, a long report): the WAL cannot restart under it.
+    reader.exec('begin');
+    reader.prepare('select count(*) from blobs').get();
+    await writeFor(1500);
+    expect(wal()).toBeGreaterThan(4 * maxWal);
+    // Each try waits at most its busy timeout (and the main thread at most 2 s) before giving up.
+    expect(slowest).toBeLessThan(1000);
+    reader.exec('commit');
+    await writeFor(1500);
+    await until('the WAL to restart', 5000, async () => (await store.write!(() => insert.run(body)), written++, wal() <= 2 * maxWal));
+    expect((db.prepare('select count(*) as n from blobs').get() as { n: number }).n).toBe(written);
+  } finally {
+    reader.close();
+    await store.close();
+  }
+});
