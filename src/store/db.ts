@@ -133,6 +133,8 @@ async function openSqlite(opts: StoreOptions): Promise<Store> {
     async close() {
       await checkpointer?.stop();
       await db.destroy();
+      // Kysely closes the handle only if it ever ran a query; raw steps alone never start it.
+      if (sqlite.open) sqlite.close();
     },
   };
 }

@@ -46,3 +46,17 @@ it('a closed SQLite store leaves no timer pending and no thread running that wou
   const holding = [...pending].filter((t) => t.hasRef());
   expect(holding.map((t) => (t as unknown as { _idleTimeout: number })._idleTimeout)).toEqual([]);
 });
+
+it('closing a SQLite store closes its connection, also when only raw steps used it (Kysely never ran a query)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-close-'));
+  try {
+    const store = await openStore({ databaseUrl: `sqlite:${path.join(dir, 'c.db')}` });
+    const sqlite = store.sqlite!;
+    sqlite.exec('create table t (k text primary key)');
+    await store.write!(() => sqlite.prepare('insert into t (k) values (?)').run('step'));
+    await store.close();
+    expect(sqlite.open).toBe(false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
