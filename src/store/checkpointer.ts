@@ -32,12 +32,16 @@ const pageSize = db.pragma('page_size', { simple: true });
 let waiting = false;
 let skip = 0;
 let failures = 0;
+let lastLog = -1;
 const timer = setInterval(() => {
   if (waiting) return;
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
     if (skip > 0) skip--;
-    else if (r.log * pageSize > workerData.maxWalBytes) { waiting = true; parentPort.postMessage({ type: 'quiet?' }); }
+    // Nothing written since the last tick and all of it copied: the next write restarts the
+    // WAL by itself (after a burst, or after our own restart), no quiet moment needed.
+    else if (r.log * pageSize > workerData.maxWalBytes && !(r.log === lastLog && r.checkpointed === r.log)) { waiting = true; parentPort.postMessage({ type: 'quiet?' }); }
+    lastLog = r.log;
   } catch (err) { parentPort.postMessage({ type: 'error', message: String(err && err.message || err) }); }
 }, workerData.everyMs);
 parentPort.on('message', (m) => {
