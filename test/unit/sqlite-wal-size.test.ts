@@ -47,71 +47,76 @@ it('a burst larger than the limit leaves a WAL file of at most WAL_KEEP_BYTES on
   }
 });
 
-it('writes that never pause keep the WAL bounded, and every write is kept', async () => {
-  const file = path.join(dir, 'steady.db');
-  const maxWal = 2 * 1024 * 1024;
+/**
+ * A store with 50 ms checkpoint ticks and a small WAL limit, and a writer of small rows
+ * (as publishes and clicks write: each commit rewrites the same few pages) that runs group
+ * commits of 8 back to back, keeping count and the slowest batch and the largest WAL seen.
+ */
+async function steadyWriter(name: string, maxWal: number) {
+  const file = path.join(dir, `${name}.db`);
   const store = await openStore({ databaseUrl: `sqlite:${file}`, sqliteCheckpointMs: 50, sqliteMaxWalBytes: maxWal });
+  const db = store.sqlite!;
+  db.exec('create table blobs (id integer primary key, body blob not null)');
+  const insert = db.prepare('insert into blobs (body) values (?)');
+  const body = Buffer.alloc(200, 7);
+  const w = {
+    store,
+    file,
+    written: 0,
+    commits: 0,
+    slowest: 0,
+    largest: 0,
+    wal: () => fs.statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0,
+    stored: () => (db.prepare('select count(*) as n from blobs').get() as { n: number }).n,
+    writeOne: () => store.write!(() => insert.run(body)).then(() => void w.written++),
+    async writeFor(ms: number) {
+      const started = Date.now();
+      while (Date.now() - started < ms) {
+        const t0 = Date.now();
+        await Promise.all(Array.from({ length: 8 }, w.writeOne));
+        w.commits++;
+        w.slowest = Math.max(w.slowest, Date.now() - t0);
+        w.largest = Math.max(w.largest, w.wal());
+      }
+    },
+  };
+  return w;
+}
+
+it('writes that never pause keep the WAL bounded, and every write is kept', async () => {
+  const maxWal = 2 * 1024 * 1024;
+  const w = await steadyWriter('steady', maxWal);
   try {
-    const db = store.sqlite!;
-    db.exec('create table blobs (id integer primary key, body blob not null)');
-    const insert = db.prepare('insert into blobs (body) values (?)');
-    // Small rows, as publishes and clicks write: each commit rewrites the same few pages.
-    const body = Buffer.alloc(200, 7);
-    const wal = () => fs.statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0;
-    let written = 0;
-    let largest = 0;
-    const started = Date.now();
     // Group commits back to back for 3 s: thousands of commits, far more frames than the limit.
-    while (Date.now() - started < 3000) {
-      await Promise.all(Array.from({ length: 8 }, () => store.write!(() => insert.run(body))));
-      written += 8;
-      largest = Math.max(largest, wal());
-    }
+    await w.writeFor(3000);
     // Each commit appends at least one 4 KiB frame: without restarts the WAL would pass 4 × the limit.
-    expect(written / 8).toBeGreaterThan(2000);
-    expect(largest).toBeLessThan(16 * maxWal);
-    expect((db.prepare('select count(*) as n from blobs').get() as { n: number }).n).toBe(written);
+    expect(w.commits).toBeGreaterThan(2000);
+    expect(w.largest).toBeLessThan(16 * maxWal);
+    expect(w.stored()).toBe(w.written);
   } finally {
-    await store.close();
+    await w.store.close();
   }
 });
 
 it('a reader in another connection holding the WAL only delays the restart: writes go on, and the WAL restarts once it lets go', async () => {
-  const file = path.join(dir, 'held.db');
   const maxWal = 1024 * 1024;
-  const store = await openStore({ databaseUrl: `sqlite:${file}`, sqliteCheckpointMs: 50, sqliteMaxWalBytes: maxWal });
+  const w = await steadyWriter('held', maxWal);
   const SQLite = (await import('better-sqlite3')).default;
-  const reader = new SQLite(file);
+  const reader = new SQLite(w.file);
   try {
-    const db = store.sqlite!;
-    db.exec('create table blobs (id integer primary key, body blob not null)');
-    const insert = db.prepare('insert into blobs (body) values (?)');
-    const body = Buffer.alloc(200, 7);
-    const wal = () => fs.statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0;
-    let written = 0;
-    let slowest = 0;
-    const writeFor = async (ms: number) => {
-      const started = Date.now();
-      while (Date.now() - started < ms) {
-        const t0 = Date.now();
-        await Promise.all(Array.from({ length: 8 }, () => store.write!(() => insert.run(body))));
-        slowest = Math.max(slowest, Date.now() - t0);
-        written += 8;
-      }
-    };
     // A snapshot held open (a backup, a long report): the WAL cannot restart under it.
     reader.exec('begin');
     reader.prepare('select count(*) from blobs').get();
-    await writeFor(1500);
-    expect(wal()).toBeGreaterThan(4 * maxWal);
+    await w.writeFor(1500);
+    expect(w.wal()).toBeGreaterThan(4 * maxWal);
     // Each try waits at most its busy timeout (and the main thread at most 2 s) before giving up.
-    expect(slowest).toBeLessThan(1000);
+    expect(w.slowest).toBeLessThan(1000);
     reader.exec('commit');
-    await writeFor(1500);
-    await until('the WAL to restart', 5000, async () => (await store.write!(() => insert.run(body)), written++, wal() <= 2 * maxWal));
-    expect((db.prepare('select count(*) as n from blobs').get() as { n: number }).n).toBe(written);
+    await w.writeFor(1500);
+    await until('the WAL to restart', 5000, async () => (await w.writeOne(), w.wal() <= 2 * maxWal));
+    expect(w.stored()).toBe(w.written);
   } finally {
     reader.close();
-    await store.close();
+    await w.store.close();
   }
 });
