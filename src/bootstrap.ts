@@ -94,6 +94,7 @@ export async function openRepos(config: Config, logger: Logger, apps: BuiltinApp
     databaseUrl: config.databaseUrl,
     sqliteSynchronous: config.sqliteSynchronous,
     sqliteCacheMb: config.sqliteCacheMb,
+    sqliteMaxWalBytes: config.sqliteWalMb * 1024 * 1024,
     poolSize: config.databasePoolSize,
     onWarning: (msg) => logger.warn(msg),
   });

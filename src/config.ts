@@ -40,6 +40,8 @@ export interface Config {
   sqliteSynchronous: SqliteSync;
   /** SQLite page cache of the main connection, in MiB. Default: 4 */
   sqliteCacheMb: number;
+  /** Past this many MiB the SQLite WAL is restarted in a quiet moment, and cut back to it. Default: 64 */
+  sqliteWalMb: number;
   /** Grace period (ms) during which a rotated-out secret still signs. Default: 24 h */
   rotationGraceMs: number;
   /** A webhook failing every attempt this long (ms) is disabled. Default: 5 days */
@@ -106,6 +108,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimit: int('HOOKBRIDGE_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     sqliteSynchronous: oneOf('HOOKBRIDGE_SQLITE_SYNC', 'NORMAL', ['NORMAL', 'FULL'] as const),
     sqliteCacheMb: int('HOOKBRIDGE_SQLITE_CACHE_MB', 4, 1, 4096),
+    sqliteWalMb: int('HOOKBRIDGE_SQLITE_WAL_MB', 64, 1, 65536),
     rotationGraceMs: int('HOOKBRIDGE_ROTATION_GRACE_SECONDS', 86400, 0, 30 * 86400) * 1000,
     disableAfterFailingMs: int('HOOKBRIDGE_DISABLE_AFTER_SECONDS', 5 * 86400, 1, 365 * 86400) * 1000,
     leaseMs: int('HOOKBRIDGE_LEASE_SECONDS', 60, 2, 3600) * 1000,
