@@ -29,6 +29,8 @@ export interface Store {
   sqlite?: SQLite.Database;
   /** SQLite: the one writer that group-commits synchronous steps on `sqlite` (see group-commit.ts). */
   write?: SqliteWriter;
+  /** SQLite: runs a synchronous step on `sqlite` holding the connection (see sqlite-gate.ts). */
+  lend?: Lend;
   pool?: pg.Pool;
   /** PostgreSQL: the schema the tables live in — `?schema=`, else search_path's first (`current_schema()`). */
   schema?: string;
@@ -113,22 +115,20 @@ async function openSqlite(opts: StoreOptions): Promise<Store> {
   sqlite.pragma(`cache_size = ${-Math.round((opts.sqliteCacheMb ?? 4) * 1024)}`);
   const gate = new ConnectionGate();
   const db = new Kysely<DB>({ dialect: new GatedSqliteDialect({ database: cachedStatements(sqlite) }, gate) });
-  gates.set(db, gate);
+  const lend: Lend = (fn) => gate.lend(fn);
   const checkpointer =
     file === ':memory:'
       ? undefined
       : startCheckpointer(sqlite, path.resolve(file), (msg) => opts.onWarning?.(msg), {
           everyMs: opts.sqliteCheckpointMs,
           maxWalBytes: opts.sqliteMaxWalBytes ?? WAL_KEEP_BYTES,
-          quiet: async () => {
-            await gate.take();
-            return () => gate.give();
-          },
+          quiet: () => gate.hold(),
         });
   return {
     db,
     sqlite,
-    write: sqliteWriter(sqlite, lendConnection(db)),
+    write: sqliteWriter(sqlite, lend),
+    lend,
     caps: { dialect: 'sqlite', skipLocked: false, notify: false },
     async close() {
       await checkpointer?.stop();
@@ -174,26 +174,25 @@ async function switchToWal(sqlite: SQLite.Database): Promise<void> {
   }
 }
 
-/** SQLite's raw handle and its writer, always together; undefined on PostgreSQL. */
-export function sqliteParts(store: Store): { sqlite: SQLite.Database; write: SqliteWriter } | undefined {
-  if (!store.sqlite) return undefined;
-  if (!store.write) throw new Error('a SQLite store must come with its writer (openStore makes both)');
-  return { sqlite: store.sqlite, write: store.write };
+/**
+ * Runs a synchronous step on the raw SQLite handle holding its one connection, so raw
+ * statements never interleave with an open Kysely transaction: at once when Kysely does
+ * not hold it.
+ */
+export type Lend = <T>(fn: () => T) => Promise<T>;
+
+/** SQLite's raw handle, its writer and its lend, always together; undefined on PostgreSQL. */
+export interface SqliteParts {
+  sqlite: SQLite.Database;
+  write: SqliteWriter;
+  lend: Lend;
 }
 
-/** The gate of each SQLite store's connection (sqlite-gate.ts). */
-const gates = new WeakMap<Kysely<any>, ConnectionGate>();
-
-/**
- * Runs a synchronous step on the raw SQLite handle while Kysely lends its one connection,
- * so raw statements never interleave with an open Kysely transaction: at once when
- * Kysely does not hold it.
- */
-export const lendConnection = (db: Kysely<any>) => {
-  const gate = gates.get(db);
-  if (!gate) throw new Error('lendConnection needs the Kysely instance of a SQLite store (openStore)');
-  return <T>(fn: () => T): Promise<T> => gate.lend(fn);
-};
+export function sqliteParts(store: Store): SqliteParts | undefined {
+  if (!store.sqlite) return undefined;
+  if (!store.write || !store.lend) throw new Error('a SQLite store must come with its writer and lend (openStore makes them)');
+  return { sqlite: store.sqlite, write: store.write, lend: store.lend };
+}
 
 /**
  * Kysely's SQLite driver calls `prepare(sql)` for every query (30–70 µs each, often

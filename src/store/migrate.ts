@@ -7,7 +7,7 @@
  * PostgreSQL.
  */
 import { Migrator, type Kysely, type Migration } from 'kysely';
-import { lendConnection, type Store } from './db.js';
+import { sqliteParts, type Store } from './db.js';
 import * as m001 from './migrations/001_init.js';
 import * as m002 from './migrations/002_inbound.js';
 import * as m003 from './migrations/003_claim_index.js';
@@ -81,9 +81,9 @@ async function migrate(db: Kysely<any>, schema: string | undefined, extra: Recor
 
 /** The store's migrations, core and `extra` (the apps'), on either dialect. */
 export async function migrateStore(store: Store, extra: Record<string, Migration> = {}): Promise<string[]> {
-  if (!store.sqlite) return migrateToLatest(store.db, store.schema, extra);
-  const sqlite = store.sqlite;
-  const lend = lendConnection(store.db);
+  const lite = sqliteParts(store);
+  if (!lite) return migrateToLatest(store.db, store.schema, extra);
+  const { sqlite, lend } = lite;
   // Usually there is nothing to apply: then no lock at all (a CLI command run beside a
   // server must not hold the server's writes while it looks).
   if (await migrationsApplied(store.db, undefined, extra)) return [];

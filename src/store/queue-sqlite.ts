@@ -3,15 +3,11 @@
  * Kysely re-plans every query (tens of µs each, more than the query itself); these run
  * in a few µs per row, and each operation is one synchronous transaction.
  *
- * Hazard: the statements run only while Kysely lends us its one connection
- * (`db.connection()`), so they never interleave with an open Kysely transaction. They
- * are synchronous, so nothing else runs meanwhile.
+ * Hazard: the statements run only while they hold the one connection (`lend`, or the
+ * writer's steps), so they never interleave with an open Kysely transaction. They are
+ * synchronous, so nothing else runs meanwhile.
  */
-import type { Kysely } from 'kysely';
-import type SQLite from 'better-sqlite3';
-import type { DB } from './schema.js';
-import { lendConnection } from './db.js';
-import type { SqliteWriter } from './group-commit.js';
+import type { SqliteParts } from './db.js';
 import {
   FIFO_HEAD,
   byCreation,
@@ -28,8 +24,7 @@ import {
   type WebhookDisabled,
 } from './queue.js';
 
-export function sqliteQueue(db: Kysely<DB>, sqlite: SQLite.Database, write: SqliteWriter): DeliveryQueue {
-  const locked = lendConnection(db);
+export function sqliteQueue({ sqlite, write, lend: locked }: SqliteParts): DeliveryQueue {
   const ids = (list: string[]) => JSON.stringify(list);
 
   // --- publish ---

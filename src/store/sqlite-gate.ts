@@ -27,6 +27,12 @@ export class ConnectionGate {
     else this.held = false;
   }
 
+  /** Holds the connection across awaits until the returned function is called. */
+  async hold(): Promise<() => void> {
+    await this.take();
+    return () => this.give();
+  }
+
   /** Runs a synchronous `fn` holding the connection: at once if it is free. */
   lend<T>(fn: () => T): Promise<T> {
     const run = () => {

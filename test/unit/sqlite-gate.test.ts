@@ -6,7 +6,6 @@
  */
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { lendConnection } from '../../src/store/db.js';
 import { withSqliteStore } from '../helpers/sqlite-store.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -17,7 +16,7 @@ describe('the SQLite connection gate', () => {
   const keys = () => (f.store.sqlite!.prepare('select k from t order by k').all() as Array<{ k: string }>).map((r) => r.k);
 
   it('a step waits for an open Kysely transaction: it sees a rolled-back row never, a committed one after the commit', async () => {
-    const lend = lendConnection(f.store.db);
+    const lend = f.store.lend!;
     const seen: string[][] = [];
     let inside!: () => void;
     const opened = new Promise<void>((r) => (inside = r));
@@ -44,7 +43,7 @@ describe('the SQLite connection gate', () => {
   });
 
   it('a step that throws rejects its caller and gives the connection back', async () => {
-    const lend = lendConnection(f.store.db);
+    const lend = f.store.lend!;
     const insert = f.store.sqlite!.prepare('insert into t (k) values (?)');
     await lend(() => insert.run('once'));
     await expect(lend(() => insert.run('once'))).rejects.toThrow(/UNIQUE/);
@@ -56,7 +55,7 @@ describe('the SQLite connection gate', () => {
   });
 
   it('Kysely queries, transactions and steps mixed at once all finish, each transaction whole', async () => {
-    const lend = lendConnection(f.store.db);
+    const lend = f.store.lend!;
     const insert = f.store.sqlite!.prepare('insert into t (k) values (?)');
     const work: Array<Promise<unknown>> = [];
     for (let i = 0; i < 60; i++) {

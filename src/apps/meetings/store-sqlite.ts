@@ -8,10 +8,7 @@
  * cost. A request in flight is therefore not in the stored history yet, and one cut short
  * by a crash leaves no row (it was never answered).
  */
-import type SQLite from 'better-sqlite3';
-import type { Kysely } from 'kysely';
-import { lendConnection } from '../../store/db.js';
-import type { SqliteWriter } from '../../store/group-commit.js';
+import type { SqliteParts } from '../../store/db.js';
 import type { MeetingRow, MeetingWrites } from './store.js';
 
 const COLUMNS = [
@@ -19,8 +16,7 @@ const COLUMNS = [
   'provider', 'room_id', 'room_name', 'room_url', 'status', 'answer_status', 'error', 'request', 'created_at',
 ] as const satisfies ReadonlyArray<keyof MeetingRow>;
 
-export function sqliteMeetings(db: Kysely<any>, sqlite: SQLite.Database, step: SqliteWriter): MeetingWrites {
-  const lend = lendConnection(db);
+export function sqliteMeetings({ sqlite, write: step, lend }: SqliteParts): MeetingWrites {
   const insert = sqlite.prepare(`insert into meetings (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`);
   const newest = sqlite.prepare('select max(created_at) as t from meetings where project_id = ? and user_id = ?');
   const window = sqlite.prepare(

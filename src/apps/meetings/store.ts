@@ -141,7 +141,7 @@ const ranked = (rows: MeetingRow[]) => rows.sort((a, b) => a.created_at - b.crea
 export function meetingsRepo(store: Store) {
   const db = store.db as unknown as Kysely<DB>;
   const lite = sqliteParts(store);
-  const writes: MeetingWrites = lite ? sqliteMeetings(store.db, lite.sqlite, lite.write) : postgresMeetings(db);
+  const writes: MeetingWrites = lite ? sqliteMeetings(lite) : postgresMeetings(db);
 
   return {
     sharesCommits: writes.sharesCommits,
