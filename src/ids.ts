@@ -24,6 +24,15 @@ export function pooledRandomBytes(n: number): Buffer {
   return pool.subarray(poolOffset - n, poolOffset);
 }
 
+/** Per prefix, the last id's time and random digits: the next in the same millisecond counts on from them. */
+const last = new Map<string, { time: number; rand: number[] }>();
+
+/**
+ * Ids of one prefix made for one millisecond by this process sort in the order they were
+ * made: the random part of the first is counted up by one for each next (as ULID's
+ * monotonic mode does). A FIFO line breaks a tie in creation time by delivery id, so two
+ * publishes answered one after the other within a millisecond keep their order.
+ */
 export function newId(prefix: IdPrefix, now = Date.now()): string {
   let time = '';
   let t = now;
@@ -31,9 +40,20 @@ export function newId(prefix: IdPrefix, now = Date.now()): string {
     time = ALPHABET[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const bytes = pooledRandomBytes(16);
+  let prev = last.get(prefix);
+  if (!prev) last.set(prefix, (prev = { time: -1, rand: new Array<number>(16).fill(0) }));
+  const r = prev.rand;
+  let k = 15;
+  if (now === prev.time) for (; k >= 0 && r[k] === 31; k--) r[k] = 0;
+  if (now === prev.time && k >= 0) {
+    r[k]!++;
+  } else {
+    const bytes = pooledRandomBytes(16);
+    for (let i = 0; i < 16; i++) r[i] = bytes[i]! & 31;
+    prev.time = now;
+  }
   let rand = '';
-  for (let i = 0; i < 16; i++) rand += ALPHABET[bytes[i] & 31];
+  for (let i = 0; i < 16; i++) rand += ALPHABET[r[i]!];
   return `${prefix}_${time}${rand}`;
 }
 
