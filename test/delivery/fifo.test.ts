@@ -1,6 +1,8 @@
 /**
  * `ordering: "fifo"`: one delivery at a time, in publish order; a failure holds the
- * line until it succeeds. 500 events to a receiver that fails each one once.
+ * line until it succeeds. 500 events to a receiver that fails each one once; and events
+ * published by many clients at once (their publishes stored in batches that overlap on
+ * PostgreSQL) still go one at a time, oldest first.
  */
 import { describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
@@ -51,4 +53,37 @@ describe('FIFO webhooks', () => {
     for (let i = 0; i < 500; i++) expect([order[2 * i], order[2 * i + 1]]).toEqual([published[i], published[i]]);
     // About 1,000 strictly sequential attempts: well over the default test timeout on a busy machine.
   }, 180_000);
+
+  it('events published by 32 clients at once go one at a time, in the order they were accepted', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const rcv = await receiver(() => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      // Runs just before the answer is sent (same delay, set first).
+      setTimeout(() => inFlight--, 2);
+      return { status: 200, delayMs: 2 };
+    });
+    const w = await s.api('POST', '/v1/webhooks', { body: { url: rcv.url, events: ['message.updated'], ordering: 'fifo' } });
+    expect(w.status, w.text).toBe(201);
+    const createdAt = new Map<string, number>();
+    await Promise.all(
+      Array.from({ length: 32 }, async (_, c) => {
+        for (let i = 0; i < 10; i++) {
+          const r = await s.api('POST', '/v1/events', { body: { type: 'message.updated', data: { c, i } } });
+          expect(r.status, r.text).toBe(202);
+          createdAt.set(r.body.data.id, Date.parse(r.body.data.createdAt));
+        }
+      }),
+    );
+    const got = (await rcv.waitFor(320, 60_000)).map((q) => JSON.parse(q.body).id as string);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rcv.requests.length).toBe(320);
+    expect(new Set(got)).toEqual(new Set(createdAt.keys()));
+    expect(peak).toBe(1);
+    // Oldest first: an event accepted in a later millisecond never goes before an earlier one.
+    const times = got.map((id) => createdAt.get(id)!);
+    const outOfOrder = times.flatMap((t, k) => (k > 0 && t < times[k - 1]! ? [k] : []));
+    expect(outOfOrder).toEqual([]);
+  }, 90_000);
 });
