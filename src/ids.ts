@@ -31,7 +31,8 @@ const last = new Map<string, { time: number; rand: number[] }>();
  * Ids of one prefix made for one millisecond by this process sort in the order they were
  * made: the random part of the first is counted up by one for each next (as ULID's
  * monotonic mode does). A FIFO line breaks a tie in creation time by delivery id, so two
- * publishes answered one after the other within a millisecond keep their order.
+ * publishes answered one after the other within a millisecond keep their order. (Past
+ * 32^16 ids in one millisecond the tail would start afresh: never reached.)
  */
 export function newId(prefix: IdPrefix, now = Date.now()): string {
   let time = '';

@@ -1,8 +1,8 @@
 /**
  * `ordering: "fifo"`: one delivery at a time, in publish order; a failure holds the
  * line until it succeeds. 500 events to a receiver that fails each one once; and events
- * published by many clients at once (their publishes stored in batches that overlap on
- * PostgreSQL) still go one at a time, oldest first.
+ * published by many clients at once (stored together, many to a commit) still go one at
+ * a time, oldest first.
  */
 import { describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
