@@ -15,8 +15,6 @@ const receiver = receiverPool();
 describe('FIFO webhooks', () => {
   it('500 events to a receiver that fails each request once arrive in publish order, one at a time', async () => {
     const seen = new Set<string>();
-    let inFlight = 0;
-    let peak = 0;
     const delivered: string[] = [];
     const rcv = await receiver((req) => {
       const id = JSON.parse(req.body).id as string;
@@ -27,14 +25,6 @@ describe('FIFO webhooks', () => {
       delivered.push(id);
       return { status: 200, delayMs: 1 };
     });
-    // Count concurrency at the receiver: a request is in flight from arrival to answer.
-    const respond = rcv.respond;
-    rcv.respond = (req, i) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      setTimeout(() => inFlight--, 1);
-      return respond(req, i);
-    };
     const w = await s.api('POST', '/v1/webhooks', {
       body: { url: rcv.url, events: ['message.created'], ordering: 'fifo', retryPolicy: { maxRetries: 5, retryDelay: 10, backoffMultiplier: 1, maxRetryDelay: 10 } },
     });
@@ -47,7 +37,7 @@ describe('FIFO webhooks', () => {
     }
     await rcv.waitFor(1000, 170_000);
     expect(delivered).toEqual(published);
-    expect(peak).toBe(1);
+    expect(rcv.peakInFlight).toBe(1);
     // Every request to this endpoint alternates: the first try of an event, then its retry.
     const order = rcv.requests.map((q) => JSON.parse(q.body).id);
     for (let i = 0; i < 500; i++) expect([order[2 * i], order[2 * i + 1]]).toEqual([published[i], published[i]]);
@@ -55,15 +45,7 @@ describe('FIFO webhooks', () => {
   }, 180_000);
 
   it('events published by 32 clients at once go one at a time, in the order they were accepted', async () => {
-    let inFlight = 0;
-    let peak = 0;
-    const rcv = await receiver(() => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      // Runs just before the answer is sent (same delay, set first).
-      setTimeout(() => inFlight--, 2);
-      return { status: 200, delayMs: 2 };
-    });
+    const rcv = await receiver(() => ({ status: 200, delayMs: 2 }));
     const w = await s.api('POST', '/v1/webhooks', { body: { url: rcv.url, events: ['message.updated'], ordering: 'fifo' } });
     expect(w.status, w.text).toBe(201);
     const createdAt = new Map<string, number>();
@@ -80,7 +62,7 @@ describe('FIFO webhooks', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(rcv.requests.length).toBe(320);
     expect(new Set(got)).toEqual(new Set(createdAt.keys()));
-    expect(peak).toBe(1);
+    expect(rcv.peakInFlight).toBe(1);
     // Oldest first: an event accepted in a later millisecond never goes before an earlier one.
     const times = got.map((id) => createdAt.get(id)!);
     const outOfOrder = times.flatMap((t, k) => (k > 0 && t < times[k - 1]! ? [k] : []));

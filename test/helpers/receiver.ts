@@ -19,6 +19,8 @@ export interface Receiver {
   port: number;
   requests: Received[];
   respond: Responder;
+  /** The most requests this receiver held at once: read in full, not answered yet (a hanging one stays held). */
+  peakInFlight: number;
   waitFor(count: number, timeoutMs?: number): Promise<Received[]>;
   close(): Promise<void>;
 }
@@ -32,7 +34,8 @@ export async function startReceiver(respond: Responder = () => ({ status: 200, b
   let started = 0;
   const waiters: Array<() => void> = [];
   const hanging = new Set<http.ServerResponse>();
-  const rcv = { requests, respond } as Receiver;
+  const rcv = { requests, respond, peakInFlight: 0 } as Receiver;
+  let inFlight = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     const held = hold?.(started++) ?? 0;
@@ -45,10 +48,12 @@ export async function startReceiver(respond: Responder = () => ({ status: 200, b
       const r: Received = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
       const index = requests.push(r) - 1;
       waiters.splice(0).forEach((w) => w());
+      rcv.peakInFlight = Math.max(rcv.peakInFlight, ++inFlight);
       const answer = rcv.respond(r, index);
       if (answer === 'hang') return void hanging.add(res);
-      if (answer === 'destroy') return void req.socket.destroy();
+      if (answer === 'destroy') return void (inFlight--, req.socket.destroy());
       const send = () => {
+        inFlight--;
         res.writeHead(answer.status ?? 200, answer.headers ?? {});
         res.end(answer.body ?? 'OK');
       };
