@@ -13,7 +13,7 @@ import type { Sender } from './sender.js';
 import { Lanes, type LaneLimits } from './lanes.js';
 import { LeaseLoop, type LeaseLoopOptions } from './lease-loop.js';
 import type { EndpointGate } from './endpoint-gate.js';
-import { withoutNul } from '../core/text.js';
+import { storable } from '../core/text.js';
 import { hideSecret } from '../core/templates.js';
 
 
@@ -280,12 +280,12 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
           request_method: req.method,
           request_headers: hide(JSON.stringify(req.headers)),
           // null: the event's payload, as sent (not stored twice); '': no body was sent (a GET template).
-          request_body: req.body === undefined ? '' : req.body === row.payload ? null : withoutNul(hide(req.body)),
+          request_body: req.body === undefined ? '' : req.body === row.payload ? null : storable(hide(req.body)),
           response_status: res.statusCode ?? null,
           response_headers: res.headers ? JSON.stringify(res.headers) : null,
-          response_body: withoutNul(res.body ?? null),
+          response_body: storable(res.body ?? null),
           duration_ms: res.durationMs,
-          error: withoutNul(res.error ?? (outcome.ok ? null : `HTTP ${res.statusCode}`)),
+          error: storable(res.error ?? (outcome.ok ? null : `HTTP ${res.statusCode}`)),
           retry_reason: outcome.reason ?? null,
           notes: req.missing?.length ? `template placeholders without a value (sent empty): ${req.missing.join(', ')}` : null,
         },
@@ -311,7 +311,7 @@ export class DeliveryWorker extends LeaseLoop<ClaimedDelivery, AttemptRecord> {
     const nowMs = this.now();
     const budgetUsed = row.attempts + 1 - row.attempt_base;
     const retry = shouldRetry(w.retryPolicy, budgetUsed);
-    const message = withoutNul(err instanceof Error ? err.message : String(err));
+    const message = storable(err instanceof Error ? err.message : String(err));
     this.d.logger.error({ err, delivery_id: row.id, webhook_id: w.id, attempt: row.attempts + 1 }, retry ? 'delivery attempt broke inside Hookbridge; will retry' : 'delivery attempt broke inside Hookbridge');
     this.finishAttempt(
       w,

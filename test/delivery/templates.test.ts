@@ -91,6 +91,16 @@ describe('request templates (seed 003) through the real pipeline', () => {
     });
   }
 
+  it('a raw body holding a lone surrogate from event data is sent and logged with one U+FFFD in its place on both databases (SQLite logged three: it keeps the surrogate as three bytes)', async () => {
+    const ch = channel(s);
+    await ch.webhook(`${rcv.url}/${ch.name}`, { request: { method: 'POST', format: 'raw', rawBody: 'who={{data.who}}' }, secret: SECRET, retryPolicy: { maxRetries: 0 } });
+    const ev = await ch.publish({ who: 'a\ud800b\udc00' });
+    const delivery = await waitForDelivery(s, ev.deliveries[0].id, 'delivered', 5000);
+    const got = rcv.requests.find((r) => r.url.startsWith(`/${ch.name}`))!;
+    expect(got.body).toBe('who=a\ufffdb\ufffd');
+    expect(delivery.attemptLog.map((a: { request: { body: string } }) => a.request.body)).toEqual(['who=a\ufffdb\ufffd']);
+  });
+
   it('an object param written as in SPEC §4.4 (children in params) is accepted and delivered; value stays an alias', async () => {
     const nested = [{ name: 'caller', type: 'text', value: '{{data.caller}}' }, { name: 'inner', type: 'object', params: [{ name: 'id', type: 'text', value: '{{data.call.id}}' }] }];
     const specForm = { method: 'POST', format: 'json', params: [{ name: 'extra', type: 'object', params: nested }] };

@@ -10,7 +10,7 @@ import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { withTimeout } from '../../core/timeout.js';
-import { withoutNul } from '../../core/text.js';
+import { storable } from '../../core/text.js';
 import type { MeetingRow, MeetingsRepo } from './store.js';
 import { parseMeetingRequest, startOf, type MeetingInput } from './request.js';
 import { roomNameFor, type MeetingProvider, type Room } from './providers/index.js';
@@ -128,7 +128,7 @@ function describeRoom(input: MeetingInput): string {
 }
 
 /** A refused body's field for its history row (NUL replaced: PostgreSQL refuses it in text). */
-const text = (v: unknown, max = 200) => (typeof v === 'string' ? withoutNul(v).slice(0, max) : null);
+const text = (v: unknown, max = 200) => (typeof v === 'string' ? storable(v).slice(0, max) : null);
 
 /**
  * A request refused before any room was asked for (400, 401, 403, 413, 415): kept in the

@@ -7,7 +7,7 @@
  */
 import type { AppContext } from '../../context.js';
 import { newId } from '../../ids.js';
-import { withoutNul } from '../../core/text.js';
+import { storable } from '../../core/text.js';
 import { parseOkdeskWebhook, type ParsedWebhook } from './payload.js';
 import type { OkdeskStore, Trx } from './store.js';
 
@@ -71,7 +71,7 @@ export function createIntake(ctx: AppContext, store: OkdeskStore, projectId: str
   return {
     async take(raw, json, now = Date.now()) {
       const id = newId('okw', now);
-      const base = { id, project_id: projectId, received_at: now, body: withoutNul(raw) };
+      const base = { id, project_id: projectId, received_at: now, body: storable(raw) };
       if (json === undefined) {
         const error = raw.trim() === '' ? 'The webhook body is empty: Okdesk sends JSON' : 'The webhook body is not valid JSON';
         await store.logWebhook(store.db, { ...base, event_type: null, issue_id: null, outcome: 'invalid', error });

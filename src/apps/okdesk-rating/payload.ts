@@ -17,7 +17,7 @@
  *    taken from `event.new_status`, then `issue.status`, then `event.status`; the old one from
  *    `event.old_status`, then `issue.old_status`. Both places agree whenever both are present.
  */
-import { withoutNul } from '../../core/text.js';
+import { storable } from '../../core/text.js';
 
 export type WebhookKind = 'status' | 'created' | 'comment' | 'ignored';
 
@@ -60,7 +60,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const obj = (v: unknown): Obj => (isObj(v) ? v : {});
 
 /** The trimmed text of a string (NUL replaced), undefined when blank or not a string. */
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? withoutNul(v.trim()) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? storable(v.trim()) : undefined);
 
 /** `str`, and no longer than an id or a status code may be (a longer one is none). */
 const short = (v: unknown): string | undefined => {
