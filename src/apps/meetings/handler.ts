@@ -127,7 +127,7 @@ function describeRoom(input: MeetingInput): string {
   return `Created from ${where}${who}${when}`;
 }
 
-/** A refused body's field for its history row (NUL replaced: PostgreSQL refuses it in text). */
+/** A refused body's field for its history row, as the databases keep it (storable: NUL and lone surrogates as U+FFFD). */
 const text = (v: unknown, max = 200) => (typeof v === 'string' ? storable(v).slice(0, max) : null);
 
 /**

@@ -59,7 +59,7 @@ const MAX_EVENT_TYPE = 100;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const obj = (v: unknown): Obj => (isObj(v) ? v : {});
 
-/** The trimmed text of a string (NUL replaced), undefined when blank or not a string. */
+/** The trimmed text of a string (NUL and lone surrogates as U+FFFD), undefined when blank or not a string. */
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? storable(v.trim()) : undefined);
 
 /** `str`, and no longer than an id or a status code may be (a longer one is none). */
