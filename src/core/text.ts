@@ -6,7 +6,7 @@ type WellFormedString = string & { isWellFormed(): boolean; toWellFormed(): stri
 /**
  * Text with each lone surrogate (which JSON lets a string hold: `"\ud800"`) as U+FFFD, as
  * UTF-8 encoding does everywhere else. Where it is left in, SQLite keeps it as three bytes
- * that read back as three U+FFFD, and PostgreSQL refuses it in JSON.
+ * that read back as three U+FFFD, PostgreSQL as one, and `encodeURIComponent` throws.
  */
 export function wellFormed(s: string): string;
 export function wellFormed(s: string | null): string | null;

@@ -24,21 +24,34 @@ import {
   type WebhookDisabled,
 } from './queue.js';
 
+/**
+ * The statements one delivered event makes: stored (event, delivery), then its result
+ * (attempt, the delivery's new state). Exported so that bench/experiments/sqlite-statements
+ * times exactly these.
+ */
+export const EVENT_STATEMENTS = {
+  insertEvent: 'insert into events (project_id, id, type, payload, space, channels, idempotency_key, created_at, test) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  insertDelivery: `insert into deliveries (id, project_id, event_id, event_type, webhook_id, fifo, status, attempts, attempt_base, next_attempt_at, lease_until, created_at, updated_at)
+     values (?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?, ?)`,
+  insertAttempt: `insert into attempts (id, delivery_id, project_id, webhook_id, attempt, status, request_url, request_method, request_headers,
+       request_body, response_status, response_headers, response_body, duration_ms, error, retry_reason, notes, created_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  // `status = 'pending'`: a late result never overwrites a finished delivery.
+  updateDelivery: `update deliveries set status = ?, attempts = ?, next_attempt_at = ?, lease_until = null, last_status_code = ?, last_error = ?,
+       last_reason = ?, last_response_ms = ?, last_response_body = ?, delivered_at = ?, updated_at = ?
+     where id = ? and status = 'pending'`,
+};
+
 export function sqliteQueue({ sqlite, write, lend: locked }: SqliteParts): DeliveryQueue {
   const ids = (list: string[]) => JSON.stringify(list);
 
   // --- publish ---
-  const insertEvent = sqlite.prepare(
-    'insert into events (project_id, id, type, payload, space, channels, idempotency_key, created_at, test) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
+  const insertEvent = sqlite.prepare(EVENT_STATEMENTS.insertEvent);
   const activeWebhooks = sqlite.prepare(
     'select id, events, spaces, channels, filter, ordering from webhooks where project_id = ? and active = 1 order by created_at, id',
   );
   const oneWebhook = sqlite.prepare('select id, ordering from webhooks where project_id = ? and id = ?');
-  const insertDelivery = sqlite.prepare(
-    `insert into deliveries (id, project_id, event_id, event_type, webhook_id, fifo, status, attempts, attempt_base, next_attempt_at, lease_until, created_at, updated_at)
-     values (?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?, ?)`,
-  );
+  const insertDelivery = sqlite.prepare(EVENT_STATEMENTS.insertDelivery);
 
   const eventById = sqlite.prepare('select id from events where project_id = ? and id = ?');
   const eventByKey = sqlite.prepare('select id from events where project_id = ? and idempotency_key = ?');
@@ -128,16 +141,8 @@ export function sqliteQueue({ sqlite, write, lend: locked }: SqliteParts): Deliv
   const nextDue = sqlite.prepare("select min(next_attempt_at) as t from deliveries where status = 'pending'");
 
   // --- results ---
-  const insertAttempt = sqlite.prepare(
-    `insert into attempts (id, delivery_id, project_id, webhook_id, attempt, status, request_url, request_method, request_headers,
-       request_body, response_status, response_headers, response_body, duration_ms, error, retry_reason, notes, created_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const updateDelivery = sqlite.prepare(
-    `update deliveries set status = ?, attempts = ?, next_attempt_at = ?, lease_until = null, last_status_code = ?, last_error = ?,
-       last_reason = ?, last_response_ms = ?, last_response_body = ?, delivered_at = ?, updated_at = ?
-     where id = ? and status = 'pending'`, // a late result never overwrites a finished delivery
-  );
+  const insertAttempt = sqlite.prepare(EVENT_STATEMENTS.insertAttempt);
+  const updateDelivery = sqlite.prepare(EVENT_STATEMENTS.updateDelivery);
   const webhookOk = sqlite.prepare('update webhooks set last_delivery_at = ?, failing_since = null where id = ?');
   const webhookFailed = sqlite.prepare(
     'update webhooks set last_delivery_at = ?, failing_since = coalesce(failing_since, ?) where id = ? returning active, failing_since',

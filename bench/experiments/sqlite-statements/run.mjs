@@ -18,6 +18,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { openStore } from '../../../dist/store/db.js';
 import { migrateStore } from '../../../dist/store/migrate.js';
+import { EVENT_STATEMENTS } from '../../../dist/store/queue-sqlite.js';
 
 const [eventsArg, ...variantArgs] = process.argv.slice(2);
 const events = Number(eventsArg ?? 100_000);
@@ -62,22 +63,11 @@ function run(variant) {
     `insert into webhooks (id, project_id, name, description, url, events, secret_enc, active, retry_policy, signature, headers, timeout_ms, max_concurrency, spaces, channels, created_at, updated_at)
      values ('wh_1', 'prj_1', 'w', '', 'http://127.0.0.1:9/hook', '["*"]', 's', 1, '{}', 'standard', '{}', 1000, 10, '[]', '[]', 0, 0)`,
   ).run();
-  // The statements of store/queue-sqlite.ts.
-  const insertEvent = db.prepare('insert into events (project_id, id, type, payload, space, channels, idempotency_key, created_at, test) values (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const insertDelivery = db.prepare(
-    `insert into deliveries (id, project_id, event_id, event_type, webhook_id, fifo, status, attempts, attempt_base, next_attempt_at, lease_until, created_at, updated_at)
-     values (?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?, ?)`,
-  );
-  const insertAttempt = db.prepare(
-    `insert into attempts (id, delivery_id, project_id, webhook_id, attempt, status, request_url, request_method, request_headers,
-       request_body, response_status, response_headers, response_body, duration_ms, error, retry_reason, notes, created_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const updateDelivery = db.prepare(
-    `update deliveries set status = ?, attempts = ?, next_attempt_at = ?, lease_until = null, last_status_code = ?, last_error = ?,
-       last_reason = ?, last_response_ms = ?, last_response_body = ?, delivered_at = ?, updated_at = ?
-     where id = ? and status = 'pending'`,
-  );
+  // The server's own statements (store/queue-sqlite.ts).
+  const insertEvent = db.prepare(EVENT_STATEMENTS.insertEvent);
+  const insertDelivery = db.prepare(EVENT_STATEMENTS.insertDelivery);
+  const insertAttempt = db.prepare(EVENT_STATEMENTS.insertAttempt);
+  const updateDelivery = db.prepare(EVENT_STATEMENTS.updateDelivery);
   let seq = 0;
   const start = Date.now();
   const id = (prefix) => `${prefix}_${(start + seq).toString(36)}${(seq++).toString(36).padStart(10, '0')}`;
