@@ -58,6 +58,28 @@ describe('registerAction("meetings")', () => {
     expect(list.body.data).toMatchObject([{ sourceId: src.body.data.id, status: 'created', roomUrl: room.room_url, answerStatus: 200 }]);
   });
 
+  it('each source keeps its own window: the same user in the same channel through another source gets a new room, not 429 nor the first room', async () => {
+    const a = await s.api('POST', '/v1/sources', { token: projectToken, body: { path: 'mm-window-a', action: { type: 'meetings', provider: 'mock', space: 'acme' } } });
+    const b = await s.api('POST', '/v1/sources', { token: projectToken, body: { path: 'mm-window-b', action: { type: 'meetings', provider: 'mock', space: 'acme' } } });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    const body = seedBody({ channel_id: 'twosources', user_id: 'user-two-sources' });
+    const click = async (path: string, channel = 'twosources') => {
+      const res = await fetch(`${s.url}/webhook/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, channel_id: channel }), signal: AbortSignal.timeout(10_000) });
+      return { status: res.status, body: (await res.json()) as Record<string, string> };
+    };
+    const first = await click('mm-window-a');
+    expect(first.status).toBe(200);
+    // Inside A's window: a repeat click reuses, another channel is over the limit.
+    expect((await click('mm-window-a')).body.room_url).toBe(first.body.room_url);
+    expect((await click('mm-window-a', 'otherchannel')).status).toBe(429);
+    // B has seen nothing of this user.
+    const second = await click('mm-window-b');
+    expect(second.status).toBe(200);
+    expect(second.body.room_url).not.toBe(first.body.room_url);
+    const list = await s.api('GET', `/v1/meetings?userId=${body.user_id}`, { token: projectToken });
+    expect(list.body.data.filter((m: { status: string }) => m.status === 'created').map((m: { sourceId: string }) => m.sourceId).sort()).toEqual([a.body.data.id, b.body.data.id].sort());
+  });
+
   it('mock provider: answers the room and records it in the source\'s project', async () => {
     const body = seedBody();
     const out = await meetingsAction()(ctx, { type: 'meetings', provider: 'mock', space: 'acme' }, inbound(body));

