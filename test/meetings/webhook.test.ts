@@ -3,11 +3,36 @@
  * bad bodies, the token, CORS, the per-user rate limit, history and room.created.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, startTestServer, type TestServer } from '../helpers/server.js';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { PG_URL, freshDatabase, startTestServer, type TestServer } from '../helpers/server.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { PATH, click, expectMessage, expectRoom, history, seedBody } from './_support.js';
 
 let s: TestServer;
+
+/** Moves a user's history rows in time, straight in the database (another connection). */
+async function shiftUserRows(userId: string, ms: number) {
+  const shift = 'update meetings set created_at = created_at + $1 where user_id = $2';
+  if (s.db.file) {
+    const other = new SQLite(s.db.file);
+    other.pragma('busy_timeout = 5000');
+    try {
+      other.prepare(shift.replace('$1', '?').replace('$2', '?')).run(ms, userId);
+    } finally {
+      other.close();
+    }
+    return;
+  }
+  const c = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${s.db.schema}` });
+  await c.connect();
+  try {
+    await c.query(shift, [ms, userId]);
+  } finally {
+    await c.end();
+  }
+}
+
 beforeAll(async () => {
   s = await startTestServer({ MEETINGS_RATE_LIMIT: '1' });
 });
@@ -128,6 +153,23 @@ describe('per-user rate limit (MEETINGS_RATE_LIMIT=1)', () => {
       ['reused', first.room_url],
       ['created', first.room_url],
     ]);
+  });
+
+  it('a click is stamped after the user\'s newest row, even one its window leaves out (a refused click stamped later, as by a clock that stepped back)', async () => {
+    const body = seedBody({ channel_id: 'clockback' });
+    expectMessage(await click(s, { ...body, channel_type: 'Z' }), 400);
+    // The refused row now lies 30 s ahead, as if the server's clock had since stepped back.
+    await shiftUserRows(body.user_id, 30_000);
+    try {
+      expectRoom(await click(s, body));
+      const rows = await history(s, `?userId=${body.user_id}`);
+      const refused = rows.find((m: any) => m.status === 'refused');
+      const created = rows.find((m: any) => m.status === 'created');
+      expect(Date.parse(created.createdAt)).toBeGreaterThan(Date.parse(refused.createdAt));
+    } finally {
+      // Back in the past, so that the history's newest rows are the other tests' again.
+      await shiftUserRows(body.user_id, -120_000);
+    }
   });
 
   it('simultaneous clicks in one channel make one room', async () => {

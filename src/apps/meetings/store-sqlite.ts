@@ -19,11 +19,17 @@ const COLUMNS = [
 export function sqliteMeetings({ sqlite, write: step, lend }: SqliteParts): MeetingWrites {
   const insert = sqlite.prepare(`insert into meetings (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`);
   /**
-   * The user's rows since the window's start, whatever their status or source: one read
-   * gives both the window and the newest row to rank after (a row older than the window
-   * is older than any click it could rank), where two statements cost twice the calls.
+   * One read for a click: the user's window rows (pending or created, this source) since the
+   * window's start, and the user's newest row to rank after, if that is in the window's time
+   * (an older one is older than any click it could rank). Two statements cost two read
+   * transactions; rows of other statuses are left out so that a user's refused clicks
+   * are not read back on every click.
    */
-  const recent = sqlite.prepare('select * from meetings where project_id = ? and user_id = ? and created_at >= ? order by created_at, id');
+  const recent = sqlite.prepare(
+    `select * from meetings where project_id = ? and user_id = ? and created_at >= ?
+       and ((status in ('pending', 'created') and source_id is ?) or created_at = (select max(created_at) from meetings where project_id = ? and user_id = ?))
+     order by created_at, id`,
+  );
   const insertRow = (row: MeetingRow) => step(() => void insert.run(COLUMNS.map((c) => row[c])));
 
   /** Reserved rows not stored yet (pending, or ended with their insert not committed), per user. */
@@ -40,7 +46,8 @@ export function sqliteMeetings({ sqlite, write: step, lend }: SqliteParts): Meet
     for (const r of unsaved.get(userKey(projectId, userId))?.values() ?? []) if (counts(r)) rows.set(r.id, r);
     return [...rows.values()];
   };
-  const recentRows = (projectId: string, userId: string, since: number) => recent.all(projectId, userId, since) as MeetingRow[];
+  const recentRows = (projectId: string, sourceId: string | null, userId: string, since: number) =>
+    recent.all(projectId, userId, since, sourceId, projectId, userId) as MeetingRow[];
 
   return {
     sharesCommits: true,
@@ -52,7 +59,7 @@ export function sqliteMeetings({ sqlite, write: step, lend }: SqliteParts): Meet
         let mine = unsaved.get(key);
         // Rows left here by a request that broke off (a failed read, a failed insert) age out with the window.
         for (const [id, r] of mine ?? []) if (r.created_at < since) (mine!.delete(id), userOf.delete(id));
-        const stored = recentRows(row.project_id, row.user_id, since);
+        const stored = recentRows(row.project_id, row.source_id, row.user_id, since);
         let t: number | null = null;
         for (const r of stored) t = t === null ? r.created_at : Math.max(t, r.created_at);
         for (const r of mine?.values() ?? []) t = t === null ? r.created_at : Math.max(t, r.created_at);
@@ -84,6 +91,6 @@ export function sqliteMeetings({ sqlite, write: step, lend }: SqliteParts): Meet
       if (!mine.size) unsaved.delete(userKey(row.project_id, row.user_id));
     },
     window: (projectId: string, sourceId: string | null, userId: string, since: number) =>
-      lend(() => windowOf(recentRows(projectId, userId, since), projectId, sourceId, userId, since)),
+      lend(() => windowOf(recentRows(projectId, sourceId, userId, since), projectId, sourceId, userId, since)),
   };
 }
