@@ -15,12 +15,19 @@ interface Queued<I, O> {
 
 const MAX_BATCH = 256;
 
-/** `storeMany` commits its items in one transaction; when a batch fails, each item is tried alone. */
-export function groupCommit<I, O>(storeMany: (items: I[]) => Promise<O[]>): (item: I) => Promise<O> {
+/**
+ * `storeMany` commits its items in one transaction; when a batch fails, each item is tried alone.
+ * With `lanes` > 1 (PostgreSQL, where each batch is one statement on its own connection), up
+ * to that many batches are in flight at once: an item that arrives while one commits starts
+ * in a batch of its own instead of waiting for that round trip. Batches of different lanes
+ * may commit in any order.
+ */
+export function groupCommit<I, O>(storeMany: (items: I[]) => Promise<O[]>, lanes = 1): (item: I) => Promise<O> {
   let queue: Queued<I, O>[] = [];
-  let draining = false;
+  let running = 0;
+  let scheduled = false;
 
-  async function drain() {
+  async function lane() {
     try {
       while (queue.length) {
         const batch = queue.slice(0, MAX_BATCH);
@@ -34,17 +41,26 @@ export function groupCommit<I, O>(storeMany: (items: I[]) => Promise<O[]>): (ite
         }
       }
     } finally {
-      draining = false;
+      running--;
+    }
+  }
+
+  function start() {
+    scheduled = false;
+    while (queue.length && running < lanes) {
+      running++;
+      void lane();
     }
   }
 
   return (item: I): Promise<O> =>
     new Promise((resolve, reject) => {
       queue.push({ item, resolve, reject });
-      if (!draining) {
-        draining = true;
-        // After this turn's I/O, so items arriving together share one commit.
-        setImmediate(() => void drain());
+      // A running lane takes the item when its batch is done; otherwise one starts after
+      // this turn's I/O, so items arriving together share one commit.
+      if (!scheduled && running < lanes) {
+        scheduled = true;
+        setImmediate(start);
       }
     });
 }

@@ -36,6 +36,8 @@ const fingerprint = (p: ReturnType<typeof sql>) => sql`(select md5(coalesce(stri
   from webhooks w where w.project_id = ${p} and w.active = 1)`;
 /** The fingerprint of a project without active webhooks. */
 const EMPTY = 'd41d8cd98f00b204e9800998ecf8427e';
+/** Publish batches one process keeps in flight at once (each holds a pool connection while it commits). */
+const PUBLISH_LANES = 3;
 
 export function postgresQueue(db: Kysely<DB>, pool: pg.Pool): DeliveryQueue {
   const prepared = preparedStatements(db, pool);
@@ -97,28 +99,39 @@ export function postgresQueue(db: Kysely<DB>, pool: pg.Pool): DeliveryQueue {
     return r[0]!.ok ? out : undefined;
   }
 
+  /**
+   * Usually one round trip for a whole batch: one statement that inserts every event and
+   * delivery (data-modifying CTEs: atomic, committed as one statement, so no BEGIN/COMMIT
+   * round trips), matched against the projects' webhooks as last read.
+   */
+  const storeBatch = async (items: PublishItem[]): Promise<Stored[]> => {
+    const projects = [...new Set(items.filter((i) => !i.onlyWebhookId).map((i) => i.row.project_id))];
+    for (const p of projects) if (!targets.has(p)) await readTargets(p);
+    for (let tries = 1; ; tries++) {
+      const checked = new Map(projects.map((p) => [p, targets.get(p)!.fp]));
+      const out = await insertIfCurrent(items, checked);
+      if (out) return out;
+      // Some project's webhooks changed since they were read: read them again (a
+      // statement sees a committed snapshot, so this settles unless they keep changing).
+      if (tries >= 5) {
+        throw new AppError('SERVICE_UNAVAILABLE', 'The webhooks kept changing while these events were stored; nothing was stored: publish again', [], { retryable: true });
+      }
+      for (const p of projects) await readTargets(p);
+    }
+  };
+  /**
+   * Publishes are stored in up to PUBLISH_LANES batches at once, so one that arrives while a
+   * batch commits does not wait for that round trip. Batches of a project with a FIFO
+   * webhook (or not yet read) keep to one lane: their events commit in the order they were
+   * accepted, which is the order a FIFO line is sent in. So do test sends.
+   */
+  const serial = groupCommit(storeBatch);
+  const lanes = groupCommit(storeBatch, PUBLISH_LANES);
+  const inLanes = (item: PublishItem) => !item.onlyWebhookId && targets.get(item.row.project_id)?.rows.every((w) => !w.fifo) === true;
+
   return {
     findsExisting: false,
-    /**
-     * Usually one round trip for a whole batch: one statement that inserts every event and
-     * delivery (data-modifying CTEs: atomic, committed as one statement, so no BEGIN/COMMIT
-     * round trips), matched against the projects' webhooks as last read.
-     */
-    store: groupCommit(async (items: PublishItem[]): Promise<Stored[]> => {
-      const projects = [...new Set(items.filter((i) => !i.onlyWebhookId).map((i) => i.row.project_id))];
-      for (const p of projects) if (!targets.has(p)) await readTargets(p);
-      for (let tries = 1; ; tries++) {
-        const checked = new Map(projects.map((p) => [p, targets.get(p)!.fp]));
-        const out = await insertIfCurrent(items, checked);
-        if (out) return out;
-        // Some project's webhooks changed since they were read: read them again (a
-        // statement sees a committed snapshot, so this settles unless they keep changing).
-        if (tries >= 5) {
-          throw new AppError('SERVICE_UNAVAILABLE', 'The webhooks kept changing while these events were stored; nothing was stored: publish again', [], { retryable: true });
-        }
-        for (const p of projects) await readTargets(p);
-      }
-    }),
+    store: (item) => (inLanes(item) ? lanes : serial)(item),
 
     /**
      * One round trip: lease the due rows and read their events' payloads with them.
