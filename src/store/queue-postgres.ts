@@ -11,7 +11,7 @@ import { groupCommit } from './group-commit.js';
 import { AppError } from '../errors.js';
 import { preparedStatements } from './pg-prepared.js';
 import {
-  FIFO_HEAD,
+  fifoHead,
   byCreation,
   deliveriesFor,
   disableReason,
@@ -141,7 +141,7 @@ export function postgresQueue(db: Kysely<DB>, pool: pg.Pool): DeliveryQueue {
       const skip = skipWebhooks.length ? sql`and not (webhook_id = any(${skipWebhooks}::text[]))` : sql``;
       const r = await sql<ClaimedDelivery>`with ${ASYNC_COMMIT}, c as (
           update deliveries set next_attempt_at = ${leaseUntil}, lease_until = ${leaseUntil}, updated_at = ${now}
-          where id in (select id from deliveries where status = 'pending' and next_attempt_at <= ${now} ${sql.raw(FIFO_HEAD)} ${skip}
+          where id in (select id from deliveries where status = 'pending' and next_attempt_at <= ${now} ${sql.raw(fifoHead(integerLiteral(now)))} ${skip}
             order by next_attempt_at limit ${limit} for update skip locked) and exists (select 1 from async)
           returning *
         )
@@ -189,6 +189,12 @@ function insertAttempts(results: AttemptRecord[]) {
       ${a((x) => x.request_headers)}::text[], ${a((x) => x.request_body)}::text[], ${a((x) => x.response_status)}::int[], ${a((x) => x.response_headers)}::text[],
       ${a((x) => x.response_body)}::text[], ${a((x) => x.duration_ms)}::int[], ${a((x) => x.error)}::text[], ${a((x) => x.retry_reason)}::text[],
       ${a((x) => x.notes)}::text[], ${a((x) => x.created_at)}::bigint[])`;
+}
+
+/** A time in milliseconds as SQL text (a claim's statement is parsed each time anyway). */
+function integerLiteral(n: number) {
+  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+  return String(n);
 }
 
 /** The state of a whole batch of deliveries, as one statement. */

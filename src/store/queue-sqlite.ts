@@ -9,7 +9,7 @@
  */
 import type { SqliteParts } from './db.js';
 import {
-  FIFO_HEAD,
+  fifoHead,
   byCreation,
   deliveriesFor,
   disableReason,
@@ -98,12 +98,12 @@ export function sqliteQueue({ sqlite, write, lend: locked }: SqliteParts): Deliv
   const RETURNING = 'returning id, project_id, event_id, event_type, webhook_id, attempts, attempt_base, next_attempt_at, last_reason, created_at';
   const claimAny = sqlite.prepare(
     `update deliveries set next_attempt_at = ?, lease_until = ?, updated_at = ? where id in (
-       select id from deliveries where status = 'pending' and next_attempt_at <= ? ${FIFO_HEAD} order by next_attempt_at limit ?) ${RETURNING}`,
+       select id from deliveries where status = 'pending' and next_attempt_at <= ? ${fifoHead('?')} order by next_attempt_at limit ?) ${RETURNING}`,
   );
   const allWebhooks = sqlite.prepare('select id from webhooks');
   const claimOne = sqlite.prepare(
     `update deliveries set next_attempt_at = ?, lease_until = ?, updated_at = ? where id in (
-       select id from deliveries where status = 'pending' and webhook_id = ? and next_attempt_at <= ? ${FIFO_HEAD} order by next_attempt_at limit ?) ${RETURNING}`,
+       select id from deliveries where status = 'pending' and webhook_id = ? and next_attempt_at <= ? ${fifoHead('?')} order by next_attempt_at limit ?) ${RETURNING}`,
   );
   const payload = sqlite.prepare('select payload, space from events where project_id = ? and id = ?');
 
@@ -111,7 +111,7 @@ export function sqliteQueue({ sqlite, write, lend: locked }: SqliteParts): Deliv
   const claim = (limit: number, now: number, leased: number, skip: string[]): ClaimedDelivery[] => {
     let rows: ClaimedDelivery[];
     if (!skip.length) {
-      rows = claimAny.all(leased, leased, now, now, limit) as ClaimedDelivery[];
+      rows = claimAny.all(leased, leased, now, now, now, limit) as ClaimedDelivery[];
     } else {
       // Some lanes are full: ask every other webhook for its due rows through the
       // (webhook_id, next_attempt_at) index of pending rows — O(webhooks), not O(their backlog).
@@ -119,7 +119,7 @@ export function sqliteQueue({ sqlite, write, lend: locked }: SqliteParts): Deliv
       rows = [];
       for (const { id } of allWebhooks.all() as Array<{ id: string }>) {
         if (skipped.has(id) || rows.length >= limit) continue;
-        rows.push(...(claimOne.all(leased, leased, now, id, now, limit - rows.length) as ClaimedDelivery[]));
+        rows.push(...(claimOne.all(leased, leased, now, id, now, now, limit - rows.length) as ClaimedDelivery[]));
       }
     }
     for (const r of rows) {

@@ -184,8 +184,14 @@ export function disableReason(explicit: string | undefined, failingSince: number
 
 /**
  * A FIFO webhook's delivery may be claimed only at the head of its line: no older
- * delivery of the webhook is still pending (waiting for a retry, or in flight).
- * The same SQL on both dialects.
+ * delivery of the webhook is still pending (waiting for a retry, or in flight), and none
+ * of the webhook's deliveries is in flight or waiting for a retry (due after `now`, the
+ * claim's time as SQL). The second half keeps one at a time when an older event is
+ * stored after a newer one was claimed (publishes of two processes, or of two batches of
+ * one, commit in any order): it waits for the one in flight instead of joining it.
+ * The same SQL on both dialects; each index probe is O(1) (the pending FIFO rows by
+ * webhook and time, the pending rows by webhook and due time).
  */
-export const FIFO_HEAD = `and (fifo = 0 or not exists (select 1 from deliveries h where h.fifo = 1 and h.status = 'pending'
-  and h.webhook_id = deliveries.webhook_id and (h.created_at < deliveries.created_at or (h.created_at = deliveries.created_at and h.id < deliveries.id))))`;
+export const fifoHead = (now: string) => `and (fifo = 0 or (not exists (select 1 from deliveries h where h.fifo = 1 and h.status = 'pending'
+  and h.webhook_id = deliveries.webhook_id and (h.created_at < deliveries.created_at or (h.created_at = deliveries.created_at and h.id < deliveries.id)))
+  and not exists (select 1 from deliveries h where h.status = 'pending' and h.webhook_id = deliveries.webhook_id and h.next_attempt_at > ${now})))`;

@@ -2,10 +2,11 @@
  * `ordering: "fifo"`: one delivery at a time, in publish order; a failure holds the
  * line until it succeeds. 500 events to a receiver that fails each one once; and events
  * published by many clients at once (stored together, many to a commit) still go one at
- * a time, oldest first.
+ * a time, oldest first. An older event stored after a newer one was sent (as when two
+ * processes' publishes commit in the other order) waits for it: still one at a time.
  */
 import { describe, expect, it } from 'vitest';
-import type { TestServer } from '../helpers/server.js';
+import { sqlElsewhere, type TestServer } from '../helpers/server.js';
 import { receiverPool, withServer } from '../helpers/fixtures.js';
 
 let s: TestServer;
@@ -43,6 +44,22 @@ describe('FIFO webhooks', () => {
     for (let i = 0; i < 500; i++) expect([order[2 * i], order[2 * i + 1]]).toEqual([published[i], published[i]]);
     // About 1,000 strictly sequential attempts: well over the default test timeout on a busy machine.
   }, 180_000);
+
+  it('an event stored late with an older time waits for the delivery in flight: still one at a time', async () => {
+    const rcv = await receiver(() => ({ status: 200, delayMs: 2500 }));
+    const w = await s.api('POST', '/v1/webhooks', { body: { url: rcv.url, events: ['message.deleted'], ordering: 'fifo' } });
+    expect(w.status, w.text).toBe(201);
+    const first = await s.api('POST', '/v1/events', { body: { type: 'message.deleted', data: { n: 'first' } } });
+    await rcv.waitFor(1, 10_000); // in flight: the receiver holds it for 2.5 s
+    const late = await s.api('POST', '/v1/events', { body: { type: 'message.deleted', data: { n: 'late' } } });
+    expect(late.status, late.text).toBe(202);
+    // As if another process had stored it a minute earlier and committed it only now.
+    await sqlElsewhere(s.db, 'update events set created_at = created_at - 60000 where id = $1', [late.body.data.id]);
+    await sqlElsewhere(s.db, 'update deliveries set created_at = created_at - 60000 where event_id = $1', [late.body.data.id]);
+    const got = await rcv.waitFor(2, 15_000);
+    expect(got.map((q) => JSON.parse(q.body).id)).toEqual([first.body.data.id, late.body.data.id]);
+    expect(rcv.peakInFlight, 'never two deliveries of a FIFO webhook at once').toBe(1);
+  }, 30_000);
 
   it('events published by 32 clients at once go one at a time, in the order they were accepted', async () => {
     const rcv = await receiver(() => ({ status: 200, delayMs: 2 }));

@@ -7,6 +7,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import SQLite from 'better-sqlite3';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -52,6 +53,30 @@ export function freshDatabase(): TestDb {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs one statement on a connection of its own to the test's database, as another
+ * process would: `$1`, `$2`… in order on both dialects.
+ */
+export async function sqlElsewhere(db: TestDb, text: string, params: unknown[] = []): Promise<void> {
+  if (db.file) {
+    const other = new SQLite(db.file);
+    other.pragma('busy_timeout = 5000');
+    try {
+      other.prepare(text.replace(/\$\d+/g, '?')).run(...params);
+    } finally {
+      other.close();
+    }
+    return;
+  }
+  const c = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${db.schema}` });
+  await c.connect();
+  try {
+    await c.query(text, params);
+  } finally {
+    await c.end();
+  }
 }
 
 export interface ApiResponse {

@@ -3,35 +3,14 @@
  * bad bodies, the token, CORS, the per-user rate limit, history and room.created.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import SQLite from 'better-sqlite3';
-import pg from 'pg';
-import { PG_URL, freshDatabase, startTestServer, type TestServer } from '../helpers/server.js';
+import { freshDatabase, sqlElsewhere, startTestServer, type TestServer } from '../helpers/server.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { PATH, click, expectMessage, expectRoom, history, seedBody } from './_support.js';
 
 let s: TestServer;
 
 /** Moves a user's history rows in time, straight in the database (another connection). */
-async function shiftUserRows(userId: string, ms: number) {
-  const shift = 'update meetings set created_at = created_at + $1 where user_id = $2';
-  if (s.db.file) {
-    const other = new SQLite(s.db.file);
-    other.pragma('busy_timeout = 5000');
-    try {
-      other.prepare(shift.replace('$1', '?').replace('$2', '?')).run(ms, userId);
-    } finally {
-      other.close();
-    }
-    return;
-  }
-  const c = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${s.db.schema}` });
-  await c.connect();
-  try {
-    await c.query(shift, [ms, userId]);
-  } finally {
-    await c.end();
-  }
-}
+const shiftUserRows = (userId: string, ms: number) => sqlElsewhere(s.db, 'update meetings set created_at = created_at + $1 where user_id = $2', [ms, userId]);
 
 beforeAll(async () => {
   s = await startTestServer({ MEETINGS_RATE_LIMIT: '1' });
