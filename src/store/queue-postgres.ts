@@ -48,13 +48,14 @@ export function postgresQueue(db: Kysely<DB>, pool: pg.Pool): DeliveryQueue {
    * statement: if the webhooks changed meanwhile, nothing is inserted, they are read
    * again and the batch is stored with them. One round trip per publish batch instead of two.
    */
-  const targets = new Map<string, { fp: string; rows: MatchRow[] }>();
+  const targets = new Map<string, { fp: string; rows: MatchRow[]; fifo: boolean }>();
 
   async function readTargets(projectId: string) {
     const rows = await sql<Parameters<typeof toMatchRow>[0] & { fp: string }>`
       select id, events, spaces, channels, filter, ordering, ${fingerprint(sql`${projectId}`)} as fp
       from webhooks where project_id = ${projectId} and active = 1 order by created_at, id`.execute(db);
-    const t = { fp: rows.rows[0]?.fp ?? EMPTY, rows: rows.rows.map(toMatchRow) };
+    const matchRows = rows.rows.map(toMatchRow);
+    const t = { fp: rows.rows[0]?.fp ?? EMPTY, rows: matchRows, fifo: matchRows.some((w) => w.fifo) };
     if (targets.size >= 1000 && !targets.has(projectId)) targets.delete(targets.keys().next().value!);
     targets.set(projectId, t);
     return t;
@@ -127,7 +128,7 @@ export function postgresQueue(db: Kysely<DB>, pool: pg.Pool): DeliveryQueue {
    */
   const serial = groupCommit(storeBatch);
   const lanes = groupCommit(storeBatch, PUBLISH_LANES);
-  const inLanes = (item: PublishItem) => !item.onlyWebhookId && targets.get(item.row.project_id)?.rows.every((w) => !w.fifo) === true;
+  const inLanes = (item: PublishItem) => !item.onlyWebhookId && targets.get(item.row.project_id)?.fifo === false;
 
   return {
     findsExisting: false,
