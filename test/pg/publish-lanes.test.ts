@@ -45,13 +45,32 @@ describePg('publishes in lanes (PostgreSQL)', () => {
     const c = new pg.Client({ connectionString: PG_URL });
     await c.connect();
     const { rows } = await c.query(`select project_id from ${s.db.schema}.events limit 1`);
+    const { rows: me } = await c.query('select pg_backend_pid() as pid');
     await c.query('begin');
     await c.query(
       `insert into ${s.db.schema}.events (project_id, id, type, payload, space, channels, idempotency_key, created_at, test)
        values ($1, $2, 'message.created', '{}', null, '[]', $3, $4, 0)`,
       [rows[0].project_id, `evt_held_${key}`, key, Date.now()],
     );
-    return { release: async () => (await c.query('rollback'), await c.end()) };
+    let released = false;
+    return {
+      /** Resolves once a publish waits on this lock (another backend waiting for a lock this one holds). */
+      async waitedOn() {
+        const deadline = Date.now() + 10_000;
+        while (Date.now() < deadline) {
+          const { rows: w } = await c.query('select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [me[0].pid]);
+          if (w[0].n > 0) return;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        throw new Error('no publish came to wait on the held key');
+      },
+      async release() {
+        if (released) return;
+        released = true;
+        await c.query('rollback');
+        await c.end();
+      },
+    };
   }
   const answered = <T>(p: Promise<T>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
@@ -62,7 +81,7 @@ describePg('publishes in lanes (PostgreSQL)', () => {
     const held = await holdKey('k1');
     try {
       const stuck = publish('stuck', 'k1');
-      await new Promise((r) => setTimeout(r, 300));
+      await held.waitedOn();
       for (const n of ['a', 'b', 'c']) {
         const r = publish(n);
         expect(await answered(r, 5000), `publish ${n} answered while another publish is held`).toBe(true);
@@ -74,7 +93,7 @@ describePg('publishes in lanes (PostgreSQL)', () => {
       expect(r.status, r.text).toBe(202);
       expect((await s.api('GET', `/v1/events/${r.body.data.id}`)).status).toBe(200);
     } finally {
-      await held.release().catch(() => {});
+      await held.release();
     }
   });
 
@@ -85,17 +104,16 @@ describePg('publishes in lanes (PostgreSQL)', () => {
     expect(w.status, w.text).toBe(201);
     expect((await publish('fifo-first')).status).toBe(202);
     const held = await holdKey('k2');
-    let later: ReturnType<typeof publish>;
     try {
       const stuck = publish('fifo-held', 'k2');
-      await new Promise((r) => setTimeout(r, 300));
-      later = publish('fifo-later');
+      await held.waitedOn();
+      const later = publish('fifo-later');
       expect(await answered(later, 1000), 'a later publish in a FIFO project waits for the held one').toBe(false);
       await held.release();
       expect((await stuck).status).toBe(202);
       expect((await later).status).toBe(202);
     } finally {
-      await held.release().catch(() => {});
+      await held.release();
     }
     const deadline = Date.now() + 15_000;
     while (!received.includes('fifo-later') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
