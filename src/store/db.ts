@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
+import { OwnSchemaPostgresDialect } from './pg-introspector.js';
 import { ConnectionGate, GatedSqliteDialect } from './sqlite-gate.js';
 import type { DB } from './schema.js';
 import { startCheckpointer } from './checkpointer.js';
@@ -269,7 +270,7 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
   pool.on('error', () => {
     /* an idle client lost its connection; the pool replaces it */
   });
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
   // Without ?schema=, the schema our tables go to (search_path's first). Kysely's migrator
   // looks for its bookkeeping tables in every schema unless told which: another program's
   // kysely_migration elsewhere in the database was taken for ours, and migrating failed.

@@ -48,14 +48,13 @@ function provider(extra: Record<string, Migration>) {
 }
 
 /**
- * `schema`: on PostgreSQL, where the migration bookkeeping tables live. Kysely looks
- * for them across every schema, so without it a `kysely_migration` table in `public`
- * would be mistaken for ours.
+ * `schema`: on PostgreSQL, where the migration bookkeeping tables live (the store's
+ * introspector lists only that schema: pg-introspector.ts).
  */
 export function migrateToLatest(db: Kysely<any>, schema?: string, extra: Record<string, Migration> = {}): Promise<string[]> {
   // Losers of a start-up race see a duplicate row in Kysely's own lock/migration tables,
   // or a table the winner has just created.
-  return migrate(db, schema, extra, (run) => run(), (message) => /already exists|duplicate column|UNIQUE constraint failed|duplicate key/i.test(message) || otherSchemaDropped(message, schema));
+  return migrate(db, schema, extra, (run) => run(), (message) => /already exists|duplicate column|UNIQUE constraint failed|duplicate key/i.test(message));
 }
 
 /** Runs a migration attempt under whatever makes it exclusive; the attempt reports its error in its result. */
@@ -107,29 +106,9 @@ export async function migrateStore(store: Store, extra: Record<string, Migration
   return migrate(store.db, undefined, extra, exclusively, () => false);
 }
 
-/**
- * Kysely finds its bookkeeping tables by listing every table of every schema, with
- * functions that look names up in the live catalog (`has_schema_privilege`,
- * `pg_get_serial_sequence`): a schema or table of someone else dropped during that
- * query fails it. That is a race with a neighbour in the same database, not a problem
- * with ours: try again.
- */
-function otherSchemaDropped(message: string, schema: string | undefined): boolean {
-  const m = /^schema "([^"]+)" does not exist/.exec(message) ?? /^relation "([^".]+)\.[^"]+" does not exist/.exec(message);
-  if (m) return m[1] !== schema;
-  return /could not open relation with OID|cache lookup failed for relation/.test(message);
-}
-
 /** True when every known migration has been applied (used by /ready). */
 export async function migrationsApplied(db: Kysely<any>, schema?: string, extra: Record<string, Migration> = {}): Promise<boolean> {
   const migrator = new Migrator({ db, provider: provider(extra), allowUnorderedMigrations: true, ...(schema && { migrationTableSchema: schema }) });
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const all = await migrator.getMigrations();
-      return all.every((m) => m.executedAt !== undefined);
-    } catch (err) {
-      if (attempt >= 10 || !otherSchemaDropped(String((err as Error)?.message ?? err), schema)) throw err;
-      await new Promise((r) => setTimeout(r, 20 * attempt));
-    }
-  }
+  const all = await migrator.getMigrations();
+  return all.every((m) => m.executedAt !== undefined);
 }
