@@ -37,13 +37,17 @@ it('an app that cannot start stops the apps started before it, and the port is l
     HOOKBRIDGE_SECRET_KEY: SECRET_KEY,
     LOG_LEVEL: 'silent',
   });
-  await expect(startServer(config, pino({ level: 'silent' }), { apps: [app('first', false), app('second', true)] })).rejects.toThrow('second cannot start');
-  expect(seen).toEqual(['first start', 'second start', 'second stop', 'first stop']);
-  // Nothing listens any more: the port can be taken again.
-  const again = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    again.once('error', reject);
-    again.listen(port, '127.0.0.1', resolve);
-  });
-  await new Promise((r) => again.close(r));
+  try {
+    await expect(startServer(config, pino({ level: 'silent' }), { apps: [app('first', false), app('second', true)] })).rejects.toThrow('second cannot start');
+    expect(seen).toEqual(['first start', 'second start', 'second stop', 'first stop']);
+    // Nothing listens any more: the port can be taken again.
+    const again = net.createServer();
+    await new Promise<void>((resolve, reject) => {
+      again.once('error', reject);
+      again.listen(port, '127.0.0.1', resolve);
+    });
+    await new Promise((r) => again.close(r));
+  } finally {
+    await db.drop();
+  }
 });

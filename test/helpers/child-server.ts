@@ -33,8 +33,8 @@ export interface SpawnOptions {
   via?: 'node' | 'npm';
 }
 
-/** Every child spawned in this test file, for `killChildren` in afterAll. */
-const children: ChildServer[] = [];
+/** Every child spawned in this test file, and its database, for `killChildren` in afterAll. */
+const children: Array<ChildServer & { db: TestDb }> = [];
 
 export function spawnServer({ port, db, dataDir, env = {}, via = 'node' }: SpawnOptions): ChildServer {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: the global setup builds it`);
@@ -60,7 +60,7 @@ export function spawnServer({ port, db, dataDir, env = {}, via = 'node' }: Spawn
   proc.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   const child = { proc, output, exited };
-  children.push(child);
+  children.push({ ...child, db });
   return child;
 }
 
@@ -89,11 +89,14 @@ export async function killHard(child: ChildServer): Promise<void> {
   await child.exited;
 }
 
-/** afterAll: SIGKILL every child still running, and wait (bounded) for them to go. */
+/** afterAll: SIGKILL every child still running, wait (bounded) for them to go, then drop their databases. */
 export async function killChildren(): Promise<void> {
   for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
   await Promise.race([Promise.all(children.map((c) => c.exited)), sleep(5000)]);
+  const dbs = new Set(children.map((c) => c.db));
   children.length = 0;
+  // (Each PostgreSQL schema left behind stays in the catalogs of the shared test database.)
+  for (const db of dbs) await db.drop().catch(() => {});
 }
 
 /** The admin API of a child server through a keep-alive undici Pool: `{status, body}` with the JSON parsed. */
