@@ -271,9 +271,8 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
     /* an idle client lost its connection; the pool replaces it */
   });
   const db = new Kysely<DB>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
-  // Without ?schema=, the schema our tables go to (search_path's first). Kysely's migrator
-  // looks for its bookkeeping tables in every schema unless told which: another program's
-  // kysely_migration elsewhere in the database was taken for ours, and migrating failed.
+  // Without ?schema=, the schema our tables go to (search_path's first): the migrator is told
+  // it, so its bookkeeping tables are made and found there (the introspector lists only it).
   const current = (await sql<{ s: string | null }>`select current_schema() as s`.execute(db)).rows[0]?.s ?? undefined;
   return {
     db,

@@ -53,7 +53,8 @@ class OwnSchemaIntrospector implements DatabaseIntrospector {
         a.attnotnull as not_null, a.atthasdef as has_default, typ.typname as type, tns.nspname as type_schema,
         (a.attidentity <> '' or exists (
           select 1 from pg_catalog.pg_depend dep join pg_catalog.pg_class seq on seq.oid = dep.objid and seq.relkind = 'S'
-          where dep.classid = 'pg_catalog.pg_class'::regclass and dep.refobjid = c.oid and dep.refobjsubid = a.attnum and dep.deptype in ('a', 'i')
+          where dep.refclassid = 'pg_catalog.pg_class'::regclass and dep.refobjid = c.oid and dep.refobjsubid = a.attnum
+            and dep.classid = 'pg_catalog.pg_class'::regclass and dep.deptype in ('a', 'i')
         )) as auto_incrementing,
         dsc.description as comment
       from pg_catalog.pg_class c
