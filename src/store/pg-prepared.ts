@@ -1,8 +1,11 @@
 /**
- * Hot PostgreSQL statements as named prepared statements: the server parses and plans
- * each once per connection instead of on every call. For the publish insert and the
- * result batch (CTEs over a dozen `unnest` arrays) parsing and planning cost more server
- * time than running them (0.6–0.9 ms against 0.4 ms, from the server's statement log).
+ * Hot PostgreSQL statements as named prepared statements: the server parses each once per
+ * connection instead of on every call. For the publish insert and the result batch (CTEs
+ * over a dozen `unnest` arrays) parsing and planning cost more server time than running
+ * them (0.6–0.9 ms against 0.4 ms, from the server's statement log). PostgreSQL still
+ * plans them at each execution (it prefers custom plans for them); a generic plan is not
+ * forced: the result batch's, made on an empty table, scans every pending delivery, and
+ * it would be kept as the backlog grows.
  *
  * Only for statements whose result columns are fixed (never `*`): a migration that adds a
  * column while a process runs would otherwise break its prepared plan ("cached plan must
