@@ -25,6 +25,9 @@ const withSchema = (schema: string) => {
   return u.toString();
 };
 
+/** Kysely with its own PostgreSQL introspector (which lists every schema), to compare with the store's. */
+const stockKysely = () => new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: PG_URL, max: 1 }) }) });
+
 describePg('neighbours changing their schemas during a migration', () => {
   const tag = `t_nb_${randomBytes(3).toString('hex')}`;
   const stores: Store[] = [];
@@ -79,7 +82,7 @@ describePg('neighbours changing their schemas during a migration', () => {
     const neighbours = await churn();
     try {
       // Kysely's stock listing under the same churn, for the log: it fails now and then.
-      const stock = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: PG_URL, max: 1 }) }) });
+      const stock = stockKysely();
       let stockFailed = 0;
       for (let i = 0; i < 100; i++) await stock.introspection.getTables({ withInternalKyselyTables: true }).catch(() => stockFailed++);
       await stock.destroy();
@@ -135,7 +138,7 @@ describePg('neighbours changing their schemas during a migration', () => {
 
     // The same table as Kysely's own introspector describes it (that one lists every schema,
     // so other test files dropping theirs meanwhile may fail it: asked again then).
-    const stock = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: PG_URL, max: 1 }) }) });
+    const stock = stockKysely();
     try {
       let listed: Awaited<ReturnType<typeof stock.introspection.getTables>> | undefined;
       for (let i = 0; i < 20 && !listed; i++) listed = await stock.introspection.getTables().catch(() => undefined);
