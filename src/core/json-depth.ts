@@ -8,6 +8,8 @@ export const MAX_JSON_DEPTH = 512;
 
 /** True when `text` opens more than `max` arrays/objects inside one another (brackets inside strings do not count). */
 export function nestsDeeperThan(text: string, max = MAX_JSON_DEPTH): boolean {
+  // Each level takes a character: a text this short cannot nest deeper (most bodies).
+  if (text.length <= max) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {

@@ -16,6 +16,7 @@
  * name Node flags after a colon (`node_modules/.cache/ab-a:--single-threaded-gc`): the same
  * code, started differently.
  * DATABASE_URL picks the server (default postgres://postgres@127.0.0.1:5432/test).
+ * DB=sqlite runs the same on a fresh SQLite file per run instead (the PostgreSQL column is then 0).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,6 +28,7 @@ import { cpuSeconds, freePort, killAll, startHookbridge, startReceiver } from '.
 import { medianBy, now, sleep } from '../../load.mjs';
 
 const PG = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const SQLITE = process.env.DB === 'sqlite';
 /** `<dir>` or `<dir>:<node flag>[,<node flag>…]`, e.g. `node_modules/.cache/ab-a:--single-threaded-gc`. */
 const builds = process.argv.slice(2);
 const parse = (b) => { const [dir, flags] = b.split(':'); return { dir: path.resolve(dir), nodeArgs: flags ? flags.split(',') : [] }; };
@@ -73,9 +75,9 @@ async function run(build, receiver) {
   const url = new URL(PG);
   url.searchParams.set('schema', schema);
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-pg-ab-'));
-  await query('checkpoint');
+  if (!SQLITE) await query('checkpoint');
   const { dir, nodeArgs } = parse(build);
-  const hb = await startHookbridge({ cli: path.join(dir, 'cli.js'), nodeArgs, role: 'all', databaseUrl: url.toString(), port: await freePort(), adminToken: token, secretKey, cwd, logLevel: 'warn', cpuProfDir: process.env.PROF });
+  const hb = await startHookbridge({ cli: path.join(dir, 'cli.js'), nodeArgs, role: 'all', databaseUrl: SQLITE ? `sqlite:${path.join(cwd, 'ab.db')}` : url.toString(), port: await freePort(), adminToken: token, secretKey, cwd, logLevel: 'warn', cpuProfDir: process.env.PROF });
   const api = new Pool(hb.url, { connections: PUBLISHERS, pipelining: 1 });
   try {
     const w = await api.request({ path: '/v1/webhooks', method: 'POST', headers: auth, body: JSON.stringify({ name: 'ab', url: `${receiver.origin}/hook`, events: ['message.created'] }) });
@@ -113,7 +115,7 @@ async function run(build, receiver) {
   } finally {
     await api.close();
     await hb.stop(20_000);
-    await query(`drop schema if exists ${schema} cascade`);
+    if (!SQLITE) await query(`drop schema if exists ${schema} cascade`);
     fs.rmSync(cwd, { recursive: true, force: true });
   }
 }
