@@ -19,6 +19,7 @@ import * as m008 from './migrations/008_lean_queue.js';
 import * as m009 from './migrations/009_rate_window.js';
 import * as m010 from './migrations/010_rate_until_done.js';
 import * as m011 from './migrations/011_rate_marked_sends.js';
+import * as m012 from './migrations/012_events_without_fk.js';
 
 /** The core's migrations; built-in apps bring their own (named `app_<name>_…`). */
 export const CORE_MIGRATIONS: Record<string, Migration> = {
@@ -33,6 +34,7 @@ export const CORE_MIGRATIONS: Record<string, Migration> = {
   '009_rate_window': m009,
   '010_rate_until_done': m010,
   '011_rate_marked_sends': m011,
+  '012_events_without_fk': m012,
 };
 
 export const LATEST_MIGRATION = Object.keys(CORE_MIGRATIONS).sort().at(-1)!;
