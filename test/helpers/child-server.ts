@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_TOKEN, SECRET_KEY, type TestDb } from './server.js';
@@ -33,8 +34,8 @@ export interface SpawnOptions {
   via?: 'node' | 'npm';
 }
 
-/** Every child spawned in this test file, and its database, for `killChildren` in afterAll. */
-const children: Array<ChildServer & { db: TestDb }> = [];
+/** Every child spawned in this test file, its database and scratch dir, for `killChildren` in afterAll. */
+const children: Array<ChildServer & { db: TestDb; dataDir: string }> = [];
 
 export function spawnServer({ port, db, dataDir, env = {}, via = 'node' }: SpawnOptions): ChildServer {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: the global setup builds it`);
@@ -60,7 +61,7 @@ export function spawnServer({ port, db, dataDir, env = {}, via = 'node' }: Spawn
   proc.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   const child = { proc, output, exited };
-  children.push({ ...child, db });
+  children.push({ ...child, db, dataDir });
   return child;
 }
 
@@ -89,14 +90,17 @@ export async function killHard(child: ChildServer): Promise<void> {
   await child.exited;
 }
 
-/** afterAll: SIGKILL every child still running, wait (bounded) for them to go, then drop their databases. */
+/** afterAll: SIGKILL every child still running, wait (bounded) for them to go, then drop their databases and scratch dirs. */
 export async function killChildren(): Promise<void> {
   for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
   await Promise.race([Promise.all(children.map((c) => c.exited)), sleep(5000)]);
   const dbs = new Set(children.map((c) => c.db));
+  // Only scratch dirs under the system's temp dir: never a directory a test did not make for the child.
+  const dirs = new Set(children.map((c) => path.resolve(c.dataDir)).filter((d) => d.startsWith(path.resolve(os.tmpdir()) + path.sep)));
   children.length = 0;
   // (Each PostgreSQL schema left behind stays in the catalogs of the shared test database.)
   for (const db of dbs) await db.drop().catch(() => {});
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /** The admin API of a child server through a keep-alive undici Pool: `{status, body}` with the JSON parsed. */
