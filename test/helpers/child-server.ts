@@ -123,7 +123,10 @@ export async function adminRequest(
   return { status: r.statusCode, body: text ? JSON.parse(text) : undefined };
 }
 
-/** afterAll of a process-level test: children killed, then its client, receiver, database and scratch dir gone. */
+/**
+ * afterAll of a process-level test: children killed, then its client, receiver, database and scratch dir gone
+ * (killChildren already removed those of the children it spawned; these cover a rig whose server never started).
+ */
 export async function tearDownRig(rig: { client?: Pool; rcv?: { close(): Promise<void> }; db?: TestDb; dataDir?: string }): Promise<void> {
   await killChildren();
   await rig.client?.close().catch(() => {});
