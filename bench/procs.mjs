@@ -64,6 +64,29 @@ export function cpuSeconds(pid) {
   }
 }
 
+/**
+ * CPU seconds of every PostgreSQL server process on this machine (command name `postgres`:
+ * the postmaster, its background processes and every client's backend), or undefined when
+ * none runs here. A process that ends between two readings takes its CPU with it.
+ */
+export function postgresServerCpuSeconds() {
+  let sum = 0;
+  let found = 0;
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let comm;
+    try {
+      comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (comm !== 'postgres') continue;
+    const s = cpuSeconds(pid);
+    if (s !== undefined) (sum += s), found++;
+  }
+  return found ? sum : undefined;
+}
+
 export async function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();

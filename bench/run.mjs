@@ -74,7 +74,7 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
 import pg from 'pg';
 import autocannon from 'autocannon';
-import { ROOT, cpuSeconds, freePort, killAll, memoryMiB, sampleMemory, snapshotDist, startForked, startHookbridge, startReceiver } from './procs.mjs';
+import { ROOT, cpuSeconds, freePort, killAll, memoryMiB, postgresServerCpuSeconds, sampleMemory, snapshotDist, startForked, startHookbridge, startReceiver } from './procs.mjs';
 import { closedLoop, medianBy, now, openLoop, sleep, summarize } from './load.mjs';
 import { tableRows } from './backlog.mjs';
 
@@ -302,6 +302,7 @@ async function startSystem(kind, tag = kind) {
     return {
       url: p.origin,
       pids: [p.child.pid],
+      postgres: true,
       stop: async () => {
         await p.stop(15_000);
         await dropSchema(schema);
@@ -328,7 +329,7 @@ async function startSystem(kind, tag = kind) {
     for (let i = 0; i < workers; i++) {
       procs.push(await startHookbridge({ ...hbOptions(`${tag}-w${i + 1}`, databaseUrl, cwd), role: 'worker', port: await freePort() }));
     }
-    return { url: api.url, pids: procs.map((p) => p.child.pid), webhookId, databaseUrl, stop };
+    return { url: api.url, pids: procs.map((p) => p.child.pid), webhookId, databaseUrl, postgres: kind !== 'sqlite', stop };
   } catch (err) {
     await stop().catch(() => {});
     throw err;
@@ -385,8 +386,15 @@ async function closedThroughput(sys, label) {
   const from = t0 + CFG.warmupSeconds * 1000;
   const to = from + CFG.seconds * 1000;
   // CPU of the system's processes, and of the whole rig (this load generator and the
-  // receiver too; not the PostgreSQL server, whose other clients this bench cannot tell apart).
-  const cpuSnap = () => ({ sys: cpuOf(sys.pids), receiver: cpuSeconds(receiver.child.pid) ?? NaN, bench: process.cpuUsage() });
+  // receiver too; not the PostgreSQL server, whose other clients this bench cannot tell
+  // apart). For a system on PostgreSQL, the server's CPU and WAL are read beside it (the
+  // whole server's: only meaningful when nothing else uses it, as on a bench machine).
+  const cpuSnap = () => ({
+    sys: cpuOf(sys.pids),
+    receiver: cpuSeconds(receiver.child.pid) ?? NaN,
+    bench: process.cpuUsage(),
+    pg: sys.postgres ? { cpu: postgresServerCpuSeconds(), wal: walStats() } : undefined,
+  });
   let cpuFrom;
   let cpuTo;
   const tA = setTimeout(() => (cpuFrom = cpuSnap()), from - now());
@@ -462,12 +470,39 @@ async function closedThroughput(sys, label) {
     rigCpuSeconds: round(rigCpu),
     rigCpuUsPerEvent: Number.isFinite(rigCpu) && win.unique ? Math.round((rigCpu / win.unique) * 1e6) : null,
     receiverRequests: st.requests,
+    postgresServer: cpuFrom.pg && cpuTo.pg ? await serverShare(cpuFrom.pg, cpuTo.pg, win.unique) : undefined,
   };
   log(
     `${label}: ${fmt(r.receivedPerSecond)} ev/s received (${fmt(r.acceptedPerSecond)}/s accepted), publish p99 ${r.publishLatencyMs.p99} ms; ` +
       `${r.accepted} accepted, ${r.missing} missing after ${(drainMs / 1000).toFixed(1)} s, ${r.duplicates} duplicates, ${failed} publish failures`,
   );
   return r;
+}
+
+/** The PostgreSQL server's WAL counters (`pg_stat_wal`), or undefined if they cannot be read. */
+function walStats() {
+  return pgQuery('select wal_records, wal_fpi, wal_bytes, wal_write, wal_sync from pg_stat_wal').then(
+    (r) => Object.fromEntries(Object.entries(r.rows[0]).map(([k, v]) => [k, Number(v)])),
+    () => undefined,
+  );
+}
+
+/**
+ * What the PostgreSQL server did for a throughput window's events: its CPU (every postgres
+ * process on this machine) and the WAL written, per event received, and its WAL flushes.
+ */
+async function serverShare(from, to, events) {
+  const [w0, w1] = await Promise.all([from.wal, to.wal]);
+  const per = (x) => (Number.isFinite(x) && events ? x / events : null);
+  const cpu = to.cpu !== undefined && from.cpu !== undefined ? to.cpu - from.cpu : NaN;
+  return {
+    cpuSeconds: Number.isFinite(cpu) ? round(cpu) : null,
+    cpuUsPerEvent: per(cpu) === null ? null : Math.round(per(cpu) * 1e6),
+    walBytesPerEvent: w0 && w1 ? Math.round(per(w1.wal_bytes - w0.wal_bytes)) : null,
+    walRecordsPerEvent: w0 && w1 ? round(per(w1.wal_records - w0.wal_records)) : null,
+    walFullPagesPerEvent: w0 && w1 ? round(per(w1.wal_fpi - w0.wal_fpi)) : null,
+    walSyncsPerSecond: w0 && w1 ? Math.round((w1.wal_sync - w0.wal_sync) / CFG.seconds) : null,
+  };
 }
 
 /**
@@ -846,6 +881,21 @@ function buildTable(R) {
   cpuRatio('  by CPU per event: SQLite / relay', 'sqlite', 'relay');
   cpuRatio('  by CPU per event: PostgreSQL / relay (server CPU not counted)', 'postgres', 'relay');
   cpuRatio('  by CPU per event: PostgreSQL / graphile (server CPU not counted)', 'postgres', 'graphile');
+  // The server's share, where it runs on this machine: CPU and WAL per event.
+  const server = (k) => T[k]?.postgresServer;
+  const withServer = (k) => (T[k]?.rigCpuUsPerEvent && server(k)?.cpuUsPerEvent ? T[k].rigCpuUsPerEvent + server(k).cpuUsPerEvent : null);
+  if (server('postgres')?.cpuUsPerEvent) {
+    const s = (k) => server(k) ?? {};
+    const pair = (f) => `${fmt(s('postgres')[f] ?? 'n/a')}${T.graphile ? ` / ${fmt(s('graphile')[f] ?? 'n/a')}` : ''}`;
+    row(
+      `  the PostgreSQL server per event${T.graphile ? ': Hookbridge / graphile' : ''}`,
+      `${pair('cpuUsPerEvent')} µs of CPU; WAL ${pair('walBytesPerEvent')} bytes in ${pair('walRecordsPerEvent')} records; ${pair('walSyncsPerSecond')} WAL flushes/s`,
+      null,
+      null,
+    );
+    const [x, y] = [withServer('postgres'), T.relay?.rigCpuUsPerEvent];
+    if (x && y) row('  by CPU per event: PostgreSQL with its server / relay', `${round(y / x)} (${fmt(x)} vs ${fmt(y)} µs of CPU per event)`, null, null);
+  }
   const A = R.accept ?? {};
   for (const [k, name, spec] of [['sqlite', 'SQLite', ISSUE.acceptSqlite], ['postgres', 'PostgreSQL', ISSUE.acceptPg]]) {
     const figure = `publish accept p99 at ${CFG.rate} ev/s, ${name}`;
