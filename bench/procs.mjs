@@ -65,13 +65,12 @@ export function cpuSeconds(pid) {
 }
 
 /**
- * CPU seconds of every PostgreSQL server process on this machine (command name `postgres`:
- * the postmaster, its background processes and every client's backend), or undefined when
- * none runs here. A process that ends between two readings takes its CPU with it.
+ * CPU seconds of each PostgreSQL server process on this machine (command name `postgres`:
+ * the postmaster, its background processes and every client's backend), by pid, or
+ * undefined when none runs here. `postgresCpuBetween` turns two readings into seconds used.
  */
-export function postgresServerCpuSeconds() {
-  let sum = 0;
-  let found = 0;
+export function postgresServerCpu() {
+  const out = new Map();
   for (const pid of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     let comm;
@@ -82,9 +81,19 @@ export function postgresServerCpuSeconds() {
     }
     if (comm !== 'postgres') continue;
     const s = cpuSeconds(pid);
-    if (s !== undefined) (sum += s), found++;
+    if (s !== undefined) out.set(pid, s);
   }
-  return found ? sum : undefined;
+  return out.size ? out : undefined;
+}
+
+/**
+ * CPU the server's processes used between two readings: each process's growth (a process
+ * started meanwhile counts whole); a process that ended meanwhile takes its share with it.
+ */
+export function postgresCpuBetween(from, to) {
+  let sum = 0;
+  for (const [pid, s] of to) sum += s - (from.get(pid) ?? 0);
+  return sum;
 }
 
 export async function freePort() {

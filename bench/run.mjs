@@ -74,7 +74,7 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
 import pg from 'pg';
 import autocannon from 'autocannon';
-import { ROOT, cpuSeconds, freePort, killAll, memoryMiB, postgresServerCpuSeconds, sampleMemory, snapshotDist, startForked, startHookbridge, startReceiver } from './procs.mjs';
+import { ROOT, cpuSeconds, freePort, killAll, memoryMiB, postgresCpuBetween, postgresServerCpu, sampleMemory, snapshotDist, startForked, startHookbridge, startReceiver } from './procs.mjs';
 import { closedLoop, medianBy, now, openLoop, sleep, summarize } from './load.mjs';
 import { tableRows } from './backlog.mjs';
 
@@ -393,7 +393,7 @@ async function closedThroughput(sys, label) {
     sys: cpuOf(sys.pids),
     receiver: cpuSeconds(receiver.child.pid) ?? NaN,
     bench: process.cpuUsage(),
-    pg: sys.postgres ? { cpu: postgresServerCpuSeconds(), wal: walStats() } : undefined,
+    pg: sys.postgres ? { cpu: postgresServerCpu(), wal: walStats() } : undefined,
   });
   let cpuFrom;
   let cpuTo;
@@ -494,7 +494,7 @@ function walStats() {
 async function serverShare(from, to, events) {
   const [w0, w1] = await Promise.all([from.wal, to.wal]);
   const per = (x) => (Number.isFinite(x) && events ? x / events : null);
-  const cpu = to.cpu !== undefined && from.cpu !== undefined ? to.cpu - from.cpu : NaN;
+  const cpu = to.cpu && from.cpu ? postgresCpuBetween(from.cpu, to.cpu) : NaN;
   return {
     cpuSeconds: Number.isFinite(cpu) ? round(cpu) : null,
     cpuUsPerEvent: per(cpu) === null ? null : Math.round(per(cpu) * 1e6),
