@@ -874,8 +874,10 @@ function buildTable(R) {
   // The same ratios from CPU per event of the whole rig (load generator + system + receiver):
   // what the ratio would be on an otherwise idle machine where CPU is the bound — steadier
   // than rates taken a minute apart on a shared one. PostgreSQL's server CPU is not in it.
-  const cpuRatio = (figure, a, b) => {
-    const [x, y] = [T[a]?.rigCpuUsPerEvent, T[b]?.rigCpuUsPerEvent];
+  /** `cost(k)`: a system's CPU per event (by default the rig's: the server not counted). */
+  const rigCost = (k) => T[k]?.rigCpuUsPerEvent;
+  const cpuRatio = (figure, a, b, cost = rigCost) => {
+    const [x, y] = [cost(a), cost(b)];
     if (x && y) row(figure, `${round(y / x)} (${fmt(x)} vs ${fmt(y)} µs of CPU per event)`, null, null);
   };
   cpuRatio('  by CPU per event: SQLite / relay', 'sqlite', 'relay');
@@ -883,18 +885,17 @@ function buildTable(R) {
   cpuRatio('  by CPU per event: PostgreSQL / graphile (server CPU not counted)', 'postgres', 'graphile');
   // The server's share, where it runs on this machine: CPU and WAL per event.
   const server = (k) => T[k]?.postgresServer;
-  const withServer = (k) => (T[k]?.rigCpuUsPerEvent && server(k)?.cpuUsPerEvent ? T[k].rigCpuUsPerEvent + server(k).cpuUsPerEvent : null);
   if (server('postgres')?.cpuUsPerEvent) {
-    const s = (k) => server(k) ?? {};
-    const pair = (f) => `${fmt(s('postgres')[f] ?? 'n/a')}${T.graphile ? ` / ${fmt(s('graphile')[f] ?? 'n/a')}` : ''}`;
+    const pair = (f) => `${fmt(server('postgres')[f] ?? 'n/a')}${T.graphile ? ` / ${fmt(server('graphile')?.[f] ?? 'n/a')}` : ''}`;
     row(
       `  the PostgreSQL server per event${T.graphile ? ': Hookbridge / graphile' : ''}`,
       `${pair('cpuUsPerEvent')} µs of CPU; WAL ${pair('walBytesPerEvent')} bytes in ${pair('walRecordsPerEvent')} records; ${pair('walSyncsPerSecond')} WAL flushes/s`,
       null,
       null,
     );
-    const [x, y] = [withServer('postgres'), T.relay?.rigCpuUsPerEvent];
-    if (x && y) row('  by CPU per event: PostgreSQL with its server / relay', `${round(y / x)} (${fmt(x)} vs ${fmt(y)} µs of CPU per event)`, null, null);
+    // A system without a server of its own (the relay) counts its rig alone.
+    const withServer = (k) => (server(k) ? rigCost(k) && server(k).cpuUsPerEvent && rigCost(k) + server(k).cpuUsPerEvent : rigCost(k));
+    cpuRatio('  by CPU per event: PostgreSQL with its server / relay', 'postgres', 'relay', withServer);
   }
   const A = R.accept ?? {};
   for (const [k, name, spec] of [['sqlite', 'SQLite', ISSUE.acceptSqlite], ['postgres', 'PostgreSQL', ISSUE.acceptPg]]) {
