@@ -8,7 +8,7 @@
  * reaches every table through an index. (On the main pool they would be planned at every
  * execution: PostgreSQL prefers custom plans for them, and `plan_cache_mode` set there
  * would reach Kysely's statements as well. Wrapping the publish in a PL/pgSQL function with
- * its own settings cost more per batch than the planning it saved; README, Performance.)
+ * its own settings cost more per batch than the planning it saved; docs/performance-history.md.)
  *
  * Only for statements whose result columns are fixed (never `*`): a migration that adds a
  * column while a process runs would otherwise break its prepared plan ("cached plan must
