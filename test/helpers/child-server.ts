@@ -74,8 +74,11 @@ export async function waitReady(child: ChildServer, baseUrl: string, timeoutMs =
       if (child.proc.exitCode !== null) throw new Error(`server exited with ${child.proc.exitCode}:\n${child.output.join('')}`);
       try {
         const r = await fetch(`${baseUrl}/ready`, { signal: AbortSignal.timeout(2000) });
-        await r.arrayBuffer();
-        return r.status === 200;
+        const text = await r.text();
+        // Hookbridge's own answer, not whatever else got the port between freePort() and the
+        // child's listen (another test's receiver once did, and answered 200 "OK"): then the
+        // child exits on EADDRINUSE and the check above says so.
+        return r.status === 200 && /"status":"ready"/.test(text);
       } catch {
         return false;
       }
