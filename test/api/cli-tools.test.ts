@@ -115,7 +115,7 @@ describe('hookbridge bench', () => {
       const r = await run(['bench', '--only', 'accept', '--databases', 'sqlite', '--rounds', '1', '--out', out], {
         BENCH_RATE: '100',
         BENCH_RATE_SECONDS: '1',
-        BENCH_WARMUP_SECONDS: '1',
+        BENCH_ACCEPT_WARMUP_SECONDS: '1',
       }, 110_000);
       expect(r.code, r.out).toBe(0);
       expect(r.out).toMatch(/publish accept p99 at 100 ev\/s, SQLite\s+[\d.]+ ms/);
