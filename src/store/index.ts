@@ -20,7 +20,7 @@ export function createRepos(store: Store, box: SecretBox) {
   const webhooks = webhooksRepo(store.db, box);
   // The one place that picks a dialect's queue; everything above asks the interface.
   const lite = sqliteParts(store);
-  const queue = lite ? sqliteQueue(lite) : postgresQueue(store.db, store.pool!);
+  const queue = lite ? sqliteQueue(lite) : postgresQueue(store.db, store.hotPool ?? store.pool!);
   return {
     store,
     projects: projectsRepo(store.db),

@@ -2,13 +2,13 @@
  * Hot PostgreSQL statements as named prepared statements: the server parses each once per
  * connection instead of on every call. For the publish insert and the result batch (CTEs
  * over a dozen `unnest` arrays) parsing and planning cost more server time than running
- * them (0.6–0.9 ms against 0.4 ms, from the server's statement log). PostgreSQL still
- * plans them at each execution (it prefers custom plans for them). A generic plan is not
- * forced: `plan_cache_mode` reaches every statement of the connection (Kysely's unnamed
- * ones too), the result batch's generic plan made on an empty table scans every pending
- * delivery and would be kept as the backlog grows, and the publish statement wrapped in a
- * PL/pgSQL function with its own settings (planned once, no sequential scans) cost more
- * per batch than the planning it saved (measured; docs/performance-history.md).
+ * them (0.6–0.9 ms against 0.4 ms, from the server's statement log). They run on the
+ * store's hot pool where it has one (db.ts, hotPoolConfig): sessions on generic plans with
+ * sequential scans off, so each statement is planned once per connection too, and its plan
+ * reaches every table through an index. (On the main pool they would be planned at every
+ * execution: PostgreSQL prefers custom plans for them, and `plan_cache_mode` set there
+ * would reach Kysely's statements as well. Wrapping the publish in a PL/pgSQL function with
+ * its own settings cost more per batch than the planning it saved; docs/performance-history.md.)
  *
  * Only for statements whose result columns are fixed (never `*`): a migration that adds a
  * column while a process runs would otherwise break its prepared plan ("cached plan must

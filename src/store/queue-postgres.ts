@@ -39,8 +39,9 @@ const EMPTY = 'd41d8cd98f00b204e9800998ecf8427e';
 /** Publish batches one process keeps in flight at once (each holds a pool connection while it commits). */
 const PUBLISH_LANES = 3;
 
-export function postgresQueue(db: Kysely<DB>, pool: pg.Pool): DeliveryQueue {
-  const prepared = preparedStatements(db, pool);
+/** `statements`: the pool the hot prepared statements run on (the store's hot pool, else its main pool). */
+export function postgresQueue(db: Kysely<DB>, statements: pg.Pool): DeliveryQueue {
+  const prepared = preparedStatements(db, statements);
   const leases = leaseRows(db, 'deliveries', { skipLocked: true });
   /**
    * Each project's active webhooks as last read, with their fingerprint. A publish uses

@@ -58,6 +58,10 @@ describePg('publishes in lanes (PostgreSQL)', () => {
       async waitedOn() {
         const deadline = Date.now() + 10_000;
         while (Date.now() < deadline) {
+          // This connection is inside the held transaction, where pg_stat_activity is a snapshot
+          // taken at its first read: cleared, each poll sees backends connected since (a
+          // publish may come on a connection its pool opens for it).
+          await c.query('select pg_stat_clear_snapshot()');
           const { rows: w } = await c.query('select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [me[0].pid]);
           if (w[0].n > 0) return;
           await new Promise((r) => setTimeout(r, 20));
