@@ -45,8 +45,10 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** What a SQLite WAL file keeps of its size once it restarts (see openSqlite). */
-export const WAL_KEEP_BYTES = 64 * 1024 * 1024;
+/** Past this size the SQLite WAL is copied and restarted in a quiet moment (checkpointer.ts). */
+export const WAL_RESTART_BYTES = 64 * 1024 * 1024;
+/** What a SQLite WAL file keeps of its size when it restarts: twice the restart size (see openSqlite). */
+export const walFileLimit = (restartBytes: number) => 2 * restartBytes;
 
 export interface StoreOptions {
   databaseUrl: string;
@@ -56,7 +58,7 @@ export interface StoreOptions {
   poolSize?: number;
   /** How often the SQLite checkpoint thread runs (ms; default 1000). */
   sqliteCheckpointMs?: number;
-  /** Past this size the SQLite WAL is copied and restarted in a quiet moment (default WAL_KEEP_BYTES; see checkpointer.ts). */
+  /** Past this size the SQLite WAL is copied and restarted in a quiet moment (default WAL_RESTART_BYTES; see checkpointer.ts). */
   sqliteMaxWalBytes?: number;
   /** Problems worth a log line that do not stop the store (e.g. the checkpoint thread). */
   onWarning?: (msg: string) => void;
@@ -110,9 +112,14 @@ async function openSqlite(opts: StoreOptions): Promise<Store> {
   // A WAL only restarts from its beginning once a checkpoint copied all of it, so a burst
   // of writes (a backlog draining, a click storm) grows it — 500 MB in 6 s of meeting
   // clicks — until the checkpoint thread restarts it (checkpointer.ts), and SQLite keeps
-  // the file at its largest size for as long as the server runs. With a limit, each
-  // restart truncates it back.
-  sqlite.pragma(`journal_size_limit = ${opts.sqliteMaxWalBytes ?? WAL_KEEP_BYTES}`);
+  // the file at its largest size for as long as the server runs. With a limit, the first
+  // commit after a restart truncates it back, on this thread: cutting the file at the
+  // restart size itself stalled that commit 5–9 ms at every restart (every 3 s at 500
+  // publishes a second, the file some MB past the size when it restarted), and the file
+  // then grew back through the same blocks. At twice the restart size steady traffic
+  // reuses the file from its start; only a burst past it is cut back.
+  const restartBytes = opts.sqliteMaxWalBytes ?? WAL_RESTART_BYTES;
+  sqlite.pragma(`journal_size_limit = ${walFileLimit(restartBytes)}`);
   sqlite.pragma('foreign_keys = ON');
   // better-sqlite3 builds SQLite with a 16 MiB page cache; 4 MiB holds what the queue
   // touches (the pending index and the newest rows), and every page it does not hold is
@@ -127,7 +134,7 @@ async function openSqlite(opts: StoreOptions): Promise<Store> {
       ? undefined
       : startCheckpointer(sqlite, path.resolve(file), (msg) => opts.onWarning?.(msg), {
           everyMs: opts.sqliteCheckpointMs,
-          maxWalBytes: opts.sqliteMaxWalBytes ?? WAL_KEEP_BYTES,
+          maxWalBytes: restartBytes,
           quiet: () => gate.hold(),
         });
   return {

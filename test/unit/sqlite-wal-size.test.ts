@@ -2,50 +2,67 @@
  * After a burst of writes the SQLite WAL goes back to a bounded size: without a limit,
  * SQLite keeps the file at the largest size the burst made (500 MB after 6 s of meeting
  * clicks) for as long as the server runs. Through the store a server opens: its own
- * checkpoint thread copies the WAL, and the next write restarts and truncates it.
- * Under writes that never pause, the WAL stays bounded too (it grew 13 MB a second at
- * 300 publishes a second before): the thread restarts it in a quiet moment.
+ * checkpoint thread copies the WAL, and the next write restarts it and cuts the file back
+ * to twice the restart size. Under writes that never pause, the WAL stays bounded too (it
+ * grew 13 MB a second at 300 publishes a second before): the thread restarts it in a quiet
+ * moment, and the file is reused from its start rather than cut at each restart (the cut
+ * stalled the first commit after every restart by 5–9 ms).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { WAL_KEEP_BYTES, openStore } from '../../src/store/db.js';
+import { WAL_RESTART_BYTES, openStore, walFileLimit } from '../../src/store/db.js';
 import { until } from '../helpers/wait.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-wal-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-it('a burst larger than the limit leaves a WAL file of at most WAL_KEEP_BYTES once the next write restarts it', async () => {
+it('a burst past the file limit leaves a WAL file of at most twice the restart size once the next write restarts it', async () => {
   const file = path.join(dir, 'burst.db');
-  const store = await openStore({ databaseUrl: `sqlite:${file}` });
+  const restartBytes = 8 * 1024 * 1024;
+  const limit = walFileLimit(restartBytes);
+  expect(limit).toBe(2 * restartBytes);
+  expect(WAL_RESTART_BYTES).toBe(64 * 1024 * 1024);
+  const store = await openStore({ databaseUrl: `sqlite:${file}`, sqliteMaxWalBytes: restartBytes });
   try {
     const db = store.sqlite!;
     db.exec('create table blobs (id integer primary key, body blob not null)');
     const insert = db.prepare('insert into blobs (body) values (?)');
     const page = Buffer.alloc(3500, 7);
-    // One transaction cannot restart the WAL midway: ~90 MB of frames.
+    // One transaction cannot restart the WAL midway: ~35 MB of frames.
     db.transaction(() => {
-      for (let i = 0; i < 24_000; i++) insert.run(page);
+      for (let i = 0; i < 10_000; i++) insert.run(page);
     })();
     const wal = () => fs.statSync(`${file}-wal`).size;
-    expect(wal()).toBeGreaterThan(WAL_KEEP_BYTES);
+    expect(wal()).toBeGreaterThan(limit);
     // The checkpoint thread (once a second) copies it all; a write after that restarts the WAL.
     await until(
       'the WAL to restart and shrink',
       10_000,
       () => {
         insert.run(Buffer.alloc(10));
-        return wal() <= WAL_KEEP_BYTES;
+        return wal() <= limit;
       },
       200,
     );
-    expect(wal()).toBeLessThanOrEqual(WAL_KEEP_BYTES);
-    expect((db.prepare('select count(*) as n from blobs').get() as { n: number }).n).toBeGreaterThan(24_000);
+    expect(wal()).toBeLessThanOrEqual(limit);
+    expect((db.prepare('select count(*) as n from blobs').get() as { n: number }).n).toBeGreaterThan(10_000);
   } finally {
     await store.close();
   }
 });
+
+/** The checkpoint sequence number in a WAL file's header (bytes 12–15, big-endian; SQLite's file format). */
+function walSequence(file: string): number {
+  const fd = fs.openSync(`${file}-wal`, 'r');
+  try {
+    const head = Buffer.alloc(16);
+    return fs.readSync(fd, head, 0, 16, 0) === 16 ? head.readUInt32BE(12) : -1;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 /**
  * A store with 50 ms checkpoint ticks and a small WAL limit, and a writer of small rows
@@ -65,7 +82,12 @@ async function steadyWriter(name: string, maxWal: number) {
     written: 0,
     commits: 0,
     slowest: 0,
+    last: 0,
     largest: 0,
+    /** Each time the WAL file got smaller: the size before and after. */
+    cuts: [] as Array<{ from: number; to: number }>,
+    /** The WAL header's checkpoint sequence numbers seen: one more at each restart. */
+    sequences: new Set<number>(),
     wal: () => fs.statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0,
     stored: () => (db.prepare('select count(*) as n from blobs').get() as { n: number }).n,
     writeOne: () => store.write!(() => insert.run(body)).then(() => void w.written++),
@@ -76,7 +98,11 @@ async function steadyWriter(name: string, maxWal: number) {
         await Promise.all(Array.from({ length: 8 }, w.writeOne));
         w.commits++;
         w.slowest = Math.max(w.slowest, Date.now() - t0);
-        w.largest = Math.max(w.largest, w.wal());
+        const size = w.wal();
+        if (size < w.last) w.cuts.push({ from: w.last, to: size });
+        w.last = size;
+        w.largest = Math.max(w.largest, size);
+        w.sequences.add(walSequence(file));
       }
     },
   };
@@ -93,6 +119,21 @@ it('writes that never pause keep the WAL bounded, and every write is kept', asyn
     expect(w.commits).toBeGreaterThan(2000);
     expect(w.largest).toBeLessThan(16 * maxWal);
     expect(w.stored()).toBe(w.written);
+  } finally {
+    await w.store.close();
+  }
+});
+
+it('under writes that never pause the WAL restarts again and again, and its file is reused, not cut back at each restart', async () => {
+  const maxWal = 2 * 1024 * 1024;
+  const w = await steadyWriter('reused', maxWal);
+  try {
+    await w.writeFor(3000);
+    expect(w.sequences.size, 'restarts seen in the WAL header').toBeGreaterThan(3);
+    expect(w.stored()).toBe(w.written);
+    // Cut only from past the file limit (a burst); a file cut at the restart size would
+    // show a cut from just past 2 MB at every restart.
+    expect(w.cuts.filter((c) => c.from <= walFileLimit(maxWal))).toEqual([]);
   } finally {
     await w.store.close();
   }
