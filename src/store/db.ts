@@ -47,7 +47,7 @@ export interface Store {
 
 /** Past this size the SQLite WAL is copied and restarted in a quiet moment (checkpointer.ts). */
 export const WAL_RESTART_BYTES = 64 * 1024 * 1024;
-/** What a SQLite WAL file keeps of its size when it restarts: twice the restart size (see openSqlite). */
+/** The size a SQLite WAL file that grew past it is cut back to after a restart: twice the restart size (see openSqlite). */
 export const walFileLimit = (restartBytes: number) => 2 * restartBytes;
 
 export interface StoreOptions {
