@@ -279,9 +279,28 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
     config.options = `-c search_path=${schema}`;
   }
   const size = config.max;
-  const hot = hotPoolConfig(config);
+  let hot = hotPoolConfig(config);
+  if (hot) {
+    // A pooler or server that refuses the hot sessions' settings (PgBouncer refuses an
+    // `options` startup parameter it does not know, a server before PostgreSQL 12 does not
+    // know `plan_cache_mode`) would fail every publish: the hot statements go to the main
+    // pool instead, which keeps the whole size. (A server that is down fails here too, and
+    // then the main pool's first query below reports it.)
+    const probe = new pg.Client(hot);
+    try {
+      await probe.connect();
+    } catch (err) {
+      opts.onWarning?.(
+        `PostgreSQL: the connections for the hot statements were refused (${(err as Error).message}); they run on the main pool, planned at each execution`,
+      );
+      hot = undefined;
+      config.max = size;
+    } finally {
+      await probe.end().catch(() => {});
+    }
+  }
   const pool = new pg.Pool(config);
-  let hotPool = hot && new pg.Pool(hot);
+  const hotPool = hot && new pg.Pool(hot);
   for (const p of [pool, hotPool]) {
     p?.on('error', () => {
       /* an idle client lost its connection; the pool replaces it */
@@ -291,22 +310,6 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
   // Without ?schema=, the schema our tables go to (search_path's first): the migrator is told
   // it, so its bookkeeping tables are made and found there (the introspector lists only it).
   const current = (await sql<{ s: string | null }>`select current_schema() as s`.execute(db)).rows[0]?.s ?? undefined;
-  if (hotPool) {
-    // The main pool connects; one that refuses the hot sessions' settings (PgBouncer refuses
-    // an `options` startup parameter it does not know, a server before PostgreSQL 12 does not
-    // know `plan_cache_mode`) would fail every publish: the hot statements go to the main
-    // pool instead, which gets the whole size back.
-    try {
-      await hotPool.query('select 1');
-    } catch (err) {
-      opts.onWarning?.(
-        `PostgreSQL: the connections for the hot statements were refused (${(err as Error).message}); they run on the main pool, planned at each execution`,
-      );
-      await hotPool.end();
-      hotPool = undefined;
-      (pool.options as pg.PoolConfig).max = size;
-    }
-  }
   return {
     db,
     pool,

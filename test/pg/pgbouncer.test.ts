@@ -69,7 +69,9 @@ describeIt('behind PgBouncer (PostgreSQL)', () => {
     fs.writeFileSync(path.join(dir, 'users.txt'), `"${decodeURIComponent(target.username) || 'postgres'}" ""\n`);
     // PgBouncer will not run as root: as the postgres user, where the tests run as root.
     const asUser = process.getuid?.() === 0 ? Number(execFileSync('id', ['-u', 'postgres']).toString().trim()) : undefined;
-    if (asUser !== undefined) fs.chownSync(dir, asUser, asUser), fs.readdirSync(dir).forEach((f) => fs.chownSync(path.join(dir, f), asUser, asUser));
+    if (asUser !== undefined) {
+      for (const f of ['.', ...fs.readdirSync(dir)]) fs.chownSync(path.join(dir, f), asUser, asUser);
+    }
     bouncer = spawn(PGBOUNCER, [path.join(dir, 'pgbouncer.ini')], { stdio: 'ignore', ...(asUser !== undefined && { uid: asUser, gid: asUser }) });
     const url = `postgres://${target.username || 'postgres'}@127.0.0.1:${port}/${dbName}`;
     await until('PgBouncer to answer', 10_000, async () => {
