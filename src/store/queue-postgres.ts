@@ -10,6 +10,7 @@ import { ASYNC_COMMIT, leaseRows } from './leases.js';
 import { groupCommit } from './group-commit.js';
 import { AppError } from '../errors.js';
 import { preparedStatements } from './pg-prepared.js';
+import { int4Array, int8Array, textArray } from './pg-arrays.js';
 import {
   fifoHead,
   byCreation,
@@ -82,19 +83,19 @@ export function postgresQueue(db: Kysely<DB>, statements: pg.Pool): DeliveryQueu
     const ev = <T>(f: (r: PublishItem['row']) => T) => items.map((i) => f(i.row));
     const dl = <T>(f: (r: ReturnType<typeof deliveriesFor>['rows'][number]) => T) => deliveries.map(f);
     const r = await prepared(sql<{ ok: boolean }>`with g as (
-        select coalesce(bool_and(p.fp = ${fingerprint(sql`p.pid`)}), true) as ok from unnest(${[...checked.keys()]}::text[], ${[...checked.values()]}::text[]) as p(pid, fp)
+        select coalesce(bool_and(p.fp = ${fingerprint(sql`p.pid`)}), true) as ok from unnest(${textArray([...checked.keys()])}::text[], ${textArray([...checked.values()])}::text[]) as p(pid, fp)
       ), e as (
         insert into events (project_id, id, type, payload, space, channels, idempotency_key, created_at, test)
-        select * from unnest(${ev((r) => r.project_id)}::text[], ${ev((r) => r.id)}::text[], ${ev((r) => r.type)}::text[],
-          ${ev((r) => r.payload)}::text[], ${ev((r) => r.space ?? null)}::text[], ${ev((r) => r.channels)}::text[],
-          ${ev((r) => r.idempotency_key ?? null)}::text[], ${ev((r) => r.created_at)}::bigint[], ${ev((r) => r.test ?? 0)}::int[])
+        select * from unnest(${textArray(ev((r) => r.project_id))}::text[], ${textArray(ev((r) => r.id))}::text[], ${textArray(ev((r) => r.type))}::text[],
+          ${textArray(ev((r) => r.payload))}::text[], ${textArray(ev((r) => r.space ?? null))}::text[], ${textArray(ev((r) => r.channels))}::text[],
+          ${textArray(ev((r) => r.idempotency_key ?? null))}::text[], ${int8Array(ev((r) => r.created_at))}::bigint[], ${int4Array(ev((r) => r.test ?? 0))}::int[])
         where (select ok from g)
       ), d as (
         insert into deliveries (id, project_id, event_id, event_type, webhook_id, fifo, status, attempts, attempt_base, next_attempt_at, lease_until, created_at, updated_at)
         select v.id, v.project_id, v.event_id, v.event_type, v.webhook_id, v.fifo, 'pending', 0, 0, v.next_attempt_at, v.lease_until, v.created_at, v.created_at
-        from unnest(${dl((d) => d.id)}::text[], ${dl((d) => d.project_id)}::text[], ${dl((d) => d.event_id)}::text[], ${dl((d) => d.event_type)}::text[],
-          ${dl((d) => d.webhook_id)}::text[], ${dl((d) => d.fifo)}::int[], ${dl((d) => d.next_attempt_at)}::bigint[], ${dl((d) => d.lease_until)}::bigint[],
-          ${dl((d) => d.created_at)}::bigint[]) as v(id, project_id, event_id, event_type, webhook_id, fifo, next_attempt_at, lease_until, created_at)
+        from unnest(${textArray(dl((d) => d.id))}::text[], ${textArray(dl((d) => d.project_id))}::text[], ${textArray(dl((d) => d.event_id))}::text[], ${textArray(dl((d) => d.event_type))}::text[],
+          ${textArray(dl((d) => d.webhook_id))}::text[], ${int4Array(dl((d) => d.fifo))}::int[], ${int8Array(dl((d) => d.next_attempt_at))}::bigint[], ${int8Array(dl((d) => d.lease_until))}::bigint[],
+          ${int8Array(dl((d) => d.created_at))}::bigint[]) as v(id, project_id, event_id, event_type, webhook_id, fifo, next_attempt_at, lease_until, created_at)
         where (select ok from g)
       )
       select ok from g`);
@@ -186,11 +187,11 @@ function insertAttempts(results: AttemptRecord[]) {
   const a = <T>(f: (a: AttemptRecord['attempt']) => T) => results.map((r) => f(r.attempt));
   return sql`insert into attempts (id, delivery_id, project_id, webhook_id, attempt, status, request_url, request_method, request_headers,
       request_body, response_status, response_headers, response_body, duration_ms, error, retry_reason, notes, created_at)
-    select * from unnest(${a((x) => x.id)}::text[], ${col((r) => r.deliveryId)}::text[], ${col((r) => r.projectId)}::text[], ${col((r) => r.webhookId)}::text[],
-      ${a((x) => x.attempt)}::int[], ${a((x) => x.status)}::text[], ${a((x) => x.request_url)}::text[], ${a((x) => x.request_method)}::text[],
-      ${a((x) => x.request_headers)}::text[], ${a((x) => x.request_body)}::text[], ${a((x) => x.response_status)}::int[], ${a((x) => x.response_headers)}::text[],
-      ${a((x) => x.response_body)}::text[], ${a((x) => x.duration_ms)}::int[], ${a((x) => x.error)}::text[], ${a((x) => x.retry_reason)}::text[],
-      ${a((x) => x.notes)}::text[], ${a((x) => x.created_at)}::bigint[])`;
+    select * from unnest(${textArray(a((x) => x.id))}::text[], ${textArray(col((r) => r.deliveryId))}::text[], ${textArray(col((r) => r.projectId))}::text[], ${textArray(col((r) => r.webhookId))}::text[],
+      ${int4Array(a((x) => x.attempt))}::int[], ${textArray(a((x) => x.status))}::text[], ${textArray(a((x) => x.request_url))}::text[], ${textArray(a((x) => x.request_method))}::text[],
+      ${textArray(a((x) => x.request_headers))}::text[], ${textArray(a((x) => x.request_body))}::text[], ${int4Array(a((x) => x.response_status))}::int[], ${textArray(a((x) => x.response_headers))}::text[],
+      ${textArray(a((x) => x.response_body))}::text[], ${int4Array(a((x) => x.duration_ms))}::int[], ${textArray(a((x) => x.error))}::text[], ${textArray(a((x) => x.retry_reason))}::text[],
+      ${textArray(a((x) => x.notes))}::text[], ${int8Array(a((x) => x.created_at))}::bigint[])`;
 }
 
 /** A time in milliseconds as SQL text (a claim's statement is parsed each time anyway). */
@@ -205,10 +206,10 @@ function updateDeliveries(results: AttemptRecord[], now: number) {
   return sql`update deliveries d set status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at, lease_until = null,
       last_status_code = v.code, last_error = v.error, last_reason = v.reason, last_response_ms = v.ms, last_response_body = v.body,
       delivered_at = v.delivered_at, updated_at = ${now}
-    from unnest(${col((r) => r.deliveryId)}::text[], ${col((r) => r.status)}::text[], ${col((r) => r.attempt.attempt)}::int[],
-      ${col((r) => r.nextAttemptAt)}::bigint[], ${col((r) => r.attempt.response_status)}::int[], ${col((r) => r.attempt.error)}::text[],
-      ${col((r) => r.reason)}::text[], ${col((r) => r.attempt.duration_ms)}::int[], ${col((r) => r.attempt.response_body)}::text[],
-      ${col((r) => (r.status === 'delivered' ? r.attempt.created_at : null))}::bigint[])
+    from unnest(${textArray(col((r) => r.deliveryId))}::text[], ${textArray(col((r) => r.status))}::text[], ${int4Array(col((r) => r.attempt.attempt))}::int[],
+      ${int8Array(col((r) => r.nextAttemptAt))}::bigint[], ${int4Array(col((r) => r.attempt.response_status))}::int[], ${textArray(col((r) => r.attempt.error))}::text[],
+      ${textArray(col((r) => r.reason))}::text[], ${int4Array(col((r) => r.attempt.duration_ms))}::int[], ${textArray(col((r) => r.attempt.response_body))}::text[],
+      ${int8Array(col((r) => (r.status === 'delivered' ? r.attempt.created_at : null)))}::bigint[])
       as v(id, status, attempts, next_attempt_at, code, error, reason, ms, body, delivered_at)
     where d.id = v.id and d.status = 'pending'`; // a late result never overwrites a finished delivery
 }
