@@ -23,11 +23,10 @@ export function eventTypesRepo(db: Kysely<DB>) {
   return {
     /** Whether the project's catalog has this name (the publish check). */
     async exists(projectId: string, name: string): Promise<boolean> {
-      const key = `${projectId}\u0000${name}`;
-      if (known.get(key)) return true;
-      const r = await db.selectFrom('event_types').select('name').where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst();
-      if (r) known.set(key, true);
-      return !!r;
+      const found = await known.one(`${projectId}\u0000${name}`, async () =>
+        (await db.selectFrom('event_types').select('name').where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst()) ? true : undefined,
+      );
+      return found === true;
     },
     async list(projectId: string, opts: { category?: string; limit: number; offset: number }) {
       let q = db.selectFrom('event_types').where('project_id', '=', projectId);
@@ -62,12 +61,12 @@ export function eventTypesRepo(db: Kysely<DB>) {
       return this.get(projectId, name);
     },
     async delete(projectId: string, name: string): Promise<boolean> {
-      known.delete(`${projectId}\u0000${name}`);
       const r = await db
         .deleteFrom('event_types')
         .where('project_id', '=', projectId)
         .where('name', '=', name)
         .executeTakeFirst();
+      known.delete(`${projectId}\u0000${name}`);
       return Number(r.numDeletedRows) > 0;
     },
   };

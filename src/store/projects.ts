@@ -73,7 +73,6 @@ export function projectsRepo(db: Kysely<DB>) {
       return (await this.get(id))!;
     },
     async update(id: string, patch: { name?: string; headerPrefix?: string; userAgent?: string; retentionDays?: number }, now = Date.now()) {
-      recent.delete(id);
       await db
         .updateTable('projects')
         .set({
@@ -85,6 +84,7 @@ export function projectsRepo(db: Kysely<DB>) {
         })
         .where('id', '=', id)
         .execute();
+      recent.delete(id);
       return this.get(id);
     },
   };

@@ -63,15 +63,7 @@ export function tokensRepo(db: Kysely<DB>) {
     },
     async findByToken(token: string) {
       const hash = hashToken(token);
-      const hit = cache.get(hash);
-      if (hit) return hit;
-      const row = await db
-        .selectFrom('tokens')
-        .select(['id', 'project_id', 'is_admin', 'kind', 'expires_at'])
-        .where('token_hash', '=', hash)
-        .executeTakeFirst();
-      if (row) cache.set(hash, row);
-      return row;
+      return cache.one(hash, () => db.selectFrom('tokens').select(['id', 'project_id', 'is_admin', 'kind', 'expires_at']).where('token_hash', '=', hash).executeTakeFirst());
     },
     async hasAdmin(): Promise<boolean> {
       const r = await db.selectFrom('tokens').select('id').where('is_admin', '=', 1).limit(1).executeTakeFirst();
@@ -104,9 +96,9 @@ export function tokensRepo(db: Kysely<DB>) {
       return db.selectFrom('tokens').select(['id', 'project_id', 'is_admin']).where('id', '=', id).executeTakeFirst();
     },
     async delete(id: string): Promise<boolean> {
+      const r = await db.deleteFrom('tokens').where('id', '=', id).executeTakeFirst();
       cache.deleteWhere((v) => v.id === id);
       touched.delete(id);
-      const r = await db.deleteFrom('tokens').where('id', '=', id).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },
   };

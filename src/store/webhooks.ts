@@ -9,8 +9,9 @@ import { TtlCache } from '../core/ttl-cache.js';
 
 /**
  * The worker reads the settings of every batch it sends (`byIds`): they are kept this
- * long. A change made through this process applies at once (the entry is dropped); one
- * made by another process applies to deliveries sent from at most this long after it.
+ * long. A change made through this process applies at once (the entry is dropped once the
+ * change is written); one made by another process applies to deliveries sent from at most
+ * this long after it.
  */
 export const SETTINGS_CACHE_MS = 1000;
 
@@ -215,8 +216,8 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
       const set: Record<string, unknown> = { ...encode(patch), updated_at: now };
       // Re-enabling a webhook clears the reason it was disabled for.
       if (patch.active === true) Object.assign(set, { disabled_reason: null, failing_since: null });
-      recent.delete(id);
       await db.updateTable('webhooks').set(set).where('project_id', '=', projectId).where('id', '=', id).execute();
+      recent.delete(id);
       return this.get(projectId, id);
     },
     /**
@@ -225,7 +226,6 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
      * the other's secret.
      */
     async rotateSecret(projectId: string, id: string, next: string, graceUntil: number, now = Date.now()) {
-      recent.delete(id);
       await db
         .updateTable('webhooks')
         .set((eb) => ({
@@ -237,11 +237,12 @@ export function webhooksRepo(db: Kysely<DB>, box: SecretBox) {
         .where('project_id', '=', projectId)
         .where('id', '=', id)
         .execute();
+      recent.delete(id);
       return this.get(projectId, id);
     },
     async delete(projectId: string, id: string): Promise<boolean> {
-      recent.delete(id);
       const r = await db.deleteFrom('webhooks').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+      recent.delete(id);
       return Number(r.numDeletedRows) > 0;
     },
   };
