@@ -65,42 +65,33 @@ export function textArray(values: readonly (string | null | undefined)[]): Buffe
   return buf.subarray(0, at);
 }
 
-/** A `bigint[]` parameter from safe integers (times in milliseconds). */
-export function int8Array(values: readonly (number | null | undefined)[]): Buffer {
+/** An array of fixed-width integers: each element its width and its big-endian bytes. */
+function integerArray(values: readonly (number | null | undefined)[], oid: number, width: 4 | 8, fits: (v: number) => boolean, sqlType: string): Buffer {
   const hasNull = values.some((v) => v == null);
-  const buf = Buffer.allocUnsafe(20 + values.length * 12);
-  let at = header(buf, INT8_OID, values.length, hasNull);
+  const buf = Buffer.allocUnsafe(20 + values.length * (4 + width));
+  let at = header(buf, oid, values.length, hasNull);
   for (const v of values) {
     if (v == null) {
       buf.writeInt32BE(-1, at);
       at += 4;
       continue;
     }
-    if (!Number.isSafeInteger(v)) throw new TypeError(`not a safe integer for a bigint[] parameter: ${v}`);
-    const high = Math.floor(v / TWO_32);
-    buf.writeInt32BE(8, at);
-    buf.writeInt32BE(high, at + 4);
-    buf.writeUInt32BE(v - high * TWO_32, at + 8);
-    at += 12;
+    if (!fits(v)) throw new TypeError(`${v} does not fit a ${sqlType} parameter`);
+    buf.writeInt32BE(width, at);
+    if (width === 4) buf.writeInt32BE(v, at + 4);
+    else {
+      const high = Math.floor(v / TWO_32);
+      buf.writeInt32BE(high, at + 4);
+      buf.writeUInt32BE(v - high * TWO_32, at + 8);
+    }
+    at += 4 + width;
   }
   return buf.subarray(0, at);
 }
 
+/** A `bigint[]` parameter from safe integers (times in milliseconds). */
+export const int8Array = (values: readonly (number | null | undefined)[]): Buffer => integerArray(values, INT8_OID, 8, Number.isSafeInteger, 'bigint[] (safe integers)');
+
 /** An `int[]` parameter (32-bit integers). */
-export function int4Array(values: readonly (number | null | undefined)[]): Buffer {
-  const hasNull = values.some((v) => v == null);
-  const buf = Buffer.allocUnsafe(20 + values.length * 8);
-  let at = header(buf, INT4_OID, values.length, hasNull);
-  for (const v of values) {
-    if (v == null) {
-      buf.writeInt32BE(-1, at);
-      at += 4;
-      continue;
-    }
-    if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) throw new TypeError(`not a 32-bit integer for an int[] parameter: ${v}`);
-    buf.writeInt32BE(4, at);
-    buf.writeInt32BE(v, at + 4);
-    at += 8;
-  }
-  return buf.subarray(0, at);
-}
+export const int4Array = (values: readonly (number | null | undefined)[]): Buffer =>
+  integerArray(values, INT4_OID, 4, (v) => Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31, 'int[]');
