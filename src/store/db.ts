@@ -276,29 +276,11 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
     } finally {
       await admin.end();
     }
-    config.options = `-c search_path=${schema}`;
   }
-  const size = config.max;
-  let hot = hotPoolConfig(config);
-  if (hot) {
-    // A pooler or server that refuses the hot sessions' settings (PgBouncer refuses an
-    // `options` startup parameter it does not know, a server before PostgreSQL 12 does not
-    // know `plan_cache_mode`) would fail every publish: the hot statements go to the main
-    // pool instead, which keeps the whole size. (A server that is down fails here too, and
-    // then the main pool's first query below reports it.)
-    const probe = new pg.Client(hot);
-    try {
-      await probe.connect();
-    } catch (err) {
-      opts.onWarning?.(
-        `PostgreSQL: the connections for the hot statements were refused (${(err as Error).message}); they run on the main pool, planned at each execution`,
-      );
-      hot = undefined;
-      config.max = size;
-    } finally {
-      await probe.end().catch(() => {});
-    }
-  }
+  // The schema as a session setting of each new connection (see sessionSetup).
+  const schemaSetup = schema ? [`SET search_path TO ${schema}`] : [];
+  Object.assign(config, sessionSetup(schemaSetup));
+  const hot = hotPoolConfig(config, schemaSetup);
   const pool = new pg.Pool(config);
   const hotPool = hot && new pg.Pool(hot);
   for (const p of [pool, hotPool]) {
@@ -310,6 +292,15 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
   // Without ?schema=, the schema our tables go to (search_path's first): the migrator is told
   // it, so its bookkeeping tables are made and found there (the introspector lists only it).
   const current = (await sql<{ s: string | null }>`select current_schema() as s`.execute(db)).rows[0]?.s ?? undefined;
+  if (hotPool) {
+    // The hot sessions' settings are tried at start (once the server answered above) rather than at the first publish.
+    try {
+      (await hotPool.connect()).release();
+    } catch (err) {
+      await Promise.all([db.destroy(), hotPool.end()]).catch(() => {});
+      throw new Error(`PostgreSQL: a connection for the hot statements could not be set up (${(err as Error).message}); PostgreSQL 12 or later is required`, { cause: err });
+    }
+  }
   return {
     db,
     pool,
@@ -325,6 +316,26 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
 }
 
 /**
+ * Settings every new connection of a pool takes before its first use, as plain `SET`s run by
+ * pg-pool's `onConnect` (awaited before the connection is handed out). Not as an `options`
+ * startup parameter: a pooler such as PgBouncer refuses options it does not know, and in its
+ * session mode a `SET` holds for the session like a startup option. (Behind a pooler in
+ * transaction mode no session setting holds, nor do the prepared statements: not supported.)
+ */
+export function sessionSetup(statements: string[]): Pick<pg.PoolConfig, 'onConnect'> {
+  if (!statements.length) return {};
+  const text = statements.join('; ');
+  return {
+    onConnect: async (client) => {
+      await client.query(text);
+    },
+  };
+}
+
+/** The hot connections' own settings (see hotPoolConfig). */
+export const HOT_SESSION = ['SET plan_cache_mode = force_generic_plan', 'SET enable_seqscan = off'];
+
+/**
  * The queue's hot statements (a publish batch, a result batch: CTEs over unnest arrays,
  * prepared per connection; see pg-prepared.ts) on connections of their own, where they run
  * on generic plans: PostgreSQL plans them once per connection instead of at every execution.
@@ -338,12 +349,13 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
  *
  * Up to 4 of the process's DATABASE_POOL_SIZE connections (never more than half); with fewer
  * than 4 in all, none: the hot statements share the main pool on custom plans.
- * Sets `main.max` to what is left for the main pool.
+ * Sets `main.max` to what is left for the main pool. `mainSetup`: the main pool's own session
+ * settings (the schema), which these sessions take too, before their own.
  */
-export function hotPoolConfig(main: pg.PoolConfig): pg.PoolConfig | undefined {
+export function hotPoolConfig(main: pg.PoolConfig, mainSetup: string[] = []): pg.PoolConfig | undefined {
   const size = main.max ?? 10;
   const hot = Math.min(4, Math.floor(size / 2));
   if (hot < 2) return undefined;
   main.max = size - hot;
-  return { ...main, max: hot, options: `${main.options ?? ''} -c plan_cache_mode=force_generic_plan -c enable_seqscan=off`.trim() };
+  return { ...main, max: hot, ...sessionSetup([...mainSetup, ...HOT_SESSION]) };
 }

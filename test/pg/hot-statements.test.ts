@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hotPoolConfig, openStore, type Store } from '../../src/store/db.js';
+import { hotPoolConfig, openStore, sessionSetup, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { createRepos } from '../../src/store/index.js';
 import { createSecretBox } from '../../src/core/secretbox.js';
@@ -25,19 +25,26 @@ interface PlanNode {
 }
 const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
 
+/** The SQL a pool's new connections run first (its onConnect, given a client that records it). */
+async function setupOf(config: pg.PoolConfig): Promise<string> {
+  const sent: string[] = [];
+  await config.onConnect?.({ query: async (text: string) => void sent.push(text) } as unknown as pg.ClientBase);
+  return sent.join(' | ');
+}
+
 describe('the hot pool takes its connections out of DATABASE_POOL_SIZE', () => {
-  it('10 → 6 + 4, 4 → 2 + 2; below 4 there is no hot pool', () => {
+  it('10 → 6 + 4, 4 → 2 + 2; below 4 there is no hot pool', async () => {
     for (const [size, main, hot] of [
       [10, 6, 4],
       [4, 2, 2],
       [30, 26, 4],
     ] as const) {
-      const c: pg.PoolConfig = { connectionString: 'postgres://x@localhost/db', max: size, options: '-c search_path=s1' };
-      const h = hotPoolConfig(c);
+      const c: pg.PoolConfig = { connectionString: 'postgres://x@localhost/db', max: size, ...sessionSetup(['SET search_path TO s1']) };
+      const h = hotPoolConfig(c, ['SET search_path TO s1']);
       expect([c.max, h?.max]).toEqual([main, hot]);
-      // Its sessions keep the main pool's own options (the schema) and add theirs.
-      expect(h?.options).toBe('-c search_path=s1 -c plan_cache_mode=force_generic_plan -c enable_seqscan=off');
-      expect(c.options).toBe('-c search_path=s1');
+      // Its sessions take the main pool's own settings (the schema), then theirs; the main pool's stay as they were.
+      expect(await setupOf(h!)).toBe('SET search_path TO s1; SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off');
+      expect(await setupOf(c)).toBe('SET search_path TO s1');
     }
     const small: pg.PoolConfig = { max: 3 };
     expect(hotPoolConfig(small)).toBeUndefined();
@@ -136,6 +143,7 @@ describePg('hot statements on generic plans (PostgreSQL)', () => {
       let seen = 0;
       for (const c of clients) {
         expect((await c.query('show plan_cache_mode')).rows[0].plan_cache_mode).toBe('force_generic_plan');
+        expect((await c.query('select current_schema() as s')).rows[0].s).toBe(store.schema);
         const { rows } = await c.query<{ name: string; parameter_types: string; generic_plans: string; custom_plans: string; statement: string }>(
           'select name, parameter_types::text, generic_plans, custom_plans, statement from pg_prepared_statements',
         );

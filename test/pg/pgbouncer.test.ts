@@ -1,12 +1,9 @@
 /**
  * Behind PgBouncer. A real one (Debian's `pgbouncer` package, session pooling) in front of
- * the test PostgreSQL: it refuses a connection whose `options` startup parameter it does
- * not know, as the hot statements' connections carry one (db.ts, hotPoolConfig). The
- * server notices at start and runs those statements on its main pool: publishes are
- * stored and delivered as without PgBouncer.
- *
- * PgBouncer does not pass `options` through, so this server cannot use `?schema=`: it gets
- * a database of its own, dropped afterwards.
+ * a database of its own (dropped afterwards). PgBouncer refuses a connection whose
+ * `options` startup parameter it does not know, so the server sets its sessions up with
+ * plain `SET`s instead (db.ts, sessionSetup): its `?schema=` and its hot statements'
+ * connections work through PgBouncer as without it.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,6 +26,7 @@ if (!PG_URL) console.log('[pgbouncer test] skipped: needs PostgreSQL (set DATABA
 const describeIt = PG_URL && have ? describe : describe.skip;
 
 describeIt('behind PgBouncer (PostgreSQL)', () => {
+  const SCHEMA = 'hb_behind_bouncer';
   const dbName = `t_pgb_${randomBytes(4).toString('hex')}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-pgbouncer-'));
   let bouncer: ChildProcess | undefined;
@@ -86,7 +84,7 @@ describeIt('behind PgBouncer (PostgreSQL)', () => {
         await c.end().catch(() => {});
       }
     });
-    // It refuses what the hot connections send: the case this test is about.
+    // It refuses session settings sent as a startup option: the case this test is about.
     const refused = new pg.Client({ connectionString: url, options: '-c enable_seqscan=off' });
     await expect(refused.connect()).rejects.toThrow(/unsupported startup parameter/);
     await refused.end().catch(() => {});
@@ -102,7 +100,7 @@ describeIt('behind PgBouncer (PostgreSQL)', () => {
       })
       .listen(0, '127.0.0.1');
     await new Promise((r) => sink.once('listening', r));
-    s = await startTestServer({}, { url, schema: 'public', drop: async () => {} });
+    s = await startTestServer({}, { url: `${url}?schema=${SCHEMA}`, schema: SCHEMA, drop: async () => {} });
   });
 
   afterAll(async () => {
@@ -114,7 +112,7 @@ describeIt('behind PgBouncer (PostgreSQL)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('publishes are stored and delivered; the hot statements run on the main pool, which has the whole size', async () => {
+  it('publishes are stored (in the ?schema= named) and delivered; the hot statements run on their own connections, on generic plans', async () => {
     const sinkPort = (sink.address() as { port: number }).port;
     const w = await s.api('POST', '/v1/webhooks', { body: { url: `http://127.0.0.1:${sinkPort}/hook`, events: ['message.created'] } });
     expect(w.status, w.text).toBe(201);
@@ -125,7 +123,23 @@ describeIt('behind PgBouncer (PostgreSQL)', () => {
     await until('the five deliveries', 10_000, () => received.length >= 5);
     expect(received.map((d) => (d as { n: number }).n).sort()).toEqual([0, 1, 2, 3, 4]);
     const store = s.repos.store;
-    expect(store.hotPool).toBeUndefined();
-    expect((store.pool!.options as pg.PoolConfig).max).toBe(10);
+    expect(store.hotPool).toBeDefined();
+    expect([(store.pool!.options as pg.PoolConfig).max, (store.hotPool!.options as pg.PoolConfig).max]).toEqual([6, 4]);
+    const hot = await store.hotPool!.connect();
+    try {
+      const r = await hot.query(`select current_schema() as s, current_setting('plan_cache_mode') as p, current_setting('enable_seqscan') as q`);
+      expect(r.rows[0]).toMatchObject({ s: SCHEMA, p: 'force_generic_plan', q: 'off' });
+    } finally {
+      hot.release();
+    }
+    // The tables are in the schema named, reached through PgBouncer.
+    const c = new pg.Client({ connectionString: PG_URL!.replace(/\/[^/?]*(\?.*)?$/, `/${dbName}`) });
+    await c.connect();
+    try {
+      const { rows } = await c.query(`select count(*)::int as n from ${SCHEMA}.events`);
+      expect(rows[0].n).toBe(5);
+    } finally {
+      await c.end();
+    }
   });
 });
