@@ -264,7 +264,9 @@ export async function postgresState(databaseUrl: string): Promise<'ready' | 'no-
  */
 async function openPostgres(opts: StoreOptions): Promise<Store> {
   const { connectionString, schema } = postgresTargetOf(opts.databaseUrl);
-  const config: pg.PoolConfig = { connectionString, max: opts.poolSize ?? 10 };
+  // The schema as a session setting of each new connection (see sessionSetup).
+  const schemaSetup = schema ? [`SET search_path TO ${schema}`] : [];
+  const config: pg.PoolConfig = { connectionString, max: opts.poolSize ?? 10, ...sessionSetup(schemaSetup) };
   if (schema) {
     const admin = new pg.Client({ connectionString });
     await admin.connect();
@@ -277,9 +279,6 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
       await admin.end();
     }
   }
-  // The schema as a session setting of each new connection (see sessionSetup).
-  const schemaSetup = schema ? [`SET search_path TO ${schema}`] : [];
-  Object.assign(config, sessionSetup(schemaSetup));
   const hot = hotPoolConfig(config, schemaSetup);
   const pool = new pg.Pool(config);
   const hotPool = hot && new pg.Pool(hot);
