@@ -40,7 +40,7 @@ export interface Store {
   hotPool?: pg.Pool;
   /** PostgreSQL: the schema the tables live in — `?schema=`, else search_path's first (`current_schema()`). */
   schema?: string;
-  /** The pg connection string (with search_path), for LISTEN clients. */
+  /** The main pool's connection settings, for LISTEN clients (a plain client ignores the pool's session setup, which LISTEN does not need). */
   pgConnection?: pg.PoolConfig;
   close(): Promise<void>;
 }
@@ -332,7 +332,7 @@ export function sessionSetup(statements: string[]): Pick<pg.PoolConfig, 'onConne
 }
 
 /** The hot connections' own settings (see hotPoolConfig). */
-export const HOT_SESSION = ['SET plan_cache_mode = force_generic_plan', 'SET enable_seqscan = off'];
+const HOT_SESSION = ['SET plan_cache_mode = force_generic_plan', 'SET enable_seqscan = off'];
 
 /**
  * The queue's hot statements (a publish batch, a result batch: CTEs over unnest arrays,
