@@ -39,6 +39,34 @@ function header(buf: Buffer, oid: number, count: number, hasNull: boolean): numb
 
 /** A `text[]` parameter. */
 export function textArray(values: readonly (string | null | undefined)[]): Buffer {
+  return (values.length && asciiArray(values)) || utf8Array(values);
+}
+
+/** Four bytes, big-endian, as four Latin-1 characters. */
+const int32Chars = (n: number) => String.fromCharCode((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+
+/**
+ * The usual case, every value ASCII (ids, types, JSON that escapes nothing beyond it): each
+ * character is one byte, so the whole array, header and length words included, is built as
+ * one Latin-1 string and encoded in one call. A call into the encoder per value cost more
+ * than encoding the value: half of the time this array took, for batches of short strings.
+ * undefined: some value is not ASCII.
+ */
+function asciiArray(values: readonly (string | null | undefined)[]): Buffer | undefined {
+  let text = '';
+  for (const v of values) if (v) text += v;
+  if (Buffer.byteLength(text, 'utf8') !== text.length) return undefined;
+  let hasNull = false;
+  let body = '';
+  for (const v of values) {
+    if (v == null) hasNull = true;
+    body += v == null ? int32Chars(-1) : int32Chars(v.length) + v;
+  }
+  return Buffer.from(int32Chars(1) + int32Chars(hasNull ? 1 : 0) + int32Chars(TEXT_OID) + int32Chars(values.length) + int32Chars(1) + body, 'latin1');
+}
+
+/** Any text: each value's UTF-8 length, then its bytes. */
+function utf8Array(values: readonly (string | null | undefined)[]): Buffer {
   const lengths = new Array<number>(values.length);
   let size = 20;
   let hasNull = false;

@@ -23,6 +23,8 @@ const texts = [
   ' leading and trailing ',
   'x'.repeat(70_000),
 ];
+/** ASCII only: built as one Latin-1 string. Lengths of 200 and 70,000 put bytes over 0x7f in the length words. */
+const asciiTexts = ['{"id":"evt_1","q":"say \\"hi\\""}', '', null, 'NULL', 'a,b{c}d', 'y'.repeat(200), 'x'.repeat(70_000), '\t\\ tab'];
 
 describePg('binary array parameters (PostgreSQL)', () => {
   let c: pg.Client;
@@ -40,6 +42,14 @@ describePg('binary array parameters (PostgreSQL)', () => {
     expect(r.bin).toEqual(texts);
     expect(r.lit).toEqual(texts);
     expect(r.n).toBe(texts.length);
+  });
+
+  it('text[] of ASCII values (built in one piece) and of Latin-1 ones (not ASCII): read back as they were', async () => {
+    const latin1 = ['café', 'naïve', null, 'x'];
+    const r = await select('select $1::text[] as ascii, $2::text[] as latin1, $3::text[] as nulls', [textArray(asciiTexts), textArray(latin1), textArray([null, null])]);
+    expect(r.ascii).toEqual(asciiTexts);
+    expect(r.latin1).toEqual(latin1);
+    expect(r.nulls).toEqual([null, null]);
   });
 
   it('bigint[] and int[]: the edges of each type, and NULLs', async () => {
