@@ -66,12 +66,20 @@ export function buildRequest(w: Webhook, project: ProjectSettings, a: AttemptInf
   }
   if (a.attemptNumber > 1 && a.retryAfterSec !== undefined) own[`X-${P}-Retry-After`] = String(a.retryAfterSec);
   // The webhook's own headers first: what Hookbridge sets wins over them, whatever their case.
-  const headers = mergeHeaders(w.headers, own);
+  const headers = isEmpty(w.headers) ? own : mergeHeaders(w.headers, own);
   let req: OutboundRequest = { method: 'POST', url: w.url, headers, body };
   if (w.request && !w.spaceId) req = renderRequest(w, a, headers);
   // Signatures are computed last, over the exact bytes that go out (GET: an empty body).
   const signature = signHeaders({ scheme: w.signature, secrets: signingSecrets(w, a.nowMs), body: req.body ?? '', msgId: a.deliveryId, timestampSec, prefix: P });
-  return { ...req, headers: mergeHeaders(req.headers, signature) };
+  // Only Hookbridge's own headers (the usual webhook): no name of theirs is a signature header's, nothing to merge by case.
+  if (req.headers === own) Object.assign(own, signature);
+  else req.headers = mergeHeaders(req.headers, signature);
+  return req;
+}
+
+function isEmpty(o: Record<string, string>): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 /** Seed 003 request template: method, format, params and headers rendered from the event. */
