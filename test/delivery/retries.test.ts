@@ -100,6 +100,38 @@ describe('outcomes', () => {
     expect(d.attemptLog[0].duration).toBeGreaterThanOrEqual(250);
   });
 
+  it('a large answer: its first 4096 bytes are stored, the delivery succeeds', async () => {
+    const rcv = await receiver(() => ({ status: 200, body: 'a'.repeat(4000) + 'é'.repeat(1000) + 'z'.repeat(300_000) }));
+    await webhook(rcv.url, { retryPolicy: { maxRetries: 0 } });
+    const ev = await publish();
+    const d = await waitForDelivery(s, ev.deliveries[0].id, 'delivered');
+    const body: string = d.attemptLog[0].response.body;
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(4096);
+    expect(body.startsWith('a'.repeat(4000) + 'é'.repeat(40))).toBe(true);
+    expect(body).not.toContain('z');
+  });
+
+  it('an answer cut off mid-body fails the attempt as a connection error, not a hang', async () => {
+    const http = await import('node:http');
+    const srv = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('x'.repeat(100), () => res.socket?.destroy());
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const port = (srv.address() as { port: number }).port;
+      await webhook(`http://127.0.0.1:${port}/cut`, { timeout: 5000, retryPolicy: { maxRetries: 0 } });
+      const t0 = Date.now();
+      const ev = await publish();
+      const d = await waitForDelivery(s, ev.deliveries[0].id, 'failed');
+      expect(d.attemptLog[0].retryReason).toBe('connection');
+      expect(Date.now() - t0).toBeLessThan(4000);
+    } finally {
+      srv.closeAllConnections();
+      srv.close();
+    }
+  });
+
   it('a body trickled slower than the timeout ends as a timeout (the deadline covers the whole attempt)', async () => {
     const http = await import('node:http');
     const timers = new Set<NodeJS.Timeout>();
