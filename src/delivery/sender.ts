@@ -78,11 +78,17 @@ function readCapped(body: Dispatcher.ResponseData['body'], max: number, deadline
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const done = () => resolve(Buffer.concat(chunks).toString('utf8'));
+    let settled = false;
+    const done = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      if (err) reject(err);
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    };
     body.on('data', (buf: Buffer) => {
       if (performance.now() > deadline) {
         body.destroy();
-        return reject(Object.assign(new Error('the response body took longer than the timeout'), { code: 'UND_ERR_BODY_TIMEOUT' }));
+        return done(Object.assign(new Error('the response body took longer than the timeout'), { code: 'UND_ERR_BODY_TIMEOUT' }));
       }
       if (size < max) chunks.push(buf.subarray(0, max - size));
       size += buf.length;
@@ -91,10 +97,10 @@ function readCapped(body: Dispatcher.ResponseData['body'], max: number, deadline
         done();
       }
     });
-    body.on('end', done);
-    body.on('error', reject);
-    // (After 'end', or after a destroy above, this changes nothing: a promise settles once.)
-    body.on('close', () => reject(new Error('the response body was cut off')));
+    body.on('end', () => done());
+    body.on('error', done);
+    // Closed without an end or an error: never a wait without end.
+    body.on('close', () => settled || done(new Error('the response body was cut off')));
   });
 }
 
