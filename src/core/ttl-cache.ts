@@ -12,6 +12,8 @@ export class TtlCache<V> {
    * (kept, it would be served for a whole `ttlMs` after the change was answered).
    */
   private drops = 0;
+  /** Keys being read now, each with its value to come (undefined: not found). */
+  private readonly loading = new Map<string, Promise<V | undefined>>();
   constructor(
     private readonly ttlMs: number,
     private readonly max = 10_000,
@@ -58,16 +60,47 @@ export class TtlCache<V> {
    * The values of `keys`: cached ones as they are, the rest from `load` (which returns
    * what it found, keyed), remembered for next time. A change drops its entries after it
    * is written (a drop before the write would let a read in between keep the old value).
+   * A key already being loaded is not loaded again: its callers wait for that one read
+   * (when an entry ran out under load, every request in flight missed it at once, and each
+   * read it on a connection of its own).
    */
   async many(keys: string[], load: (missing: string[]) => Promise<Map<string, V>>, now = Date.now()): Promise<Map<string, V>> {
     const out = new Map<string, V>();
     const missing: string[] = [];
+    let waits: [string, Promise<V | undefined>][] | undefined;
     for (const k of keys) {
       const v = this.get(k, now);
-      if (v === undefined) missing.push(k);
-      else out.set(k, v);
+      if (v !== undefined) out.set(k, v);
+      else {
+        const loading = this.loading.get(k);
+        if (loading) (waits ??= []).push([k, loading]);
+        else missing.push(k);
+      }
     }
-    if (!missing.length) return out;
+    if (missing.length) {
+      const loaded = this.load(missing, load, now);
+      const mine = new Map(missing.map((k) => [k, loaded.then((found) => found.get(k))]));
+      for (const [k, p] of mine) {
+        p.catch(() => {}); // its waiters see the error; unawaited, it is no unhandled rejection
+        this.loading.set(k, p);
+      }
+      try {
+        for (const [k, v] of await loaded) out.set(k, v);
+      } finally {
+        for (const [k, p] of mine) if (this.loading.get(k) === p) this.loading.delete(k);
+      }
+    }
+    if (waits) {
+      for (const [k, p] of waits) {
+        const v = await p;
+        if (v !== undefined) out.set(k, v);
+      }
+    }
+    return out;
+  }
+
+  /** Reads `missing`; keeps what it found unless something was dropped meanwhile. */
+  private async load(missing: string[], load: (missing: string[]) => Promise<Map<string, V>>, now: number): Promise<Map<string, V>> {
     for (let tries = 1; ; tries++) {
       const drops = this.drops;
       const found = await load(missing);
@@ -75,12 +108,8 @@ export class TtlCache<V> {
       // (changes are rare, so this settles at once); if they keep coming, answer with the
       // last read without keeping it.
       if (this.drops !== drops && tries < 3) continue;
-      const keep = this.drops === drops;
-      for (const [k, v] of found) {
-        if (keep) this.set(k, v, now);
-        out.set(k, v);
-      }
-      return out;
+      if (this.drops === drops) for (const [k, v] of found) this.set(k, v, now);
+      return found;
     }
   }
 }

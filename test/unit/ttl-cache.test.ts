@@ -69,4 +69,52 @@ describe('TtlCache', () => {
     expect(await cache.one('none', async () => (loads++, 'now there'))).toBe('now there');
     expect(loads).toBe(2);
   });
+
+  it('callers that miss a key being read wait for that read instead of reading it again', async () => {
+    const cache = new TtlCache<string>(60_000);
+    const g = gatedLoad(['v']);
+    const first = cache.many(['a', 'b'], g.load);
+    await tick();
+    const others = [cache.one('a', async () => (await g.load(['a'])).get('a')), cache.many(['b', 'a'], g.load)];
+    await tick();
+    expect(g.calls()).toBe(1);
+    g.open();
+    expect([...(await first).entries()]).toEqual([['a', 'v'], ['b', 'v']]);
+    expect(await others[0]).toBe('v');
+    expect([...((await others[1]) as Map<string, string>).entries()].sort()).toEqual([['a', 'v'], ['b', 'v']]);
+    expect(g.calls()).toBe(1);
+  });
+
+  it('a caller waiting on a read sees the value read again after a drop, and a key not found stays unfound', async () => {
+    const cache = new TtlCache<string>(60_000);
+    const g = gatedLoad(['old', 'new']);
+    const first = cache.many(['wh_1'], g.load);
+    await tick();
+    const waiter = cache.many(['wh_1'], g.load);
+    cache.delete('wh_1');
+    g.open();
+    await tick();
+    g.open();
+    expect((await first).get('wh_1')).toBe('new');
+    expect((await waiter).get('wh_1')).toBe('new');
+    expect(g.calls()).toBe(2);
+
+    const none = new TtlCache<string>(60_000);
+    const misses = await Promise.all([none.one('x', async () => undefined), none.one('x', async () => undefined)]);
+    expect(misses).toEqual([undefined, undefined]);
+  });
+
+  it('a failed read fails its waiters too, and the next call reads again', async () => {
+    const cache = new TtlCache<string>(60_000);
+    let calls = 0;
+    const failing = async () => {
+      calls++;
+      await tick();
+      throw new Error('database unreachable');
+    };
+    const results = await Promise.allSettled([cache.many(['k'], failing), cache.many(['k'], failing)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(calls).toBe(1);
+    expect(await cache.one('k', async () => 'back')).toBe('back');
+  });
 });
