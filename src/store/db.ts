@@ -266,7 +266,10 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
   const { connectionString, schema } = postgresTargetOf(opts.databaseUrl);
   // The schema as a session setting of each new connection (see sessionSetup).
   const schemaSetup = schema ? [`SET search_path TO ${schema}`] : [];
-  const config: pg.PoolConfig = { connectionString, max: opts.poolSize ?? 10, ...sessionSetup(schemaSetup) };
+  // idleTimeoutMillis 0: a connection, once opened, stays open (pg closes one idle for 10 s by
+  // default). Reopened, it cost a burst of publishes a new server process, its session set-up
+  // and the hot statements' parse and plan again: 4 reopened inside the accept bench's 10 s.
+  const config: pg.PoolConfig = { connectionString, max: opts.poolSize ?? 10, idleTimeoutMillis: 0, ...sessionSetup(schemaSetup) };
   if (schema) {
     const admin = new pg.Client({ connectionString });
     await admin.connect();
