@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
 import { receiverPool, waitForDelivery, withServer } from '../helpers/fixtures.js';
@@ -20,6 +22,28 @@ async function publish(data: unknown = { n: 1 }) {
   expect(r.status).toBe(202);
   expect(r.body.data.deliveries).toHaveLength(1);
   return r.body.data;
+}
+
+/** One attempt to `url` (webhook timeout `timeoutMs`, no retries) ends failed with `reason` within `withinMs` of the publish. */
+async function failsWithin(url: string, timeoutMs: number, reason: string, withinMs: number): Promise<void> {
+  await webhook(url, { timeout: timeoutMs, retryPolicy: { maxRetries: 0 } });
+  const t0 = Date.now();
+  const ev = await publish();
+  const d = await waitForDelivery(s, ev.deliveries[0].id, 'failed');
+  expect(d.attemptLog[0].retryReason).toBe(reason);
+  expect(Date.now() - t0).toBeLessThan(withinMs);
+}
+
+/** A raw HTTP server on loopback, for answers the receiver helper cannot give (a cut-off or trickled body); closed, connections and all, after `fn`. */
+async function withRawServer(handler: http.RequestListener, fn: (origin: string) => Promise<void>): Promise<void> {
+  const srv = http.createServer(handler);
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  try {
+    await fn(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`);
+  } finally {
+    srv.closeAllConnections();
+    srv.close();
+  }
 }
 
 
@@ -112,30 +136,18 @@ describe('outcomes', () => {
   });
 
   it('an answer cut off mid-body fails the attempt as a connection error, not a hang', async () => {
-    const http = await import('node:http');
-    const srv = http.createServer((_req, res) => {
+    const cutOff: http.RequestListener = (_req, res) => {
       res.writeHead(200, { 'content-length': '1000' });
       res.write('x'.repeat(100), () => res.socket?.destroy());
+    };
+    await withRawServer(cutOff, async (origin) => {
+      await failsWithin(`${origin}/cut`, 5000, 'connection', 4000);
     });
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    try {
-      const port = (srv.address() as { port: number }).port;
-      await webhook(`http://127.0.0.1:${port}/cut`, { timeout: 5000, retryPolicy: { maxRetries: 0 } });
-      const t0 = Date.now();
-      const ev = await publish();
-      const d = await waitForDelivery(s, ev.deliveries[0].id, 'failed');
-      expect(d.attemptLog[0].retryReason).toBe('connection');
-      expect(Date.now() - t0).toBeLessThan(4000);
-    } finally {
-      srv.closeAllConnections();
-      srv.close();
-    }
   });
 
   it('a body trickled slower than the timeout ends as a timeout (the deadline covers the whole attempt)', async () => {
-    const http = await import('node:http');
     const timers = new Set<NodeJS.Timeout>();
-    const srv = http.createServer((_req, res) => {
+    const trickle: http.RequestListener = (_req, res) => {
       res.writeHead(200);
       const t = setInterval(() => res.write('.'), 100);
       timers.add(t);
@@ -143,20 +155,13 @@ describe('outcomes', () => {
         clearInterval(t);
         res.end();
       }, 3000).unref();
-    });
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    };
     try {
-      const port = (srv.address() as { port: number }).port;
-      await webhook(`http://127.0.0.1:${port}/slow`, { timeout: 500, retryPolicy: { maxRetries: 0 } });
-      const t0 = Date.now();
-      const ev = await publish();
-      const d = await waitForDelivery(s, ev.deliveries[0].id, 'failed');
-      expect(d.attemptLog[0].retryReason).toBe('timeout');
-      expect(Date.now() - t0).toBeLessThan(2500);
+      await withRawServer(trickle, async (origin) => {
+        await failsWithin(`${origin}/slow`, 500, 'timeout', 2500);
+      });
     } finally {
       timers.forEach(clearInterval);
-      srv.closeAllConnections();
-      srv.close();
     }
   });
 
