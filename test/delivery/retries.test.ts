@@ -46,7 +46,6 @@ async function withRawServer(handler: http.RequestListener, fn: (origin: string)
   }
 }
 
-
 describe('retries (seed 001 policy)', () => {
   it('fails 3 times then succeeds: attempts at ≈0, 1, 2, 4 s with retry headers; the log shows 4 attempts, delivered', async () => {
     const rcv = await receiver((_r, i) => (i < 3 ? { status: 500, body: 'boom' } : { status: 200, body: 'OK' }));
