@@ -28,7 +28,7 @@ const describeIt = PG_URL && have ? describe : describe.skip;
 describeIt('behind PgBouncer (PostgreSQL)', () => {
   const SCHEMA = 'hb_behind_bouncer';
   const dbName = `t_pgb_${randomBytes(4).toString('hex')}`;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-pgbouncer-'));
+  let dir = '';
   let bouncer: ChildProcess | undefined;
   let s: TestServer;
   let sink: http.Server;
@@ -45,6 +45,7 @@ describeIt('behind PgBouncer (PostgreSQL)', () => {
   };
 
   beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-pgbouncer-'));
     await admin(`create database ${dbName}`);
     const target = new URL(PG_URL!);
     port = await freePort();
@@ -108,8 +109,8 @@ describeIt('behind PgBouncer (PostgreSQL)', () => {
     sink?.close();
     bouncer?.kill();
     if (bouncer) await new Promise((r) => (bouncer!.exitCode !== null ? r(null) : bouncer!.once('exit', r)));
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
     await admin(`drop database if exists ${dbName}`);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('publishes are stored (in the ?schema= named) and delivered; the hot statements run on their own connections, on generic plans', async () => {
