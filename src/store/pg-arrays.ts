@@ -42,7 +42,9 @@ export function textArray(values: readonly (string | null | undefined)[]): Buffe
   return (values.length && asciiArray(values)) || utf8Array(values);
 }
 
-/** Four bytes, big-endian, as four Latin-1 characters. */
+/** Room for the array's header (20 bytes), filled in by `header`. */
+const HEADER_ROOM = '\0'.repeat(20);
+/** Four bytes, big-endian, as four Latin-1 characters (a value's length word). */
 const int32Chars = (n: number) => String.fromCharCode((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
 
 /**
@@ -62,7 +64,9 @@ function asciiArray(values: readonly (string | null | undefined)[]): Buffer | un
     if (v == null) hasNull = true;
     body += v == null ? int32Chars(-1) : int32Chars(v.length) + v;
   }
-  return Buffer.from(int32Chars(1) + int32Chars(hasNull ? 1 : 0) + int32Chars(TEXT_OID) + int32Chars(values.length) + int32Chars(1) + body, 'latin1');
+  const buf = Buffer.from(HEADER_ROOM + body, 'latin1');
+  header(buf, TEXT_OID, values.length, hasNull);
+  return buf;
 }
 
 /** Any text: each value's UTF-8 length, then its bytes. */
