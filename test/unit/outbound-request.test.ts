@@ -6,26 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildRequest } from '../../src/delivery/request.js';
-import { webhookDefaults, type Webhook } from '../../src/store/webhooks.js';
+import { unsavedWebhook, type Webhook } from '../../src/store/webhooks.js';
 
-const webhook = (over: Partial<Webhook>): Webhook => ({
-  ...webhookDefaults(),
-  id: 'wh_1',
-  projectId: 'prj_1',
-  name: 'w',
-  url: 'http://127.0.0.1:9/hook',
-  events: ['order.paid'],
-  secret: 'whsec_aG9va2JyaWRnZS11bml0LXRlc3Q=',
-  oldSecret: null,
-  oldSecretExpiresAt: null,
-  spaceId: null,
-  disabledReason: null,
-  failingSince: null,
-  lastDeliveryAt: null,
-  createdAt: 0,
-  updatedAt: 0,
-  ...over,
-});
+const webhook = (over: Partial<Webhook>): Webhook => unsavedWebhook({ url: 'http://127.0.0.1:9/hook', secret: 'whsec_aG9va2JyaWRnZS11bml0LXRlc3Q=', ...over });
 const attempt = { deliveryId: 'dlv_1', eventType: 'order.paid', payload: '{"id":"evt_1"}', attemptNumber: 3, retryReason: 'http_5xx', retryAfterSec: 4, nowMs: 1_764_800_000_000 };
 const lowerNames = (h: Record<string, string>) => Object.keys(h).map((k) => k.toLowerCase());
 
