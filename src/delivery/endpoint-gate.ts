@@ -11,7 +11,6 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { Redis } from 'ioredis';
 import { processTag } from '../ids.js';
 import { ASYNC_COMMIT } from '../store/leases.js';
 import { RATE_WINDOW_MS } from './lanes.js';
@@ -96,7 +95,13 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], 'XX', now, '${SENT_MARK}' .. ARGV[1])
 return 0`;
 
-export function redisGate(url: string, logger: Logger): EndpointGate {
+/**
+ * The gate over Redis. ioredis is loaded here, only where REDIS_URL is set: loaded at start-up
+ * by every process, it added about 18 MB of resident memory and 90 ms to a server that never
+ * used it (SQLite, or PostgreSQL without Redis).
+ */
+export async function redisGate(url: string, logger: Logger): Promise<EndpointGate> {
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: false });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis (endpoint limits) error'));
   redis.defineCommand('hbAcquire', { numberOfKeys: 2, lua: ACQUIRE });

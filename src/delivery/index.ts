@@ -35,7 +35,7 @@ export async function startWorker({ config, repos, metrics, logger, publisher, j
   const sender = createSender({ allowPrivate: config.allowPrivateTargets });
   // Several processes may share a PostgreSQL database: endpoint limits are then held
   // cluster-wide (Redis when configured). SQLite is one process: lanes suffice.
-  const gate = store.caps.dialect === 'postgres' ? (config.redisUrl ? redisGate(config.redisUrl, logger) : postgresGate(store.db)) : undefined;
+  const gate = store.caps.dialect === 'postgres' ? (config.redisUrl ? await redisGate(config.redisUrl, logger) : postgresGate(store.db)) : undefined;
   const worker = new DeliveryWorker(
     {
       queue: repos.queue,

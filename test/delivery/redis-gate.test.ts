@@ -5,8 +5,8 @@
  */
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
-import { redisGate, type GateLimits } from '../../src/delivery/endpoint-gate.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisGate, type EndpointGate, type GateLimits } from '../../src/delivery/endpoint-gate.js';
 import { REDIS, redisAnswers } from '../helpers/redis.js';
 
 const up = await redisAnswers();
@@ -16,7 +16,10 @@ if (!up) {
 }
 
 (up ? describe : describe.skip)('Redis endpoint gate', () => {
-  const gate = up ? redisGate(REDIS, pino({ level: 'silent' })) : undefined;
+  let gate: EndpointGate | undefined;
+  beforeAll(async () => {
+    gate = await redisGate(REDIS, pino({ level: 'silent' }));
+  });
   const redis = up ? new Redis(REDIS) : undefined;
   afterAll(async () => {
     await gate?.close();

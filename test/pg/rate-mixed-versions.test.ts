@@ -118,7 +118,7 @@ async function oldSendStillCounts(gate: EndpointGate, w: GateLimits, stampOld: (
     const w = limits(`wh_mixed_redis_${Date.now()}`);
     const keys = [`hookbridge:ep:${w.id}:inflight`, `hookbridge:ep:${w.id}:sent`];
     const old = new Redis(REDIS);
-    const gate = redisGate(REDIS, pino({ level: 'silent' }));
+    const gate = await redisGate(REDIS, pino({ level: 'silent' }));
     try {
       await oldSendStillCounts(gate, w, async () => {
         expect(Number(await old.eval(OLD_ACQUIRE, 2, ...keys, 'old:1', 6000, 10, 1))).toBe(0);
