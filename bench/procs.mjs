@@ -97,14 +97,22 @@ export function postgresCpuBetween(from, to) {
 }
 
 export async function freePort() {
-  return new Promise((resolve, reject) => {
+  // Below the kernel's ephemeral range (32768–60999 by default on Linux): a port from listen(0) is in it,
+  // and one of the run's own outgoing connections (its pools, the database's) could take it
+  // before the child listens on it.
+  for (let i = 0; i < 100; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free port in 20000–31999 on 127.0.0.1');
+}
+
+function canListen(port) {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 
