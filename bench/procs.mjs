@@ -20,7 +20,7 @@ export const ROOT = path.resolve(here, '..');
 export function snapshotDist() {
   const dir = path.join(ROOT, 'node_modules', '.cache', 'hookbridge-bench', String(process.pid));
   fs.rmSync(dir, { recursive: true, force: true });
-  fs.cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  fs.cpSync(process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
   return { cli: path.join(dir, 'dist', 'cli.js'), remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -57,6 +57,8 @@
  *                                      event loop was made of)
  *   BENCH_NODE_ARGS                    extra Node options for the Hookbridge children (space-separated),
  *                                      e.g. --require=<preload> for a diagnostic
+ *   BENCH_DIST=<dir>                   measure that build instead of dist/ (a copy of dist/ inside the checkout,
+ *                                      e.g. node_modules/.cache/ab-a: two builds measured in turn)
  *   BENCH_CHILD_LOG=<file>             append the Hookbridge children's stdout there (e.g. --trace-gc-nvp output)
  *   BENCH_ROUNDS (3)                   interleaved rounds of the throughput, accept and meetings
  *                                      sections: each system's median run is its figure

@@ -14,6 +14,8 @@ let sender: Sender;
 let rcv: Receiver;
 /** Answers in three pieces 30 ms apart, a two-byte character split across the first two. */
 let pieces: http.Server;
+/** Answers 200 with a body that never ends (64 KB every 5 ms, until the client goes away). */
+let endless: http.Server;
 const é = Buffer.from('é');
 
 beforeAll(async () => {
@@ -27,12 +29,22 @@ beforeAll(async () => {
     setTimeout(() => res.end('three'), 60);
   });
   await new Promise<void>((r) => pieces.listen(0, '127.0.0.1', r));
+  endless = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/plain', 'x-kind': 'endless' });
+    const block = Buffer.alloc(65536, 'a');
+    const timer = setInterval(() => res.write(block), 5);
+    res.on('close', () => clearInterval(timer));
+  });
+  await new Promise<void>((r) => endless.listen(0, '127.0.0.1', r));
 });
 afterAll(async () => {
   await sender.close();
   await rcv.close();
   pieces.closeAllConnections();
   pieces.close();
+  endless.closeAllConnections();
+  endless.close();
 });
 
 const post = (url: string) => sender.send({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }, 5000);
@@ -63,6 +75,18 @@ describe('sender', () => {
     const split = await post(`http://127.0.0.1:${(pieces.address() as AddressInfo).port}/`);
     expect(split.statusCode).toBe(200);
     expect(split.body).toBe('one é two three');
+  });
+
+  it('keeps the first 4096 bytes of a body that never ends, stops reading it and answers well before the timeout', async () => {
+    const t0 = performance.now();
+    const res = await post(`http://127.0.0.1:${(endless.address() as AddressInfo).port}/`);
+    expect(res.errorKind).toBeUndefined();
+    expect(res.statusCode).toBe(200);
+    expect(res.headers?.['x-kind']).toBe('endless');
+    expect(res.body).toBe('a'.repeat(4096));
+    expect(performance.now() - t0).toBeLessThan(4000);
+    // The connection was dropped, not left reading: the server saw its client go.
+    await expect.poll(() => new Promise((r) => endless.getConnections((_e, n) => r(n))), { timeout: 2000 }).toBe(0);
   });
 
   it('fails a URL it cannot send to as invalid, without a request', async () => {
