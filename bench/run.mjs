@@ -34,7 +34,8 @@
  *   BENCH_ONLY=raw,throughput,accept,meetings,backlog,workers   sections to run (all)
  *   BENCH_DATABASES=sqlite,postgres    Hookbridge databases to run (both)
  *   DATABASE_URL                       PostgreSQL (postgres://postgres@127.0.0.1:5432/test);
- *                                      every run gets fresh schemas, dropped afterwards.
+ *                                      every run gets fresh schemas, dropped afterwards
+ *                                      (the system catalogs are vacuumed first: scripts/vacuum-catalogs.mjs).
  *                                      Unreachable: PostgreSQL rows are skipped, with why.
  *   BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2)   throughput window and warm-up
  *   BENCH_PUBLISHERS (32)              closed-loop publishers (keep-alive connections)
@@ -82,6 +83,7 @@ import pg from 'pg';
 import autocannon from 'autocannon';
 import { ROOT, cpuSeconds, freePort, killAll, memoryMiB, postgresCpuBetween, postgresServerCpu, sampleMemory, snapshotDist, startForked, startHookbridge, startReceiver } from './procs.mjs';
 import { closedLoop, medianBy, now, openLoop, sleep, summarize } from './load.mjs';
+import { vacuumCatalogs } from '../scripts/vacuum-catalogs.mjs';
 import { tableRows } from './backlog.mjs';
 
 const int = (name, d) => {
@@ -1109,7 +1111,11 @@ async function main() {
   if (pgInfo.skip) {
     RUN.pgSkip = pgInfo.skip;
     console.log(`bench: PostgreSQL rows skipped: ${pgInfo.skip}`);
-  } else RUN.pg = pgInfo;
+  } else {
+    RUN.pg = pgInfo;
+    // Earlier runs' schemas, made and dropped, leave dead catalog rows that nothing else removes here.
+    console.log(`bench: ${await vacuumCatalogs(RUN.pg.adminUrl)}`);
+  }
   const pgOn = !!RUN.pg;
   const noSqlite = 'BENCH_DATABASES leaves SQLite out';
   const R = { sections: {} };

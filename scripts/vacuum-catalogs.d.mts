@@ -1,0 +1,1 @@
+export declare function vacuumCatalogs(url: string): Promise<string>;
