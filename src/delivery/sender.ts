@@ -96,7 +96,8 @@ function targetCache() {
 
 /**
  * A response read straight from undici's dispatcher, not through `request()`'s body stream
- * (a Readable and its listeners per delivery, about 4 % of a loaded worker's CPU): keeps
+ * (a Readable, an AsyncResource and four listeners per delivery: 5–8 µs of CPU per request,
+ * bench/experiments/sender-ab): keeps
  * the first `max` bytes, stops reading (and drops the connection) past 16 × `max`, and
  * fails a body still arriving at `deadline` (`bodyTimeout` restarts on every chunk, so a
  * trickling body is held to the attempt's deadline here).
