@@ -1,7 +1,7 @@
 /**
  * Two builds' webhook senders alone, alternated in one process: CPU per request. No
- * database, no publish side; a plain Node receiver in a child process answers each POST
- * with a small JSON body. For changes to src/delivery/sender.ts, whose effect (a few µs per
+ * database, no publish side; the bench's receiver (bench/receiver.mjs, a child process)
+ * answers each POST. For changes to src/delivery/sender.ts, whose effect (a few µs per
  * delivery) the whole pipeline's A/B cannot see through this machine's drift: here both
  * builds run on the same process, interleaved, and the CPU is this process's own.
  *
@@ -11,9 +11,9 @@
  * Prints, per build, the CPU µs per request of each round and the medians (CPU and requests
  * per second, 32 at once over keep-alive connections).
  */
-import { fork } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { killAll, startReceiver } from '../../procs.mjs';
 
 const [dirA, dirB, roundsArg, requestsArg] = process.argv.slice(2);
 if (!dirA || !dirB) throw new Error('usage: run.mjs <dist copy A> <dist copy B> [rounds] [requests]');
@@ -24,15 +24,10 @@ const CONCURRENCY = 32;
 const load = (dir) => import(pathToFileURL(path.resolve(dir, 'delivery', 'sender.js')).href);
 const [A, B] = await Promise.all([load(dirA), load(dirB)]);
 
-const RECEIVER = `
-  const http = require('node:http');
-  const s = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"ok":true}'); }); });
-  s.listen(0, '127.0.0.1', () => process.send(s.address().port));`;
-const child = fork('-e', [RECEIVER], { execArgv: [] });
+const receiver = await startReceiver();
 try {
-  const port = await new Promise((resolve) => child.once('message', resolve));
-  const url = `http://127.0.0.1:${port}/hook`;
-  const body = JSON.stringify({ type: 'message.created', data: { id: 1, text: 'hello '.repeat(40) } });
+  const url = `${receiver.origin}/hook`;
+  const body = JSON.stringify({ id: 'msg_sender_ab', type: 'message.created', data: { id: 1, text: 'hello '.repeat(40) } });
   const headers = { 'content-type': 'application/json', 'webhook-id': 'msg_1', 'webhook-timestamp': '1700000000', 'webhook-signature': 'v1,abc' };
 
   async function round(sender, n) {
@@ -64,5 +59,5 @@ try {
   }
   await Promise.all(Object.values(senders).map((s) => s.close()));
 } finally {
-  child.kill();
+  await killAll();
 }
