@@ -2,9 +2,17 @@
  * SQLite WAL checkpoints off the event loop. An automatic checkpoint runs inside
  * whichever commit crosses the threshold and stalls that process for 10–20 ms — the
  * whole p99 of publish latency in the benchmark. Here a worker thread with its own
- * connection runs PASSIVE checkpoints (they never block writers) once a second, and
- * the main connection's automatic checkpoints are turned off. If the thread dies, the
- * main connection checkpoints for itself again.
+ * connection runs PASSIVE checkpoints (they never block writers) every
+ * CHECKPOINT_EVERY_MS, and the main connection's automatic checkpoints are turned off. If
+ * the thread dies, the main connection checkpoints for itself again.
+ *
+ * Often, and so small: a checkpoint first syncs the WAL to disk, then the database file.
+ * While those syncs run, this process's own writes to the WAL (a commit's `pwrite`s, made on
+ * the event loop) can wait in the file system (ext4 here: 9–14 ms for one 4 KiB write, seen
+ * with strace). Once a second, each sync carried a second's frames (about 21 MB at 500
+ * publishes a second) and the event loop stood still for 20–31 ms at such moments, which
+ * made the publish p99. At 250 ms each sync carries a quarter of that, and the stalls
+ * were 14 ms at most (bench accept section, alternating runs; see the Performance section).
  *
  * A PASSIVE checkpoint copies the frames that were in the WAL when it began; the WAL
  * only starts over from its beginning when a write begins with every frame copied. Under
@@ -71,7 +79,7 @@ export interface Checkpointer {
 }
 
 export interface CheckpointerOptions {
-  /** How often the thread checkpoints. */
+  /** How often the thread checkpoints. Default: CHECKPOINT_EVERY_MS */
   everyMs?: number;
   /** Past this, the WAL is copied and restarted in a quiet moment. */
   maxWalBytes: number;
@@ -79,13 +87,16 @@ export interface CheckpointerOptions {
   quiet(): Promise<() => void>;
 }
 
+/** How often the thread checkpoints by default (see above for why not once a second). */
+export const CHECKPOINT_EVERY_MS = 250;
+
 /** How long the main connection is held for a restart at most, whatever the thread does. */
 const QUIET_MAX_MS = 2000;
 
 export function startCheckpointer(sqlite: SQLite.Database, file: string, onError: (msg: string) => void, opts: CheckpointerOptions): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const workerData = { driver, file, everyMs: opts.everyMs ?? 1000, maxWalBytes: opts.maxWalBytes };
-  // The thread only runs a pragma once a second: a small heap of its own (its default
+  const workerData = { driver, file, everyMs: opts.everyMs ?? CHECKPOINT_EVERY_MS, maxWalBytes: opts.maxWalBytes };
+  // The thread only runs a pragma a few times a second: a small heap of its own (its default
   // young generation alone could grow to tens of MB of resident memory).
   const worker = new Worker(WORKER, { eval: true, workerData, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 24 } });
   worker.unref();

@@ -56,7 +56,7 @@ export interface StoreOptions {
   /** SQLite page cache of the main connection, MiB (default 4; see openSqlite). */
   sqliteCacheMb?: number;
   poolSize?: number;
-  /** How often the SQLite checkpoint thread runs (ms; default 1000). */
+  /** How often the SQLite checkpoint thread runs (ms; default CHECKPOINT_EVERY_MS, checkpointer.ts). */
   sqliteCheckpointMs?: number;
   /** Past this size the SQLite WAL is copied and restarted in a quiet moment (default WAL_RESTART_BYTES; see checkpointer.ts). */
   sqliteMaxWalBytes?: number;

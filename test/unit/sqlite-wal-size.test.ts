@@ -36,7 +36,7 @@ it('a burst past the file limit leaves a WAL file of at most twice the restart s
     })();
     const wal = () => fs.statSync(`${file}-wal`).size;
     expect(wal()).toBeGreaterThan(limit);
-    // The checkpoint thread (once a second) copies it all; a write after that restarts the WAL.
+    // The checkpoint thread (every CHECKPOINT_EVERY_MS) copies it all; a write after that restarts the WAL.
     await until(
       'the WAL to restart and shrink',
       10_000,
