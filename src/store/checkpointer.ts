@@ -88,7 +88,7 @@ export interface CheckpointerOptions {
 }
 
 /** How often the thread checkpoints by default (see above for why not once a second). */
-export const CHECKPOINT_EVERY_MS = 250;
+const CHECKPOINT_EVERY_MS = 250;
 
 /** How long the main connection is held for a restart at most, whatever the thread does. */
 const QUIET_MAX_MS = 2000;
