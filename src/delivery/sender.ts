@@ -138,7 +138,7 @@ class CappedResponse implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     if (this.settled) return false;
     if (performance.now() > this.deadline) {
-      this.fail(Object.assign(new Error('the response body took longer than the timeout'), { code: 'UND_ERR_BODY_TIMEOUT' }));
+      this.settle(Object.assign(new Error('the response body took longer than the timeout'), { code: 'UND_ERR_BODY_TIMEOUT' }));
       this.abort?.();
       return false;
     }
@@ -146,8 +146,7 @@ class CappedResponse implements Dispatcher.DispatchHandler {
     this.size += chunk.length;
     if (this.size >= this.max * 16) {
       // Enough of an endless or huge body: answer with what is kept, drop the connection.
-      this.settled = true;
-      this.resolve(this);
+      this.settle();
       this.abort?.();
       return false;
     }
@@ -155,19 +154,19 @@ class CappedResponse implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.resolve(this);
+    this.settle();
   }
 
   onError(err: Error): void {
-    this.fail(err);
+    this.settle(err);
   }
 
-  private fail(err: Error) {
+  /** Answers once: with the response, or with `err`; whatever undici reports after that is ignored. */
+  private settle(err?: Error) {
     if (this.settled) return;
     this.settled = true;
-    this.reject(err);
+    if (err) this.reject(err);
+    else this.resolve(this);
   }
 }
 
