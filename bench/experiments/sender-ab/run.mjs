@@ -14,6 +14,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { killAll, startReceiver } from '../../procs.mjs';
+import { medianBy } from '../../load.mjs';
 
 const [dirA, dirB, roundsArg, requestsArg] = process.argv.slice(2);
 if (!dirA || !dirB) throw new Error('usage: run.mjs <dist copy A> <dist copy B> [rounds] [requests]');
@@ -52,10 +53,9 @@ try {
   await round(senders.b, REQUESTS / 2);
   const results = { a: [], b: [] };
   for (let r = 0; r < ROUNDS; r++) for (const k of r % 2 ? ['b', 'a'] : ['a', 'b']) results[k].push(await round(senders[k], REQUESTS));
-  const median = (xs) => xs.slice().sort((x, y) => x - y)[xs.length >> 1];
   for (const [k, dir] of [['a', dirA], ['b', dirB]]) {
     const rs = results[k];
-    console.log(`${dir}: CPU µs/request ${rs.map((r) => r.cpuUs.toFixed(1)).join(' / ')}, median ${median(rs.map((r) => r.cpuUs)).toFixed(1)}; median ${Math.round(median(rs.map((r) => r.perSecond)))} requests/s`);
+    console.log(`${dir}: CPU µs/request ${rs.map((r) => r.cpuUs.toFixed(1)).join(' / ')}, median ${medianBy(rs, (r) => r.cpuUs).cpuUs.toFixed(1)}; median ${Math.round(medianBy(rs, (r) => r.perSecond).perSecond)} requests/s`);
   }
   await Promise.all(Object.values(senders).map((s) => s.close()));
 } finally {
