@@ -22,7 +22,7 @@ const MAX_BATCH = 256;
  * in a batch of its own instead of waiting for that round trip. Batches of different lanes
  * may commit in any order.
  */
-export function groupCommit<I, O>(storeMany: (items: I[]) => Promise<O[]>, lanes = 1): (item: I) => Promise<O> {
+export function groupCommit<I, O>(storeMany: (items: I[]) => Promise<O[]>, lanes = 1): ((item: I) => Promise<O>) & { soon(): void } {
   let queue: Queued<I, O>[] = [];
   let running = 0;
   let scheduled = false;
@@ -53,22 +53,31 @@ export function groupCommit<I, O>(storeMany: (items: I[]) => Promise<O[]>, lanes
     }
   }
 
-  return (item: I): Promise<O> =>
+  /** A batch starts after this turn's I/O (and after the immediates queued before it), unless one is set to already. */
+  const soon = () => {
+    if (!scheduled && running < lanes) {
+      scheduled = true;
+      setImmediate(start);
+    }
+  };
+  const enqueue = (item: I): Promise<O> =>
     new Promise((resolve, reject) => {
       queue.push({ item, resolve, reject });
       // A running lane takes the item when its batch is done; otherwise one starts after
       // this turn's I/O, so items arriving together share one commit.
-      if (!scheduled && running < lanes) {
-        scheduled = true;
-        setImmediate(start);
-      }
+      soon();
     });
+  return Object.assign(enqueue, { soon });
 }
 
 /** A synchronous step of the SQLite writer; `memo` lives for its transaction (reads worth sharing, e.g. a project's webhooks). */
 export type SqliteStep<T> = (memo: Map<string, unknown>) => T;
-/** Runs a step in the next group commit; resolves once it committed. */
-export type SqliteWriter = <T>(step: SqliteStep<T>) => Promise<T>;
+/**
+ * Runs a step in the next group commit; resolves once it committed. `soon()` books the next
+ * commit ahead of time: work that will queue steps later in this turn (after an immediate
+ * queued before it) still commits in this turn.
+ */
+export type SqliteWriter = (<T>(step: SqliteStep<T>) => Promise<T>) & { soon(): void };
 
 /** A step's own error, told apart from the transaction's (BEGIN, COMMIT). */
 class StepFailed {
@@ -122,9 +131,10 @@ export function sqliteWriter(sqlite: { transaction<A extends unknown[], R>(fn: (
     return out;
   };
   const run = groupCommit<SqliteStep<unknown>, Outcome>((steps) => lend(() => commit(steps)));
-  return async <T>(step: SqliteStep<T>): Promise<T> => {
+  const write = async <T>(step: SqliteStep<T>): Promise<T> => {
     const o = await run(step);
     if (!o.ok) throw o.error;
     return o.value as T;
   };
+  return Object.assign(write, { soon: run.soon });
 }

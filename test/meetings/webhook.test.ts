@@ -161,6 +161,16 @@ describe('per-user rate limit (MEETINGS_RATE_LIMIT=1)', () => {
     expect(rows.filter((m: any) => m.status === 'reused')).toHaveLength(3);
   });
 
+  it('simultaneous clicks of one user in four channels make one room; the others are 429', async () => {
+    // Clicks arriving together are reserved together (one read for all): each must still see the ones before it.
+    const body = seedBody({ channel_id: 'raceA' });
+    const answers = await Promise.all(['raceA', 'raceB', 'raceC', 'raceD'].map((channel_id) => click(s, { ...body, channel_id })));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 429, 429, 429]);
+    const rows = await history(s, `?userId=${body.user_id}`);
+    expect(rows.filter((m: any) => m.status === 'created')).toHaveLength(1);
+    expect(rows.filter((m: any) => m.answerStatus === 429)).toHaveLength(3);
+  });
+
   it('a new room in another channel within the minute is 429 with Retry-After', async () => {
     const body = seedBody({ channel_id: 'chanA' });
     expectRoom(await click(s, body));

@@ -39,6 +39,62 @@ describe('the SQLite writer', () => {
     }
   });
 
+  it('soon() books the next commit behind immediates already queued: steps they queue commit in the same turn, together', async () => {
+    const sqlite = f.store.sqlite!;
+    const insert = sqlite.prepare('insert into t (k, v) values (?, ?)');
+    const SQLite = (await import('better-sqlite3')).default;
+    const other = new SQLite(f.file);
+    const version = () => other.pragma('data_version', { simple: true }) as number;
+    try {
+      const before = version();
+      // As the meetings app does: its reads run in an immediate, and the steps come from the
+      // promises those reads resolve (microtasks after that immediate).
+      const committed: Promise<unknown>[] = [];
+      let turnEnded = false;
+      await new Promise<void>((done) => {
+        setImmediate(() => {
+          for (const k of ['a', 'b', 'c']) {
+            void Promise.resolve().then(() => committed.push(f.store.write!(() => insert.run(k, 1))));
+          }
+        });
+        f.store.write!.soon();
+        // Queued after the booking: runs once the booked commit has run in this same turn.
+        setImmediate(() => {
+          turnEnded = true;
+          done();
+        });
+      });
+      expect(turnEnded).toBe(true);
+      expect(committed).toHaveLength(3);
+      // The commit ran before the turn's last immediate: the rows are in the file already, in one commit.
+      expect(version() - before).toBe(1);
+      expect(rows()).toEqual([
+        { k: 'a', v: 1 },
+        { k: 'b', v: 1 },
+        { k: 'c', v: 1 },
+      ]);
+      await Promise.all(committed);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('soon() with nothing queued commits nothing', async () => {
+    const SQLite = (await import('better-sqlite3')).default;
+    const other = new SQLite(f.file);
+    try {
+      const before = other.pragma('data_version', { simple: true });
+      f.store.write!.soon();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(other.pragma('data_version', { simple: true })).toBe(before);
+      // And the writer still commits what comes next.
+      await f.store.write!(() => f.store.sqlite!.prepare('insert into t (k, v) values (?, ?)').run('z', 1));
+      expect(rows()).toEqual([{ k: 'z', v: 1 }]);
+    } finally {
+      other.close();
+    }
+  });
+
   it('a step that throws fails alone: its own writes are undone, the others of its batch are kept', async () => {
     const insert = f.store.sqlite!.prepare('insert into t (k, v) values (?, ?)');
     const results = await Promise.allSettled([

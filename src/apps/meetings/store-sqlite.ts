@@ -49,12 +49,47 @@ export function sqliteMeetings({ sqlite, write: step, lend }: SqliteParts): Meet
   const recentRows = (projectId: string, sourceId: string | null, userId: string, since: number) =>
     recent.all(projectId, userId, since, sourceId, projectId, userId) as MeetingRow[];
 
+  /**
+   * The reservations of one turn of the event loop, made together after its I/O: their reads
+   * share one read transaction (each alone cost a transaction's begin and end, about as much
+   * as the lookup), and the writer's next commit is booked behind them, so the clicks that
+   * decide on these reads still store their rows in this turn's commit.
+   */
+  type Job = { run(): void; fail(err: unknown): void };
+  let queued: Job[] = [];
+  const inOneRead = sqlite.transaction((jobs: Job[]) => {
+    for (const job of jobs) job.run();
+  });
+  const reserveQueued = () => {
+    const jobs = queued;
+    queued = [];
+    // A job settles its own promise; if the transaction itself failed, the others fail with it.
+    lend(() => (jobs.length === 1 ? jobs[0]!.run() : inOneRead(jobs))).catch((err) => jobs.forEach((j) => j.fail(err)));
+  };
+  const together = <T>(fn: () => T): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (!queued.length) {
+        setImmediate(reserveQueued);
+        step.soon();
+      }
+      queued.push({
+        run() {
+          try {
+            resolve(fn());
+          } catch (err) {
+            reject(err);
+          }
+        },
+        fail: reject,
+      });
+    });
+
   return {
     sharesCommits: true,
     insert: insertRow,
     /** Ranked after every row of the user stored or in flight (one process: the read and the reservation are atomic). */
     reserve: (row: MeetingRow, since: number) =>
-      lend(() => {
+      together(() => {
         const key = userKey(row.project_id, row.user_id);
         let mine = unsaved.get(key);
         // Rows left here by a request that broke off (a failed read, a failed insert) age out with the window.
