@@ -11,16 +11,24 @@ describe('the SQLite writer', () => {
 
   const rows = () => f.store.sqlite!.prepare('select k, v from t order by k').all();
 
+  /** Runs `fn` with a count of the commits made to the file meanwhile (another connection's data_version moves once per commit made by others). */
+  async function countingCommits(fn: (commits: () => number) => Promise<void>) {
+    const SQLite = (await import('better-sqlite3')).default;
+    const other = new SQLite(f.file);
+    const version = () => other.pragma('data_version', { simple: true }) as number;
+    const before = version();
+    try {
+      await fn(() => version() - before);
+    } finally {
+      other.close();
+    }
+  }
+
   it('commits the steps of one moment together: a later step sees an earlier one, and the file sees one commit', async () => {
     const sqlite = f.store.sqlite!;
     const insert = sqlite.prepare('insert into t (k, v) values (?, ?)');
     const count = sqlite.prepare('select count(*) as n from t');
-    // Another connection's data_version moves once per commit made by others.
-    const SQLite = (await import('better-sqlite3')).default;
-    const other = new SQLite(f.file);
-    const version = () => other.pragma('data_version', { simple: true }) as number;
-    try {
-      const before = version();
+    await countingCommits(async (commits) => {
       const seen = await Promise.all([
         f.store.write!(() => (insert.run('a', 1), (count.get() as { n: number }).n)),
         f.store.write!(() => (insert.run('b', 2), (count.get() as { n: number }).n)),
@@ -28,25 +36,19 @@ describe('the SQLite writer', () => {
         f.store.write!((memo) => memo.get('x')),
       ]);
       expect(seen).toEqual([1, 2, 3, 1]);
-      expect(version() - before).toBe(1);
+      expect(commits()).toBe(1);
       expect(rows()).toEqual([
         { k: 'a', v: 1 },
         { k: 'b', v: 2 },
         { k: 'c', v: 3 },
       ]);
-    } finally {
-      other.close();
-    }
+    });
   });
 
   it('soon() books the next commit behind immediates already queued: steps they queue commit in the same turn, together', async () => {
     const sqlite = f.store.sqlite!;
     const insert = sqlite.prepare('insert into t (k, v) values (?, ?)');
-    const SQLite = (await import('better-sqlite3')).default;
-    const other = new SQLite(f.file);
-    const version = () => other.pragma('data_version', { simple: true }) as number;
-    try {
-      const before = version();
+    await countingCommits(async (commits) => {
       // As the meetings app does: its reads run in an immediate, and the steps come from the
       // promises those reads resolve (microtasks after that immediate).
       const committed: Promise<unknown>[] = [];
@@ -67,32 +69,26 @@ describe('the SQLite writer', () => {
       expect(turnEnded).toBe(true);
       expect(committed).toHaveLength(3);
       // The commit ran before the turn's last immediate: the rows are in the file already, in one commit.
-      expect(version() - before).toBe(1);
+      expect(commits()).toBe(1);
       expect(rows()).toEqual([
         { k: 'a', v: 1 },
         { k: 'b', v: 1 },
         { k: 'c', v: 1 },
       ]);
       await Promise.all(committed);
-    } finally {
-      other.close();
-    }
+    });
   });
 
   it('soon() with nothing queued commits nothing', async () => {
-    const SQLite = (await import('better-sqlite3')).default;
-    const other = new SQLite(f.file);
-    try {
-      const before = other.pragma('data_version', { simple: true });
+    await countingCommits(async (commits) => {
       f.store.write!.soon();
       await new Promise((r) => setTimeout(r, 20));
-      expect(other.pragma('data_version', { simple: true })).toBe(before);
+      expect(commits()).toBe(0);
       // And the writer still commits what comes next.
       await f.store.write!(() => f.store.sqlite!.prepare('insert into t (k, v) values (?, ?)').run('z', 1));
+      expect(commits()).toBe(1);
       expect(rows()).toEqual([{ k: 'z', v: 1 }]);
-    } finally {
-      other.close();
-    }
+    });
   });
 
   it('a step that throws fails alone: its own writes are undone, the others of its batch are kept', async () => {
