@@ -51,9 +51,11 @@ export function sqliteMeetings({ sqlite, write: step, lend }: SqliteParts): Meet
 
   /**
    * The reservations of one turn of the event loop, made together after its I/O: their reads
-   * share one read transaction (each alone cost a transaction's begin and end, about as much
-   * as the lookup), and the writer's next commit is booked behind them, so the clicks that
-   * decide on these reads still store their rows in this turn's commit.
+   * share one read transaction, and the writer's next commit is booked behind them, so the
+   * clicks that decide on these reads still store their rows in this turn's commit. Made one
+   * by one, each where its request was parsed, a read took 12.7 % of a click's CPU (about
+   * 13 µs, against 3.3 µs for the same lookup with its transaction in a script alone); made
+   * together, a click cost about a seventh less (README: What bounds each figure).
    */
   type Job = { run(): void; fail(err: unknown): void };
   let queued: Job[] = [];
