@@ -87,7 +87,14 @@ class StepFailed {
   ) {}
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+/** One item's result in a batch whose items succeed or fail each on their own. */
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** An item's value, or its error thrown. */
+export function unwrap<T>(o: Outcome): T {
+  if (!o.ok) throw o.error;
+  return o.value as T;
+}
 
 /**
  * The SQLite writer: synchronous steps on the raw handle, group-committed — the steps that
@@ -131,10 +138,6 @@ export function sqliteWriter(sqlite: { transaction<A extends unknown[], R>(fn: (
     return out;
   };
   const run = groupCommit<SqliteStep<unknown>, Outcome>((steps) => lend(() => commit(steps)));
-  const write = async <T>(step: SqliteStep<T>): Promise<T> => {
-    const o = await run(step);
-    if (!o.ok) throw o.error;
-    return o.value as T;
-  };
+  const write = async <T>(step: SqliteStep<T>): Promise<T> => unwrap<T>(await run(step));
   return Object.assign(write, { soon: run.soon });
 }

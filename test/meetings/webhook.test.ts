@@ -162,7 +162,7 @@ describe('per-user rate limit (MEETINGS_RATE_LIMIT=1)', () => {
   });
 
   it('simultaneous clicks of one user in four channels make one room; the others are 429', async () => {
-    // Clicks arriving together are reserved together (one read for all): each must still see the ones before it.
+    // Over HTTP these usually land in separate turns; reservations made in one turn are in reserve-together.test.ts.
     const body = seedBody({ channel_id: 'raceA' });
     const answers = await Promise.all(['raceA', 'raceB', 'raceC', 'raceD'].map((channel_id) => click(s, { ...body, channel_id })));
     expect(answers.map((a) => a.status).sort()).toEqual([200, 429, 429, 429]);

@@ -79,7 +79,7 @@ describe('the SQLite writer', () => {
     });
   });
 
-  it('soon() with nothing queued commits nothing', async () => {
+  it('soon() with nothing queued commits nothing and leaves the writer committing what comes next', async () => {
     await countingCommits(async (commits) => {
       f.store.write!.soon();
       await new Promise((r) => setTimeout(r, 20));
